@@ -1,0 +1,1 @@
+"""Protocol namespaces: each module owns its request methods, pydantic types and stream mapping."""

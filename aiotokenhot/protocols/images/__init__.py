@@ -1,0 +1,9 @@
+"""Placeholder: filled by the protocol's issue."""
+
+from .._resource import Resource
+
+__all__ = ["Images"]
+
+
+class Images(Resource):
+    """Placeholder."""

@@ -1,0 +1,270 @@
+"""The stream object shared by every protocol: bytes → SSE events → typed events.
+
+A :class:`Stream` is an async iterator *and* an async context manager. However it is left — end,
+``break`` inside ``async with``, an exception, task cancellation, ``aclose()`` — the HTTP
+connection goes back to the pool (or is closed when unread bytes remain).
+
+Protocol modules subclass it and implement :meth:`Stream._on_event` (one SSE event → one typed
+event, updating their accumulator) plus :meth:`Stream._partial` and :meth:`Stream.final`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from types import TracebackType
+from typing import Any, ClassVar, Generic, TypeVar
+
+import aiohttp
+import pydantic_core
+
+from .._exceptions import (
+    APIConnectionError,
+    APITimeoutError,
+    IncompleteStreamError,
+    StreamError,
+    TokenHotError,
+)
+from .._redact import redact_text
+from ..transport._errors import body_error, build_status_error, extract_error
+from ..transport._retry import backoff_delay
+from ._sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder, SSEEvent
+
+__all__ = ["Opener", "Stream"]
+
+EventT = TypeVar("EventT")
+Opener = Callable[[], Awaitable[aiohttp.ClientResponse]]
+_NOT_SSE = ("application/json", "text/html", "application/problem+json")
+
+
+class Stream(Generic[EventT]):
+    """Typed events of one streaming HTTP response."""
+
+    #: event classes that only keep the connection alive: they do not reset the idle timer.
+    keepalive_types: ClassVar[tuple[type[Any], ...]] = ()
+    #: the protocol's name in error messages.
+    protocol: ClassVar[str] = "stream"
+
+    def __init__(
+        self,
+        opener: Opener,
+        *,
+        idle_timeout: float | None = None,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        max_retries: int = 0,
+        secret: str | None = None,
+    ) -> None:
+        self._opener = opener
+        self._idle = idle_timeout
+        self._max_event_size = max_event_size
+        self._max_retries = max_retries
+        self._secret = secret
+        self._response: aiohttp.ClientResponse | None = None
+        self._complete = False
+        self._events_seen = 0
+        self._delivered = 0
+        self._deadline = 0.0
+        self._gen: AsyncGenerator[EventT, None] = self._run()
+        self._finished = False
+        self._timer: asyncio.TimerHandle | None = None
+
+    # -- what protocol subclasses provide --------------------------------------------------------
+
+    def _on_event(self, sse: SSEEvent) -> EventT | None:
+        """Map one SSE event to a typed event (None: nothing to deliver). Set ``_complete``."""
+        raise NotImplementedError
+
+    def _partial(self) -> Any:
+        """What has been received so far, for errors raised mid-stream."""
+        return None
+
+    def _event_text(self, event: EventT) -> str | None:
+        """The text piece an event carries, for :meth:`text`."""
+        return None
+
+    def _on_eof(self) -> None:
+        """Called at end of input; protocols without a terminator decide completeness here."""
+
+    # -- public surface ---------------------------------------------------------------------------
+
+    @property
+    def response(self) -> aiohttp.ClientResponse | None:
+        return self._response
+
+    @property
+    def completed(self) -> bool:
+        """True once the protocol's terminator arrived."""
+        return self._complete
+
+    @property
+    def events_received(self) -> int:
+        return self._events_seen
+
+    async def __aenter__(self) -> Stream[EventT]:
+        await self._ensure_open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __aiter__(self) -> AsyncIterator[EventT]:
+        return self._gen
+
+    def __anext__(self) -> Awaitable[EventT]:
+        return self._gen.__anext__()
+
+    async def aclose(self) -> None:
+        """Stop reading and release the connection; safe to call more than once."""
+        await self._gen.aclose()
+        self._release(force=True)
+
+    async def text(self) -> AsyncIterator[str]:
+        """The text pieces of the stream, in order."""
+        event_text = self._event_text
+        async for event in self._gen:
+            piece = event_text(event)
+            if piece:
+                yield piece
+
+    async def until_done(self) -> None:
+        """Consume the rest of the stream (so that :meth:`final` is available)."""
+        async for _ in self._gen:
+            pass
+
+    def _require_complete(self) -> None:
+        if not self._complete:
+            raise TokenHotError("final() needs the stream to be consumed to its end first")
+
+    # -- machinery --------------------------------------------------------------------------------
+
+    async def _ensure_open(self) -> aiohttp.ClientResponse:
+        if self._response is None:
+            if self._finished:
+                raise TokenHotError("this stream is closed")
+            self._response = await self._opener()
+            await self._check_content_type(self._response)
+        return self._response
+
+    async def _check_content_type(self, resp: aiohttp.ClientResponse) -> None:
+        ctype = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if ctype not in _NOT_SSE:
+            return
+        try:
+            raw = await resp.content.read(1 << 20)
+        finally:
+            self._release(force=True)
+        try:
+            obj = pydantic_core.from_json(raw)
+        except ValueError:
+            obj = None
+        if body_error(obj) or ctype != "application/json":
+            raise build_status_error(
+                resp.status if resp.status >= 400 else 200, dict(resp.headers), raw,
+                secret=self._secret,
+            )
+        message, _, _ = extract_error(obj)
+        raise StreamError(
+            f"expected an event stream from the {self.protocol} endpoint, got {ctype}"
+            + (f": {message}" if message else ""),
+            body=obj,
+        )
+
+    def _release(self, *, force: bool) -> None:
+        resp = self._response
+        if resp is None:
+            return
+        if force or not self._complete:
+            resp.close()
+        else:
+            resp.release()
+
+    def _on_idle(self, loop: asyncio.AbstractEventLoop, content: aiohttp.StreamReader) -> None:
+        now = loop.time()
+        if now + 1e-3 < self._deadline:
+            self._timer = loop.call_at(self._deadline, self._on_idle, loop, content)
+            return
+        content.set_exception(
+            APITimeoutError(f"no {self.protocol} event for {self._idle}s (idle timeout)")
+        )
+
+    async def _run(self) -> AsyncGenerator[EventT, None]:
+        attempt = 0
+        loop = asyncio.get_running_loop()
+        idle = self._idle
+        keepalive = self.keepalive_types
+        on_event = self._on_event
+        try:
+            while True:
+                resp = await self._ensure_open()
+                content = resp.content
+                if idle is not None:
+                    self._deadline = loop.time() + idle
+                    self._timer = loop.call_at(self._deadline, self._on_idle, loop, content)
+                decoder = SSEDecoder(self._max_event_size)
+                failure: APIConnectionError | None = None
+                try:
+                    while True:
+                        chunk = await content.readany()
+                        if not chunk:
+                            break
+                        for sse in decoder.feed(chunk):
+                            self._events_seen += 1
+                            event = on_event(sse)
+                            if event is None:
+                                continue
+                            if idle is not None and event.__class__ not in keepalive:
+                                self._deadline = loop.time() + idle
+                            self._delivered += 1
+                            yield event
+                        if self._complete:
+                            break
+                except APITimeoutError as exc:
+                    failure = APITimeoutError(exc.message)
+                except asyncio.TimeoutError:
+                    failure = APITimeoutError(
+                        f"no bytes from the {self.protocol} stream for {idle}s (idle timeout)"
+                    )
+                except aiohttp.ClientError as exc:
+                    failure = APIConnectionError(
+                        redact_text(
+                            f"the {self.protocol} stream broke: {type(exc).__name__}: {exc}",
+                            self._secret,
+                        )
+                    )
+                if failure is None:
+                    if not self._complete:
+                        self._on_eof()
+                    if not self._complete:
+                        raise IncompleteStreamError(
+                            f"the {self.protocol} stream ended before its terminator "
+                            f"after {self._events_seen} event(s)",
+                            partial=self._partial(),
+                            events_received=self._events_seen,
+                        )
+                    return
+                # Only a stream that delivered nothing may be replayed.
+                if self._events_seen == 0 and attempt < self._max_retries:
+                    self._cancel_timer()
+                    self._release(force=True)
+                    self._response = None
+                    await asyncio.sleep(backoff_delay(attempt))
+                    attempt += 1
+                    continue
+                if self._events_seen:
+                    failure.partial = self._partial()
+                raise failure
+        finally:
+            self._finished = True
+            self._cancel_timer()
+            self._release(force=not self._complete)
+
+    def _cancel_timer(self) -> None:
+        timer = self._timer
+        if timer is not None:
+            timer.cancel()
+            self._timer = None

@@ -1,0 +1,410 @@
+"""FakeTokenHot: a real aiohttp.web gateway on 127.0.0.1 for tests, examples and the demo.
+
+It checks the key like the real service, answers every protocol with deterministic replies in
+the real framing, records what it was sent, and injects faults on request (error statuses with
+Retry-After, delays, disconnects, truncation, malformed events, error events, stalls).
+Protocol route modules (``_openai``, ``_anthropic``, ``_gemini``, ``_media``, ``_account``)
+plug in through ``register(app, fake)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import pydantic_core
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from .._client import AsyncTokenHot
+
+__all__ = [
+    "FakeTokenHot",
+    "Fault",
+    "RecordedRequest",
+    "error_response",
+    "json_response",
+    "send_sse",
+]
+
+DEFAULT_FAKE_KEY = "sk-fake-tokenhot-0123456789"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+FAKE_KEY: web.AppKey[FakeTokenHot] = web.AppKey("fake")
+
+
+@dataclass
+class Fault:
+    """One injected misbehaviour, applied to the next ``times`` matching requests.
+
+    Whole-request faults: ``status`` (with ``body`` and ``retry_after``) and ``delay``.
+    Stream faults count events already sent: ``disconnect_after`` (abrupt close),
+    ``truncate_after`` (clean end without the terminator), ``malformed_after`` (a broken JSON
+    event), ``error_after`` (the protocol's in-stream error event), ``stall_after`` (goes silent,
+    sending only keep-alive comments when ``ping_interval`` is set).
+    """
+
+    status: int | None = None
+    body: Any = None
+    retry_after: float | str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    disconnect_after: int | None = None
+    truncate_after: int | None = None
+    malformed_after: int | None = None
+    error_after: int | None = None
+    stall_after: int | None = None
+    stall_seconds: float = 30.0
+    ping_interval: float | None = None
+    path: str | None = None
+    times: int = 1
+
+
+@dataclass
+class RecordedRequest:
+    """What the fake gateway received (the tests' window onto the wire)."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+    time: float
+
+    @property
+    def json(self) -> Any:
+        return pydantic_core.from_json(self.body) if self.body else None
+
+
+class FakeTokenHot:
+    """A loopback gateway speaking every TokenHot protocol.
+
+    ``async with FakeTokenHot() as fake: AsyncTokenHot(fake.api_key, fake.base_url)`` — or
+    ``fake.client()``. ``reply_words`` sets the length of chat replies, ``chunk_delay`` the
+    pause between stream events, ``ping_every`` inserts a ``: PING`` comment every N events.
+    """
+
+    def __init__(
+        self,
+        api_key: str = DEFAULT_FAKE_KEY,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        reply_words: int = 12,
+        chunk_delay: float = 0.0,
+        ping_every: int = 0,
+        video_polls: int = 3,
+        video_size: int = 256 * 1024,
+        record: bool = True,
+    ) -> None:
+        self.api_key = api_key
+        self.host = host
+        self.port = port
+        self.reply_words = reply_words
+        self.chunk_delay = chunk_delay
+        self.ping_every = ping_every
+        self.video_polls = video_polls
+        self.video_size = video_size
+        self.record = record
+        self.requests: list[RecordedRequest] = []
+        self.faults: list[Fault] = []
+        self.state: dict[str, Any] = {}  # per-route bookkeeping (video tasks...)
+        self.in_flight = 0
+        self._stream_faults: dict[int, Fault] = {}
+        self.max_in_flight = 0
+        self._runner: web.AppRunner | None = None
+        self.app = self._build_app()
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        if self._runner is None:
+            raise RuntimeError("FakeTokenHot is not started")
+        return f"http://{self.host}:{self.port}"
+
+    def client(self, **kwargs: Any) -> AsyncTokenHot:
+        """An AsyncTokenHot pointed at this fake gateway."""
+        from .._client import AsyncTokenHot
+
+        return AsyncTokenHot(api_key=self.api_key, base_url=self.base_url, **kwargs)
+
+    async def start(self) -> FakeTokenHot:
+        runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
+        await site.start()
+        server: Any = site._server
+        self.port = int(server.sockets[0].getsockname()[1])
+        self._runner = runner
+        return self
+
+    async def stop(self) -> None:
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    async def __aenter__(self) -> FakeTokenHot:
+        return await self.start()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    # -- fault injection -------------------------------------------------------------------------
+
+    def inject(self, fault: Fault) -> Fault:
+        self.faults.append(fault)
+        return fault
+
+    def fail_next(
+        self,
+        n: int = 1,
+        status: int = 503,
+        *,
+        retry_after: float | str | None = None,
+        body: Any = None,
+        path: str | None = None,
+    ) -> Fault:
+        """The next ``n`` matching requests answer ``status`` (with the protocol's envelope)."""
+        return self.inject(Fault(status=status, retry_after=retry_after, body=body, path=path, times=n))
+
+    def delay_next(self, seconds: float, n: int = 1, *, path: str | None = None) -> Fault:
+        return self.inject(Fault(delay=seconds, path=path, times=n))
+
+    def disconnect_after(self, events: int, n: int = 1, *, path: str | None = None) -> Fault:
+        return self.inject(Fault(disconnect_after=events, path=path, times=n))
+
+    def truncate_after(self, events: int, n: int = 1, *, path: str | None = None) -> Fault:
+        return self.inject(Fault(truncate_after=events, path=path, times=n))
+
+    def malformed_after(self, events: int, n: int = 1, *, path: str | None = None) -> Fault:
+        return self.inject(Fault(malformed_after=events, path=path, times=n))
+
+    def error_event_after(self, events: int, n: int = 1, *, path: str | None = None) -> Fault:
+        return self.inject(Fault(error_after=events, path=path, times=n))
+
+    def stall_after(
+        self,
+        events: int,
+        *,
+        seconds: float = 30.0,
+        ping_interval: float | None = None,
+        n: int = 1,
+        path: str | None = None,
+    ) -> Fault:
+        return self.inject(
+            Fault(stall_after=events, stall_seconds=seconds, ping_interval=ping_interval,
+                  path=path, times=n)
+        )
+
+    def _take_fault(self, path: str) -> Fault | None:
+        for fault in self.faults:
+            if fault.path is None or fault.path in path:
+                fault.times -= 1
+                if fault.times <= 0:
+                    self.faults.remove(fault)
+                return fault
+        return None
+
+    # -- the app ----------------------------------------------------------------------------------
+
+    def stream_fault(self, request: web.Request) -> Fault | None:
+        """The stream fault picked for ``request`` by the middleware, if any."""
+        return self._stream_faults.get(id(request))
+
+    def requests_to(self, path_fragment: str) -> list[RecordedRequest]:
+        return [r for r in self.requests if path_fragment in r.path]
+
+    def _build_app(self) -> web.Application:
+        app = web.Application(middlewares=[self._middleware], client_max_size=256 * 1024 * 1024)
+        app[FAKE_KEY] = self
+        from . import _account, _anthropic, _gemini, _media, _openai
+
+        for module in (_openai, _anthropic, _gemini, _media, _account):
+            module.register(app, self)
+        return app
+
+    def _authorized(self, request: web.Request) -> bool:
+        key = self.api_key
+        if request.headers.get("Authorization") == f"Bearer {key}":
+            return True
+        path = request.path
+        if request.headers.get("x-api-key") == key and path.startswith(
+            ("/v1/messages", "/v1/complete", "/v1/models")
+        ):
+            return True
+        google = request.headers.get("x-goog-api-key") or request.query.get("key")
+        return google == key and path.startswith(("/v1beta/", "/v1/models"))
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        body = await request.read() if request.can_read_body and self.record else b""
+        if self.record:
+            self.requests.append(
+                RecordedRequest(request.method, request.path, dict(request.query),
+                                dict(request.headers), body, time.monotonic())
+            )
+        if not self._authorized(request):
+            return error_response(request.path, 401, "Invalid token (request id: fake-401)",
+                                  "authentication_error", "invalid_api_key")
+        fault = self._take_fault(request.path)
+        if fault is not None:
+            if fault.delay:
+                await asyncio.sleep(fault.delay)
+            if fault.status is not None:
+                headers = dict(fault.headers)
+                if fault.retry_after is not None:
+                    headers["Retry-After"] = str(fault.retry_after)
+                if fault.body is not None:
+                    payload = (fault.body if isinstance(fault.body, (bytes, str))
+                               else pydantic_core.to_json(fault.body))
+                    ctype = "application/json" if not isinstance(fault.body, str) else "text/html"
+                    return web.Response(status=fault.status, body=payload, headers=headers,
+                                        content_type=ctype)
+                return error_response(request.path, fault.status,
+                                      f"injected fault {fault.status} (request id: fake-fault)",
+                                      headers=headers)
+            self._stream_faults[id(request)] = fault
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            return await handler(request)
+        finally:
+            self.in_flight -= 1
+            self._stream_faults.pop(id(request), None)
+
+
+# -- helpers for route modules --------------------------------------------------------------------
+
+_GOOGLE_STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
+                  404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL",
+                  503: "UNAVAILABLE"}
+_ANTHROPIC_TYPES = {400: "invalid_request_error", 401: "authentication_error",
+                    403: "permission_error", 404: "not_found_error", 429: "rate_limit_error",
+                    500: "api_error", 503: "overloaded_error"}
+
+
+def protocol_of(path: str) -> str:
+    """Which error dialect a path speaks: openai, anthropic or gemini."""
+    if path.startswith(("/v1/messages", "/v1/complete")):
+        return "anthropic"
+    if path.startswith("/v1beta/") or ":generateContent" in path or ":streamGenerateContent" in path:
+        return "gemini"
+    return "openai"
+
+
+def error_body(path: str, status: int, message: str, etype: str | None = None,
+               code: str | None = None) -> dict[str, Any]:
+    dialect = protocol_of(path)
+    if dialect == "anthropic":
+        return {"type": "error",
+                "error": {"type": etype or _ANTHROPIC_TYPES.get(status, "api_error"),
+                          "message": message}}
+    if dialect == "gemini":
+        return {"error": {"code": status, "message": message,
+                          "status": _GOOGLE_STATUS.get(status, "UNKNOWN")}}
+    return {"error": {"message": message, "type": etype or "new_api_error", "param": None,
+                      "code": code}}
+
+
+def error_response(path: str, status: int, message: str, etype: str | None = None,
+                   code: str | None = None, *, headers: dict[str, str] | None = None) -> web.Response:
+    """An error answer in the envelope of the protocol that ``path`` belongs to."""
+    return json_response(error_body(path, status, message, etype, code), status=status,
+                         headers=headers)
+
+
+def json_response(data: Any, *, status: int = 200,
+                  headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(body=pydantic_core.to_json(data), status=status, headers=headers,
+                        content_type="application/json")
+
+
+def stream_error_frame(path: str, sent: int) -> tuple[str | None, Any]:
+    """The in-stream error event each protocol uses."""
+    dialect = protocol_of(path)
+    message = "injected stream error (request id: fake-stream)"
+    if dialect == "anthropic":
+        return "error", {"type": "error", "error": {"type": "overloaded_error", "message": message}}
+    if dialect == "gemini":
+        return None, {"error": {"code": 500, "message": message, "status": "INTERNAL"}}
+    if path.startswith("/v1/responses"):
+        return "error", {"type": "error", "code": "server_error", "message": message,
+                         "param": None, "sequence_number": sent}
+    return None, {"error": {"message": message, "type": "server_error", "param": None,
+                            "code": None}}
+
+
+def _frame(event: str | None, data: Any) -> bytes:
+    payload = data if isinstance(data, bytes) else (
+        data.encode() if isinstance(data, str) else pydantic_core.to_json(data))
+    head = b"event: " + event.encode() + b"\n" if event else b""
+    return head + b"data: " + payload + b"\n\n"
+
+
+async def send_sse(request: web.Request, frames: Iterable[tuple[str | None, Any]]) -> web.StreamResponse:
+    """Write ``(event, data)`` frames as SSE, applying the request's stream fault if any.
+
+    ``data`` may be a dict (JSON-encoded), bytes or str (sent as is, e.g. ``[DONE]``).
+    """
+    fake = request.app[FAKE_KEY]
+    fault = fake.stream_fault(request)
+    resp = web.StreamResponse(
+        status=200,
+        headers={"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache"},
+    )
+    await resp.prepare(request)
+    sent = 0
+    for event, data in frames:
+        if fault is not None and await _apply_stream_fault(request, resp, fault, sent):
+            return resp
+        await resp.write(_frame(event, data))
+        sent += 1
+        if fake.ping_every and sent % fake.ping_every == 0:
+            await resp.write(b": PING\n\n")
+        if fake.chunk_delay:
+            await asyncio.sleep(fake.chunk_delay)
+    if fault is not None and fault.truncate_after is not None and fault.truncate_after >= sent:
+        pass  # nothing was cut: the stream was shorter than the fault's threshold
+    await resp.write_eof()
+    return resp
+
+
+async def _apply_stream_fault(request: web.Request, resp: web.StreamResponse, fault: Fault,
+                              sent: int) -> bool:
+    """True when the fault ended the stream at this point."""
+    if fault.disconnect_after == sent:
+        transport = request.transport
+        if transport is not None:
+            transport.abort()
+        return True
+    if fault.truncate_after == sent:
+        await resp.write_eof()
+        return True
+    if fault.malformed_after == sent:
+        await resp.write(b'data: {"id": "broken", "choices": [ oops\n\n')
+        await resp.write_eof()
+        return True
+    if fault.error_after == sent:
+        await resp.write(_frame(*stream_error_frame(request.path, sent)))
+        await resp.write_eof()
+        return True
+    if fault.stall_after == sent:
+        deadline = time.monotonic() + fault.stall_seconds
+        with contextlib.suppress(ConnectionError):
+            while time.monotonic() < deadline:
+                step = fault.ping_interval or fault.stall_seconds
+                await asyncio.sleep(min(step, max(0.0, deadline - time.monotonic())))
+                if fault.ping_interval:
+                    await resp.write(b": PING\n\n")
+        return True
+    return False

@@ -1,0 +1,6 @@
+"""Session pool and request sending: auth, retries, timeouts, status → exception mapping."""
+
+from ._pool import SessionPool
+from ._transport import HTTPResult, RequestOptions, Transport
+
+__all__ = ["HTTPResult", "RequestOptions", "SessionPool", "Transport"]
