@@ -84,6 +84,8 @@ class SSEDecoder:
         return self._last_id
 
     def feed(self, chunk: bytes) -> list[SSEEvent]:
+        if not chunk:
+            return []
         if self._start is not None:
             chunk = self._strip_bom(chunk)
             if not chunk:

@@ -1,0 +1,22 @@
+"""Shared fixtures: a running fake gateway and a client pointed at it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from aiotokenhot import AsyncTokenHot
+from aiotokenhot.testing import FakeTokenHot
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTokenHot]:
+    async with FakeTokenHot() as server:
+        yield server
+
+
+@pytest.fixture
+async def client(fake: FakeTokenHot) -> AsyncIterator[AsyncTokenHot]:
+    async with fake.client(max_retries=0) as th:
+        yield th
