@@ -13,6 +13,9 @@ __all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEDecoder", "SSEEvent"]
 
 DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024
 _BOM = b"\xef\xbb\xbf"
+# decoded ``event:`` names, shared by every decoder: protocols use a few dozen fixed names
+_EVENT_NAMES: dict[bytes, str] = {}
+_MAX_EVENT_NAMES = 512
 
 
 class SSEEvent:
@@ -128,21 +131,39 @@ class SSEDecoder:
         return start[3:] if start.startswith(_BOM) else start
 
     def _lines(self, lines: list[bytes]) -> list[SSEEvent]:
+        # The per-event hot path: state lives in locals and is written back once per feed;
+        # ``data:`` and ``event:`` lines take the short branches, anything else the general one.
         events: list[SSEEvent] = []
+        append = events.append
         data = self._data
+        size = self._data_size
+        name = self._event
+        last_id = self._last_id
+        retry = self._retry
         limit = self._max
+        names = _EVENT_NAMES
         for line in lines:
             if not line:
                 if data:
                     payload = data[0] if len(data) == 1 else b"\n".join(data)
-                    events.append(SSEEvent(self._event or "message", payload, self._last_id, self._retry))
-                    data = self._data = []
-                    self._data_size = 0
-                self._event = ""
-                self._retry = None
+                    append(SSEEvent(name or "message", payload, last_id, retry))
+                    data = []
+                    size = 0
+                name = ""
+                retry = None
                 continue
-            if line[:6] == b"data: ":
+            head = line[:6]
+            if head == b"data: ":
                 value = line[6:]
+            elif head == b"event:":
+                value = line[7:] if line[6:7] == b" " else line[6:]
+                known = names.get(value)
+                if known is None:
+                    known = value.decode("utf-8", "replace")
+                    if len(names) < _MAX_EVENT_NAMES:
+                        names[value] = known
+                name = known
+                continue
             elif line[:1] == b":":
                 continue
             else:
@@ -154,24 +175,28 @@ class SSEDecoder:
                     if value[:1] == b" ":
                         value = value[1:]
                 if field != b"data":
-                    self._other_field(field, value)
+                    if field == b"event":
+                        name = value.decode("utf-8", "replace")
+                    elif field == b"id" and b"\x00" not in value:
+                        last_id = value.decode("utf-8", "replace")
+                    elif field == b"retry" and value.isdigit():
+                        retry = int(value)
+                    # unknown fields are ignored, as the spec says
                     continue
-            self._data_size += len(value) + 1
-            if self._data_size > limit:
+            size += len(value) + 1
+            if size > limit:
+                self._data, self._data_size, self._event = data, size, name
+                self._last_id, self._retry = last_id, retry
                 raise EventTooLargeError(limit)
             data.append(value)
-        if self._data_size + self._partial_size > limit:
+        self._data = data
+        self._data_size = size
+        self._event = name
+        self._last_id = last_id
+        self._retry = retry
+        if size + self._partial_size > limit:
             raise EventTooLargeError(limit)
         return events
-
-    def _other_field(self, field: bytes, value: bytes) -> None:
-        if field == b"event":
-            self._event = value.decode("utf-8", "replace")
-        elif field == b"id" and b"\x00" not in value:
-            self._last_id = value.decode("utf-8", "replace")
-        elif field == b"retry" and value.isdigit():
-            self._retry = int(value)
-        # unknown fields are ignored, as the spec says
 
     def pending(self) -> bool:
         """True when an event (or a line) was started but not finished."""

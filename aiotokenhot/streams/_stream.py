@@ -11,12 +11,14 @@ event, updating their accumulator) plus :meth:`Stream._partial` and :meth:`Strea
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from types import TracebackType
 from typing import Any, ClassVar, Generic, TypeVar
 
 import aiohttp
 import pydantic_core
+from typing_extensions import Self
 
 from .._exceptions import (
     APIConnectionError,
@@ -42,6 +44,9 @@ class Stream(Generic[EventT]):
 
     #: event classes that only keep the connection alive: they do not reset the idle timer.
     keepalive_types: ClassVar[tuple[type[Any], ...]] = ()
+    #: when True, ``_on_event`` returns a list of events (or None): one SSE event may carry
+    #: several (the unified stream's deltas). Other protocols keep the one-event path.
+    multi_events: ClassVar[bool] = False
     #: the protocol's name in error messages.
     protocol: ClassVar[str] = "stream"
 
@@ -100,7 +105,7 @@ class Stream(Generic[EventT]):
     def events_received(self) -> int:
         return self._events_seen
 
-    async def __aenter__(self) -> Stream[EventT]:
+    async def __aenter__(self) -> Self:
         await self._ensure_open()
         return self
 
@@ -186,7 +191,7 @@ class Stream(Generic[EventT]):
     def _on_idle(self, loop: asyncio.AbstractEventLoop, content: aiohttp.StreamReader) -> None:
         now = loop.time()
         if now + 1e-3 < self._deadline:
-            self._timer = loop.call_at(self._deadline, self._on_idle, loop, content)
+            self._timer = loop.call_at(self._deadline, _idle_timer, weakref.ref(self), loop, content)
             return
         content.set_exception(
             APITimeoutError(f"no {self.protocol} event for {self._idle}s (idle timeout)")
@@ -198,24 +203,35 @@ class Stream(Generic[EventT]):
         idle = self._idle
         keepalive = self.keepalive_types
         on_event = self._on_event
+        multi = self.multi_events
         try:
             while True:
                 resp = await self._ensure_open()
                 content = resp.content
                 if idle is not None:
                     self._deadline = loop.time() + idle
-                    self._timer = loop.call_at(self._deadline, self._on_idle, loop, content)
+                    self._timer = loop.call_at(self._deadline, _idle_timer, weakref.ref(self), loop, content)
                 decoder = SSEDecoder(self._max_event_size)
                 failure: APIConnectionError | None = None
                 try:
                     while True:
-                        chunk = await content.readany()
+                        try:
+                            chunk = await content.readany()
+                        except RuntimeError as exc:  # aiohttp: connection closed under us
+                            raise aiohttp.ClientConnectionError(str(exc)) from None
                         if not chunk:
                             break
                         for sse in decoder.feed(chunk):
                             self._events_seen += 1
                             event = on_event(sse)
                             if event is None:
+                                continue
+                            if multi:
+                                if idle is not None:
+                                    self._deadline = loop.time() + idle
+                                for item in event:  # type: ignore[attr-defined]
+                                    self._delivered += 1
+                                    yield item
                                 continue
                             if idle is not None and event.__class__ not in keepalive:
                                 self._deadline = loop.time() + idle
@@ -268,3 +284,14 @@ class Stream(Generic[EventT]):
         if timer is not None:
             timer.cancel()
             self._timer = None
+
+
+def _idle_timer(
+    ref: weakref.ReferenceType[Stream[Any]],
+    loop: asyncio.AbstractEventLoop,
+    content: aiohttp.StreamReader,
+) -> None:
+    """The idle timer holds its stream weakly, so an abandoned stream can still be collected."""
+    stream = ref()
+    if stream is not None:
+        stream._on_idle(loop, content)

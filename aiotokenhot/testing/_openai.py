@@ -1,7 +1,20 @@
-"""Fake-gateway routes for the OpenAI family: /v1/chat/completions (more by the OpenAI issue)."""
+"""Fake-gateway routes for the OpenAI family: chat, legacy completions, models (+ responses).
+
+Replies are deterministic (see ``_replies``). Behaviour worth knowing when writing tests:
+
+- ``/v1/chat/completions``: with ``tools`` (and ``tool_choice`` not ``"none"``, and no tool
+  result yet as the last message) each choice calls one function tool — the one named by
+  ``tool_choice``, else the first — with arguments built from its JSON schema and streamed in
+  several pieces. ``n`` choices are interleaved in the stream. ``reasoning_effort`` adds
+  ``reasoning_content``. ``max_tokens`` / ``max_completion_tokens`` cut the reply (``length``).
+  Usage counts one token per word; ``stream_options.include_usage`` adds the usage chunk.
+- ``/v1/models/{id}``: every id is known except those starting with ``unknown`` or
+  ``does-not-exist``, which get the gateway's HTTP 200 + error body.
+"""
 
 from __future__ import annotations
 
+import json
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -13,47 +26,303 @@ from ._server import FAKE_KEY, error_response, json_response, send_sse
 if TYPE_CHECKING:
     from ._server import FakeTokenHot
 
+Frames = list[tuple[str | None, Any]]
+
+#: the model catalogue /v1/models lists: (id, supported endpoint types)
+MODELS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("gpt-5.4", ("openai", "openai-response")),
+    ("gpt-5.4-mini", ("openai", "openai-response")),
+    ("grok-4.1", ("openai", "openai-response")),
+    ("claude-opus-4-6", ("anthropic", "openai")),
+    ("claude-sonnet-4-5-20250929", ("anthropic", "openai")),
+    ("gemini-2.5-flash", ("gemini", "openai")),
+    ("gemini-2.5-pro", ("gemini", "openai")),
+    ("gpt-image-2", ("image-generation",)),
+    ("doubao-seedance-2.0", ("video",)),
+    ("sora-2", ("openai-video",)),
+    ("whisper-1", ("openai",)),
+    ("gpt-3.5-turbo-instruct", ("openai",)),
+)
+UNKNOWN_MODEL_PREFIXES = ("unknown", "does-not-exist")
+MODEL_CREATED = 1626777600  # the gateway's fixed placeholder
+
 
 def register(app: web.Application, fake: FakeTokenHot) -> None:
     app.router.add_post("/v1/chat/completions", chat_completions)
+    app.router.add_post("/v1/completions", completions)
+    app.router.add_get("/v1/models", list_models)
+    app.router.add_get("/v1/models/{model:.+}", retrieve_model)
+    from . import _responses
+
+    _responses.register(app, fake)
 
 
-def _prompt(messages: list[dict[str, Any]]) -> tuple[str, int]:
+# -- shared helpers ------------------------------------------------------------------------------
+
+
+def prompt_of(messages: list[Any]) -> tuple[str, int]:
+    """The last user text (what the reply echoes) and the prompt's token count."""
     users = [m for m in messages if isinstance(m, dict) and m.get("role") == "user"]
     prompt = text_of(users[-1].get("content")) if users else ""
     total = sum(count_tokens(text_of(m.get("content"))) for m in messages if isinstance(m, dict))
     return prompt, total
 
 
+def choice_prompt(prompt: str, index: int) -> str:
+    """What choice ``index`` answers: the prompt, marked ``#<index>`` after the first choice."""
+    return prompt if index == 0 else f"#{index} {prompt}"
+
+
+def choice_pieces(prompt: str, words: int, index: int, limit: Any) -> tuple[list[str], str]:
+    """Reply pieces of one choice (each choice differs) and its finish reason."""
+    pieces = reply_pieces(choice_prompt(prompt, index), words)
+    if isinstance(limit, int) and not isinstance(limit, bool) and 0 < limit < len(pieces):
+        return pieces[:limit], "length"
+    return pieces, "stop"
+
+
+def reasoning_pieces(prompt: str) -> list[str]:
+    words = ["Thinking", "about:", *prompt.split()[:6]]
+    return [w + " " if i < len(words) - 1 else w for i, w in enumerate(words)]
+
+
+def schema_arguments(schema: Any, prompt: str) -> dict[str, Any]:
+    """Deterministic arguments that satisfy a JSON schema's top-level properties."""
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(props, dict) or not props:
+        return {"input": prompt or "alpha"}
+    samples = {"integer": 42, "number": 1.5, "boolean": True, "array": [], "object": {}}
+    out: dict[str, Any] = {}
+    for name, spec in props.items():
+        kind = spec.get("type") if isinstance(spec, dict) else None
+        enum = spec.get("enum") if isinstance(spec, dict) else None
+        if isinstance(enum, list) and enum:
+            out[name] = enum[0]
+        elif kind in samples:
+            out[name] = samples[kind]
+        else:
+            out[name] = " ".join(prompt.split()[:4]) or "alpha"
+    return out
+
+
+def split_pieces(text: str, size: int = 6) -> list[str]:
+    """``text`` in pieces of ``size`` characters (always at least two pieces when possible)."""
+    size = max(1, min(size, len(text) // 2 or 1))
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+def pick_tool(tools: Any, tool_choice: Any) -> dict[str, Any] | None:
+    """The function tool the fake model calls, or None for a text reply."""
+    if not isinstance(tools, list) or not tools or tool_choice == "none":
+        return None
+    functions = [t for t in tools if isinstance(t, dict) and t.get("type") == "function"]
+    if isinstance(tool_choice, dict):
+        wanted = (tool_choice.get("function") or {}).get("name") or tool_choice.get("name")
+        for tool in functions:
+            if (tool.get("function") or tool).get("name") == wanted:
+                return tool
+    return functions[0] if functions else None
+
+
+# -- /v1/chat/completions ------------------------------------------------------------------------
+
+
+class _ChatChoice:
+    """One choice of a fake reply: text pieces or a tool call, plus optional reasoning."""
+
+    def __init__(self, index: int, body: dict[str, Any], prompt: str, words: int) -> None:
+        self.index = index
+        self.reasoning = reasoning_pieces(prompt) if body.get("reasoning_effort") else []
+        self.pieces: list[str] = []
+        self.tool_call: dict[str, Any] | None = None
+        messages = body["messages"]
+        last_role = messages[-1].get("role") if isinstance(messages[-1], dict) else None
+        tool = None if last_role == "tool" else pick_tool(body.get("tools"),
+                                                          body.get("tool_choice"))
+        if tool is not None:
+            fn = tool.get("function") or {}
+            arguments = json.dumps(schema_arguments(fn.get("parameters"),
+                                                    choice_prompt(prompt, index)))
+            self.tool_call = {"id": f"call_fake_{index}_0", "type": "function",
+                              "function": {"name": fn.get("name", "tool"), "arguments": arguments}}
+            self.finish = "tool_calls"
+        else:
+            limit = body.get("max_completion_tokens") or body.get("max_tokens")
+            self.pieces, self.finish = choice_pieces(prompt, words, index, limit)
+
+    @property
+    def tokens(self) -> int:
+        tool = self.tool_call
+        tool_tokens = count_tokens(tool["function"]["arguments"]) + 1 if tool else 0
+        return len(self.pieces) + len(self.reasoning) + tool_tokens
+
+    def message(self) -> dict[str, Any]:
+        msg: dict[str, Any] = {"role": "assistant",
+                               "content": "".join(self.pieces) if self.tool_call is None else None}
+        if self.reasoning:
+            msg["reasoning_content"] = "".join(self.reasoning)
+        if self.tool_call is not None:
+            msg["tool_calls"] = [self.tool_call]
+        return msg
+
+    def deltas(self) -> list[dict[str, Any]]:
+        """The stream deltas of this choice, role first."""
+        out: list[dict[str, Any]] = [{"role": "assistant", "content": ""}]
+        out += [{"reasoning_content": r} for r in self.reasoning]
+        if self.tool_call is not None:
+            fn = self.tool_call["function"]
+            out.append({"tool_calls": [{"index": 0, "id": self.tool_call["id"], "type": "function",
+                                        "function": {"name": fn["name"], "arguments": ""}}]})
+            out += [{"tool_calls": [{"index": 0, "function": {"arguments": p}}]}
+                    for p in split_pieces(fn["arguments"])]
+        out += [{"content": p} for p in self.pieces]
+        return out
+
+
+def _usage(prompt_tokens: int, completion_tokens: int, reasoning: int = 0) -> dict[str, Any]:
+    usage: dict[str, Any] = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                             "total_tokens": prompt_tokens + completion_tokens}
+    if reasoning:
+        usage["completion_tokens_details"] = {"reasoning_tokens": reasoning}
+    return usage
+
+
+def _bad_request(request: web.Request, message: str) -> web.Response:
+    return error_response(request.path, 400, message, "invalid_request_error")
+
+
+async def _json_body(request: web.Request) -> dict[str, Any] | None:
+    try:
+        body = await request.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
 async def chat_completions(request: web.Request) -> web.StreamResponse:
     fake = request.app[FAKE_KEY]
-    body = await request.json()
+    body = await _json_body(request)
+    if body is None:
+        return _bad_request(request, "the body must be a JSON object")
     model = body.get("model")
     messages = body.get("messages")
     if not model or not isinstance(messages, list) or not messages:
-        return error_response(request.path, 400, "model and messages are required")
-    prompt, prompt_tokens = _prompt(messages)
-    pieces = reply_pieces(prompt, fake.reply_words)
+        return _bad_request(request, "model and messages are required")
+    n = body.get("n") or 1
+    if not isinstance(n, int) or n < 1:
+        return _bad_request(request, "n must be a positive integer")
+    prompt, prompt_tokens = prompt_of(messages)
+    choices = [_ChatChoice(i, body, prompt, fake.reply_words) for i in range(n)]
+    usage = _usage(prompt_tokens, sum(c.tokens for c in choices),
+                   sum(len(c.reasoning) for c in choices))
     created = int(time.time())
     cid = f"chatcmpl-fake{len(fake.requests)}"
-    usage = {"prompt_tokens": prompt_tokens, "completion_tokens": len(pieces),
-             "total_tokens": prompt_tokens + len(pieces)}
+    head = {"id": cid, "created": created, "model": model, "system_fingerprint": "fp_fake"}
     if not body.get("stream"):
         return json_response({
-            "id": cid, "object": "chat.completion", "created": created, "model": model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": "".join(pieces)},
-                         "finish_reason": "stop"}],
+            **head, "object": "chat.completion",
+            "choices": [{"index": c.index, "message": c.message(), "finish_reason": c.finish,
+                         "logprobs": None} for c in choices],
             "usage": usage,
         })
-    head = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model}
-    frames: list[tuple[str | None, Any]] = [
-        (None, {**head, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
-                                     "finish_reason": None}]})
-    ]
-    frames += [(None, {**head, "choices": [{"index": 0, "delta": {"content": p},
-                                            "finish_reason": None}]}) for p in pieces]
-    frames.append((None, {**head, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}))
+    head["object"] = "chat.completion.chunk"
+    frames: Frames = []
+    # choices are interleaved, as the real service does for n > 1
+    per_choice = [c.deltas() for c in choices]
+    for step in range(max(len(d) for d in per_choice)):
+        for choice, deltas in zip(choices, per_choice, strict=True):
+            if step < len(deltas):
+                frames.append((None, {**head, "choices": [
+                    {"index": choice.index, "delta": deltas[step], "finish_reason": None,
+                     "logprobs": None}]}))
+    for choice in choices:
+        frames.append((None, {**head, "choices": [
+            {"index": choice.index, "delta": {}, "finish_reason": choice.finish,
+             "logprobs": None}]}))
     if (body.get("stream_options") or {}).get("include_usage"):
         frames.append((None, {**head, "choices": [], "usage": usage}))
     frames.append((None, b"[DONE]"))
     return await send_sse(request, frames)
+
+
+# -- /v1/completions (legacy) --------------------------------------------------------------------
+
+
+async def completions(request: web.Request) -> web.StreamResponse:
+    fake = request.app[FAKE_KEY]
+    body = await _json_body(request)
+    if body is None:
+        return _bad_request(request, "the body must be a JSON object")
+    model = body.get("model")
+    prompt = body.get("prompt")
+    if not model or prompt is None:
+        return _bad_request(request, "model and prompt are required")
+    prompts = [prompt] if isinstance(prompt, str) or (
+        isinstance(prompt, list) and prompt and isinstance(prompt[0], int)) else list(prompt)
+    if not prompts:
+        return _bad_request(request, "prompt must not be empty")
+    n = body.get("n") or 1
+    texts = [p if isinstance(p, str) else " ".join(str(t) for t in p) for p in prompts]
+    replies = [(choice_pieces(text, fake.reply_words, j, body.get("max_tokens")))
+               for text in texts for j in range(n)]
+    prompt_tokens = sum(count_tokens(t) for t in texts)
+    usage = _usage(prompt_tokens, sum(len(pieces) for pieces, _ in replies))
+    head = {"id": f"cmpl-fake{len(fake.requests)}", "object": "text_completion",
+            "created": int(time.time()), "model": model, "system_fingerprint": "fp_fake"}
+    if not body.get("stream"):
+        return json_response({**head, "choices": [
+            {"index": i, "text": "".join(pieces), "finish_reason": finish, "logprobs": None}
+            for i, (pieces, finish) in enumerate(replies)], "usage": usage})
+    frames: Frames = []
+    for step in range(max(len(pieces) for pieces, _ in replies)):
+        for i, (pieces, _) in enumerate(replies):
+            if step < len(pieces):
+                frames.append((None, {**head, "choices": [
+                    {"index": i, "text": pieces[step], "finish_reason": None, "logprobs": None}]}))
+    for i, (_, finish) in enumerate(replies):
+        frames.append((None, {**head, "choices": [
+            {"index": i, "text": "", "finish_reason": finish, "logprobs": None}]}))
+    if (body.get("stream_options") or {}).get("include_usage"):
+        frames.append((None, {**head, "choices": [], "usage": usage}))
+    frames.append((None, b"[DONE]"))
+    return await send_sse(request, frames)
+
+
+# -- /v1/models ------------------------------------------------------------------------------------
+
+
+def _anthropic_style(request: web.Request) -> bool:
+    """The gateway answers in Anthropic shape only when both Anthropic headers are present."""
+    return "x-api-key" in request.headers and "anthropic-version" in request.headers
+
+
+def _openai_model(model_id: str, endpoints: tuple[str, ...] = ("openai",)) -> dict[str, Any]:
+    return {"id": model_id, "object": "model", "created": MODEL_CREATED, "owned_by": "custom",
+            "supported_endpoint_types": list(endpoints)}
+
+
+def _anthropic_model(model_id: str) -> dict[str, Any]:
+    return {"id": model_id, "type": "model", "display_name": model_id,
+            "created_at": "2021-07-25T00:00:00Z"}
+
+
+async def list_models(request: web.Request) -> web.StreamResponse:
+    if _anthropic_style(request):
+        data = [_anthropic_model(mid) for mid, _ in MODELS]
+        return json_response({"data": data, "first_id": data[0]["id"], "last_id": data[-1]["id"],
+                              "has_more": False})
+    return json_response({"success": True, "object": "list",
+                          "data": [_openai_model(mid, ends) for mid, ends in MODELS]})
+
+
+async def retrieve_model(request: web.Request) -> web.StreamResponse:
+    model_id = request.match_info["model"]
+    if model_id.startswith(UNKNOWN_MODEL_PREFIXES):
+        # the gateway's quirk: HTTP 200 with an error body
+        return json_response({"error": {"message": f"The model '{model_id}' does not exist",
+                                        "type": "invalid_request_error", "param": "model",
+                                        "code": "model_not_found"}})
+    if _anthropic_style(request):
+        return json_response(_anthropic_model(model_id))
+    endpoints = dict(MODELS).get(model_id, ("openai",))
+    return json_response(_openai_model(model_id, endpoints))

@@ -364,18 +364,21 @@ async def send_sse(request: web.Request, frames: Iterable[tuple[str | None, Any]
     )
     await resp.prepare(request)
     sent = 0
-    for event, data in frames:
-        if fault is not None and await _apply_stream_fault(request, resp, fault, sent):
-            return resp
-        await resp.write(_frame(event, data))
-        sent += 1
-        if fake.ping_every and sent % fake.ping_every == 0:
-            await resp.write(b": PING\n\n")
-        if fake.chunk_delay:
-            await asyncio.sleep(fake.chunk_delay)
-    if fault is not None and fault.truncate_after is not None and fault.truncate_after >= sent:
-        pass  # nothing was cut: the stream was shorter than the fault's threshold
-    await resp.write_eof()
+    try:
+        for event, data in frames:
+            if fault is not None and await _apply_stream_fault(request, resp, fault, sent):
+                return resp
+            await resp.write(_frame(event, data))
+            sent += 1
+            if fake.ping_every and sent % fake.ping_every == 0:
+                await resp.write(b": PING\n\n")
+            if fake.chunk_delay:
+                await asyncio.sleep(fake.chunk_delay)
+        if fault is not None and fault.truncate_after is not None and fault.truncate_after >= sent:
+            pass  # nothing was cut: the stream was shorter than the fault's threshold
+        await resp.write_eof()
+    except ConnectionResetError:
+        pass  # the client hung up (after the terminator, or it stopped reading): not an error
     return resp
 
 

@@ -10,6 +10,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiohttp
@@ -154,8 +155,8 @@ class Transport:
 
     # -- headers -----------------------------------------------------------------------------
 
-    def _headers_for(self, path: str) -> dict[str, str]:
-        """Auth headers per protocol family, as the gateway documents them."""
+    def _headers_for(self, path: str, json_body: bool = False) -> dict[str, str]:
+        """Auth headers per protocol family, as the gateway documents them (built once)."""
         sets = self._header_sets
         if sets is None:
             if not self._key:
@@ -171,11 +172,17 @@ class Transport:
                 "anthropic": {**base, "x-api-key": key, "anthropic-version": ANTHROPIC_VERSION},
                 "gemini": {**base, "x-goog-api-key": key},
             }
+            for name in ("bearer", "anthropic", "gemini"):  # the usual JSON-body variants
+                if "Content-Type" not in sets[name]:
+                    sets[name + "+json"] = {**sets[name], "Content-Type": "application/json"}
+        family = "bearer"
         if path.startswith("/v1beta/"):
-            return sets["gemini"]
-        if path.startswith(("/v1/messages", "/v1/complete")):
-            return sets["anthropic"]
-        return sets["bearer"]
+            family = "gemini"
+        elif path.startswith(("/v1/messages", "/v1/complete")):
+            family = "anthropic"
+        if json_body:
+            return sets.get(family + "+json") or sets[family]
+        return sets[family]
 
     # -- public entry points ---------------------------------------------------------------------
 
@@ -194,7 +201,7 @@ class Transport:
     ) -> HTTPResult:
         """Send a request and read the whole answer, retrying what is safe to retry."""
         timeout = self._timeout(options)
-        client_timeout = aiohttp.ClientTimeout(total=timeout.total, sock_connect=timeout.connect)
+        client_timeout = _client_timeout(timeout.total, timeout.connect, None)
         resp, raw, attempts = await self._send(
             method, path, json, body, params, headers, options, client_timeout,
             unsupported_on_404, read=True,
@@ -230,10 +237,8 @@ class Transport:
         connecting and error statuses only: once a success answer is returned nothing replays.
         """
         timeout = self._timeout(options)
-        client_timeout = aiohttp.ClientTimeout(
-            total=None,
-            sock_connect=timeout.connect,
-            sock_read=timeout.idle if stream_idle else timeout.total,
+        client_timeout = _client_timeout(
+            None, timeout.connect, timeout.idle if stream_idle else timeout.total
         )
         resp, _, _ = await self._send(
             method, path, json, body, params, headers, options, client_timeout,
@@ -292,7 +297,8 @@ class Transport:
         *,
         read: bool,
     ) -> tuple[aiohttp.ClientResponse, bytes | None, int]:
-        all_headers = self._headers_for(path)
+        plain_json = json is not None and not headers and not options.extra_headers
+        all_headers = self._headers_for(path, json_body=plain_json)
         if headers or options.extra_headers:
             all_headers = {**all_headers, **(headers or {}), **(options.extra_headers or {})}
         query: dict[str, Any] | None = None
@@ -313,7 +319,6 @@ class Transport:
             all_headers = {**all_headers, "Content-Type": "application/json"}
         max_retries = self.max_retries if options.max_retries is None else options.max_retries
         url = self.base_url + path
-        secret = self.secret
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s %s headers=%s", method, url, redact_headers(all_headers))
 
@@ -334,7 +339,7 @@ class Transport:
                 )
             except aiohttp.ClientError as exc:
                 failure = APIConnectionError(
-                    redact_text(f"{method} {path} failed: {type(exc).__name__}: {exc}", secret),
+                    redact_text(f"{method} {path} failed: {type(exc).__name__}: {exc}", self.secret),
                     attempts=attempt + 1,
                 )
             if failure is not None:
@@ -359,7 +364,7 @@ class Transport:
                 attempt += 1
                 continue
             error: APIStatusError = build_status_error(
-                resp.status, dict(resp.headers), raw, secret=secret, attempts=attempt + 1,
+                resp.status, dict(resp.headers), raw, secret=self.secret, attempts=attempt + 1,
                 unsupported_on_404=unsupported_on_404,
             )
             raise error
@@ -382,8 +387,10 @@ class Transport:
                 method, target, headers=headers, data=data, params=query,
                 timeout=client_timeout, allow_redirects=False,
             )
+            if resp.status not in _REDIRECTS:
+                return resp
             location = resp.headers.get("Location")
-            if resp.status not in _REDIRECTS or not location:
+            if not location:
                 return resp
             resp.release()
             current = resp.url
@@ -397,6 +404,14 @@ class Transport:
                 data = body()
             target, query = nxt, None
         raise APIConnectionError(f"too many redirects (more than {_MAX_REDIRECTS})")
+
+
+@lru_cache(maxsize=64)
+def _client_timeout(
+    total: float | None, connect: float | None, read: float | None
+) -> aiohttp.ClientTimeout:
+    """One shared (immutable) ClientTimeout per distinct setting, not one per request."""
+    return aiohttp.ClientTimeout(total=total, sock_connect=connect, sock_read=read)
 
 
 def _dump_json(obj: Any) -> bytes:

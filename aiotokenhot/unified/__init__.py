@@ -1,41 +1,42 @@
-"""Placeholder: filled by the unified-stream issue."""
+"""One typed delta stream and one Completion over every protocol.
+
+``th.stream(model=..., messages=[...])`` yields :class:`TextDelta`, :class:`ReasoningDelta`,
+:class:`ToolCallDelta`, :class:`Usage` and :class:`Finish` whether Chat Completions, Responses,
+Anthropic Messages or Gemini carries the reply; ``await th.complete(...)`` returns a
+:class:`Completion`. Conversations and tools are given in the OpenAI chat shape.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from ._api import complete, open_stream
+from ._convert import DEFAULT_ANTHROPIC_MAX_TOKENS, PROTOCOLS, pick_protocol
+from ._events import (
+    Completion,
+    Finish,
+    FinishReason,
+    ReasoningDelta,
+    TextDelta,
+    ToolCall,
+    ToolCallDelta,
+    UnifiedEvent,
+    Usage,
+)
+from ._stream import UnifiedStream
 
-
-class UnifiedStream:
-    """Placeholder."""
-
-
-class Completion:
-    """Placeholder."""
-
-
-def open_stream(client: Any, **kwargs: Any) -> UnifiedStream:
-    raise NotImplementedError
-
-
-async def complete(client: Any, **kwargs: Any) -> Completion:
-    raise NotImplementedError
-
-
-class TextDelta:
-    """Placeholder."""
-
-
-class ReasoningDelta:
-    """Placeholder."""
-
-
-class ToolCallDelta:
-    """Placeholder."""
-
-
-class Usage:
-    """Placeholder."""
-
-
-class Finish:
-    """Placeholder."""
+__all__ = [
+    "DEFAULT_ANTHROPIC_MAX_TOKENS",
+    "PROTOCOLS",
+    "Completion",
+    "Finish",
+    "FinishReason",
+    "ReasoningDelta",
+    "TextDelta",
+    "ToolCall",
+    "ToolCallDelta",
+    "UnifiedEvent",
+    "UnifiedStream",
+    "Usage",
+    "complete",
+    "open_stream",
+    "pick_protocol",
+]

@@ -1,21 +1,15 @@
-"""Placeholder: filled by the protocol's issue."""
+"""Account endpoints: ``th.language_models``, ``th.tokenize``, ``th.api_key``, ``th.billing``."""
 
-from .._resource import Resource
+from ._resource import APIKey, Billing, LanguageModels, tokenize
+from ._types import (
+    APIKeyInfo,
+    BillingSubscription,
+    BillingUsage,
+    LanguageModel,
+    Token,
+    TokenizeResult,
+    TokenUsage,
+)
 
-__all__ = ["APIKey", "Billing", "LanguageModels"]
-
-
-class APIKey(Resource):
-    """Placeholder."""
-
-
-class Billing(Resource):
-    """Placeholder."""
-
-
-class LanguageModels(Resource):
-    """Placeholder."""
-
-
-async def tokenize(client: object, **kwargs: object) -> object:
-    raise NotImplementedError
+__all__ = ["APIKey", "APIKeyInfo", "Billing", "BillingSubscription", "BillingUsage",
+           "LanguageModel", "LanguageModels", "Token", "TokenUsage", "TokenizeResult", "tokenize"]

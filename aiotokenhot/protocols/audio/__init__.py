@@ -1,9 +1,8 @@
-"""Placeholder: filled by the protocol's issue."""
+"""Audio: ``th.audio.speech(...)``, ``th.audio.transcriptions.create(...)``, ``.translations``."""
 
-from .._resource import Resource
+from ._resource import Audio, Transcriptions, Translations
+from ._types import SpeechResult, Transcription, TranscriptionSegment, TranscriptionWord
+from ._wav import pcm_to_wav
 
-__all__ = ["Audio"]
-
-
-class Audio(Resource):
-    """Placeholder."""
+__all__ = ["Audio", "SpeechResult", "Transcription", "TranscriptionSegment", "TranscriptionWord",
+           "Transcriptions", "Translations", "pcm_to_wav"]

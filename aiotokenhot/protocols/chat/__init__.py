@@ -1,9 +1,64 @@
-"""Placeholder: filled by the protocol's issue."""
+"""OpenAI Chat Completions: ``th.chat.completions.create(...)`` and ``.stream(...)``."""
 
-from .._resource import Resource
+from ._accumulate import ChatCompletionAccumulator
+from ._resource import Chat, ChatCompletions
+from ._stream import ChatCompletionStream
+from ._types import (
+    AssistantMessageParam,
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatCompletionMessage,
+    ChatCompletionMessageToolCall,
+    Choice,
+    ChoiceDelta,
+    ChoiceDeltaToolCall,
+    ChoiceDeltaToolCallFunction,
+    ChunkChoice,
+    CompletionTokensDetails,
+    CompletionUsage,
+    ContentPartParam,
+    DeveloperMessageParam,
+    FunctionCall,
+    FunctionDefinition,
+    ImageURL,
+    ImageURLPartParam,
+    MessageParam,
+    PromptTokensDetails,
+    SystemMessageParam,
+    TextPartParam,
+    ToolMessageParam,
+    ToolParam,
+    UserMessageParam,
+)
 
-__all__ = ["Chat"]
-
-
-class Chat(Resource):
-    """Placeholder."""
+__all__ = [
+    "AssistantMessageParam",
+    "Chat",
+    "ChatCompletion",
+    "ChatCompletionAccumulator",
+    "ChatCompletionChunk",
+    "ChatCompletionMessage",
+    "ChatCompletionMessageToolCall",
+    "ChatCompletionStream",
+    "ChatCompletions",
+    "Choice",
+    "ChoiceDelta",
+    "ChoiceDeltaToolCall",
+    "ChoiceDeltaToolCallFunction",
+    "ChunkChoice",
+    "CompletionTokensDetails",
+    "CompletionUsage",
+    "ContentPartParam",
+    "DeveloperMessageParam",
+    "FunctionCall",
+    "FunctionDefinition",
+    "ImageURL",
+    "ImageURLPartParam",
+    "MessageParam",
+    "PromptTokensDetails",
+    "SystemMessageParam",
+    "TextPartParam",
+    "ToolMessageParam",
+    "ToolParam",
+    "UserMessageParam",
+]

@@ -1,9 +1,14 @@
-"""Placeholder: filled by the protocol's issue."""
+"""Legacy OpenAI text completions: ``th.completions.create(...)`` and ``.stream(...)``."""
 
-from .._resource import Resource
+from ._resource import Completions
+from ._stream import TextCompletionAccumulator, TextCompletionStream
+from ._types import TextCompletion, TextCompletionChoice, TextCompletionChunk
 
-__all__ = ["Completions"]
-
-
-class Completions(Resource):
-    """Placeholder."""
+__all__ = [
+    "Completions",
+    "TextCompletion",
+    "TextCompletionAccumulator",
+    "TextCompletionChoice",
+    "TextCompletionChunk",
+    "TextCompletionStream",
+]

@@ -1,9 +1,46 @@
-"""Placeholder: filled by the protocol's issue."""
+"""Native Gemini: ``th.gemini.generate_content / stream_generate_content / count_tokens / list_models``."""
 
-from .._resource import Resource
+from ._api import Gemini
+from ._params import camel_keys
+from ._stream import GenerateContentStream, merge_parts
+from ._types import (
+    Blob,
+    Candidate,
+    Content,
+    CountTokensResponse,
+    FileData,
+    FunctionCall,
+    FunctionResponse,
+    GeminiModelInfo,
+    GeminiModelList,
+    GenerateContentResponse,
+    GoogleModel,
+    ModalityTokenCount,
+    Part,
+    PromptFeedback,
+    SafetyRating,
+    UsageMetadata,
+)
 
-__all__ = ["Gemini"]
-
-
-class Gemini(Resource):
-    """Placeholder."""
+__all__ = [
+    "Blob",
+    "Candidate",
+    "Content",
+    "CountTokensResponse",
+    "FileData",
+    "FunctionCall",
+    "FunctionResponse",
+    "Gemini",
+    "GeminiModelInfo",
+    "GeminiModelList",
+    "GenerateContentResponse",
+    "GenerateContentStream",
+    "GoogleModel",
+    "ModalityTokenCount",
+    "Part",
+    "PromptFeedback",
+    "SafetyRating",
+    "UsageMetadata",
+    "camel_keys",
+    "merge_parts",
+]

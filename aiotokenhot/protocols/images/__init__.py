@@ -1,9 +1,6 @@
-"""Placeholder: filled by the protocol's issue."""
+"""Images: ``th.images.generate(...)`` / ``th.images.edit(...)`` with one normalised result."""
 
-from .._resource import Resource
+from ._resource import Images
+from ._types import Image, ImagesResponse
 
-__all__ = ["Images"]
-
-
-class Images(Resource):
-    """Placeholder."""
+__all__ = ["Image", "Images", "ImagesResponse"]

@@ -1,9 +1,71 @@
-"""Placeholder: filled by the protocol's issue."""
+"""Anthropic Messages: ``th.messages.create / stream / legacy_complete`` and their types."""
 
-from .._resource import Resource
+from ._api import Messages
+from ._events import (
+    CitationsDelta,
+    ContentBlockDeltaEvent,
+    ContentBlockStartEvent,
+    ContentBlockStopEvent,
+    InputJSONDelta,
+    MessageDelta,
+    MessageDeltaEvent,
+    MessageDeltaUsage,
+    MessageStartEvent,
+    MessageStopEvent,
+    MessageStreamEvent,
+    PingEvent,
+    SignatureDelta,
+    StreamErrorEvent,
+    TextDelta,
+    ThinkingDelta,
+    UnknownDelta,
+    UnknownEvent,
+)
+from ._stream import MessageStream
+from ._types import (
+    ContentBlock,
+    ImageBlock,
+    LegacyCompletion,
+    Message,
+    MessageUsage,
+    RedactedThinkingBlock,
+    TextBlock,
+    ThinkingBlock,
+    ToolResultBlock,
+    ToolUseBlock,
+    UnknownBlock,
+)
 
-__all__ = ["Messages"]
-
-
-class Messages(Resource):
-    """Placeholder."""
+__all__ = [
+    "CitationsDelta",
+    "ContentBlock",
+    "ContentBlockDeltaEvent",
+    "ContentBlockStartEvent",
+    "ContentBlockStopEvent",
+    "ImageBlock",
+    "InputJSONDelta",
+    "LegacyCompletion",
+    "Message",
+    "MessageDelta",
+    "MessageDeltaEvent",
+    "MessageDeltaUsage",
+    "MessageStartEvent",
+    "MessageStopEvent",
+    "MessageStream",
+    "MessageStreamEvent",
+    "MessageUsage",
+    "Messages",
+    "PingEvent",
+    "RedactedThinkingBlock",
+    "SignatureDelta",
+    "StreamErrorEvent",
+    "TextBlock",
+    "TextDelta",
+    "ThinkingBlock",
+    "ThinkingDelta",
+    "ToolResultBlock",
+    "ToolUseBlock",
+    "UnknownBlock",
+    "UnknownDelta",
+    "UnknownEvent",
+]

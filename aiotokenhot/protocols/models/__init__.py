@@ -1,9 +1,6 @@
-"""Placeholder: filled by the protocol's issue."""
+"""The model catalogue: ``th.models.list()`` and ``th.models.retrieve(id)``."""
 
-from .._resource import Resource
+from ._resource import Models
+from ._types import Model, ModelList
 
-__all__ = ["Models"]
-
-
-class Models(Resource):
-    """Placeholder."""
+__all__ = ["Model", "ModelList", "Models"]

@@ -1,9 +1,91 @@
-"""Placeholder: filled by the protocol's issue."""
+"""OpenAI Responses API: ``th.responses.create(...)`` and ``.stream(...)``."""
 
-from .._resource import Resource
+from ._accumulate import ResponseAccumulator
+from ._events import (
+    EVENT_CLASSES,
+    GenericResponseEvent,
+    ResponseCompletedEvent,
+    ResponseContentPartAddedEvent,
+    ResponseContentPartDoneEvent,
+    ResponseCreatedEvent,
+    ResponseErrorEvent,
+    ResponseEvent,
+    ResponseFailedEvent,
+    ResponseFunctionCallArgumentsDeltaEvent,
+    ResponseFunctionCallArgumentsDoneEvent,
+    ResponseIncompleteEvent,
+    ResponseInProgressEvent,
+    ResponseOutputItemAddedEvent,
+    ResponseOutputItemDoneEvent,
+    ResponseOutputTextAnnotationAddedEvent,
+    ResponseOutputTextDeltaEvent,
+    ResponseOutputTextDoneEvent,
+    ResponseQueuedEvent,
+    ResponseReasoningSummaryPartAddedEvent,
+    ResponseReasoningSummaryPartDoneEvent,
+    ResponseReasoningSummaryTextDeltaEvent,
+    ResponseReasoningSummaryTextDoneEvent,
+    ResponseReasoningTextDeltaEvent,
+    ResponseReasoningTextDoneEvent,
+    ResponseRefusalDeltaEvent,
+    ResponseRefusalDoneEvent,
+)
+from ._resource import Responses
+from ._stream import ResponseStream
+from ._types import (
+    OutputItem,
+    Response,
+    ResponseContentPart,
+    ResponseError,
+    ResponseFunctionToolCall,
+    ResponseOutputItem,
+    ResponseOutputMessage,
+    ResponseReasoningItem,
+    ResponseUsage,
+    ResponseWebSearchCall,
+    SummaryPart,
+)
 
-__all__ = ["Responses"]
-
-
-class Responses(Resource):
-    """Placeholder."""
+__all__ = [
+    "EVENT_CLASSES",
+    "GenericResponseEvent",
+    "OutputItem",
+    "Response",
+    "ResponseAccumulator",
+    "ResponseCompletedEvent",
+    "ResponseContentPart",
+    "ResponseContentPartAddedEvent",
+    "ResponseContentPartDoneEvent",
+    "ResponseCreatedEvent",
+    "ResponseError",
+    "ResponseErrorEvent",
+    "ResponseEvent",
+    "ResponseFailedEvent",
+    "ResponseFunctionCallArgumentsDeltaEvent",
+    "ResponseFunctionCallArgumentsDoneEvent",
+    "ResponseFunctionToolCall",
+    "ResponseInProgressEvent",
+    "ResponseIncompleteEvent",
+    "ResponseOutputItem",
+    "ResponseOutputItemAddedEvent",
+    "ResponseOutputItemDoneEvent",
+    "ResponseOutputMessage",
+    "ResponseOutputTextAnnotationAddedEvent",
+    "ResponseOutputTextDeltaEvent",
+    "ResponseOutputTextDoneEvent",
+    "ResponseQueuedEvent",
+    "ResponseReasoningItem",
+    "ResponseReasoningSummaryPartAddedEvent",
+    "ResponseReasoningSummaryPartDoneEvent",
+    "ResponseReasoningSummaryTextDeltaEvent",
+    "ResponseReasoningSummaryTextDoneEvent",
+    "ResponseReasoningTextDeltaEvent",
+    "ResponseReasoningTextDoneEvent",
+    "ResponseRefusalDeltaEvent",
+    "ResponseRefusalDoneEvent",
+    "ResponseStream",
+    "ResponseUsage",
+    "ResponseWebSearchCall",
+    "Responses",
+    "SummaryPart",
+]

@@ -1,9 +1,7 @@
-"""Placeholder: filled by the protocol's issue."""
+"""Asynchronous video tasks: ``th.videos.create / retrieve / wait / download / remix``."""
 
-from .._resource import Resource
+from ._resource import ProgressCallback, Videos
+from ._types import VideoError, VideoStatus, VideoTask, VideoTaskError, normalize_status
 
-__all__ = ["Videos"]
-
-
-class Videos(Resource):
-    """Placeholder."""
+__all__ = ["ProgressCallback", "VideoError", "VideoStatus", "VideoTask", "VideoTaskError", "Videos",
+           "normalize_status"]

@@ -1,0 +1,161 @@
+"""Cheap argument checks for the OpenAI-family endpoints, run before anything is sent.
+
+Only clearly bad input is rejected (an unknown role, an empty message list, a temperature of
+7); anything a gateway might legitimately accept passes through untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pydantic
+
+from ..._exceptions import InvalidRequestError
+
+__all__ = [
+    "NOT_BODY",
+    "check_body",
+    "json_schema_format",
+    "normalize_messages",
+    "request_body",
+]
+
+#: keyword arguments of public methods that are per-call options, not body fields
+NOT_BODY = frozenset({"self", "timeout", "max_retries", "extra_headers", "extra_query", "extra_body"})
+ROLES = ("system", "developer", "user", "assistant", "tool", "function")
+_NEEDS_CONTENT = frozenset({"system", "developer", "user", "tool"})
+
+# field -> (low, high, integer?) ; None means unbounded on that side
+_RANGES: dict[str, tuple[float | None, float | None, bool]] = {
+    "temperature": (0.0, 2.0, False),
+    "top_p": (0.0, 1.0, False),
+    "presence_penalty": (-2.0, 2.0, False),
+    "frequency_penalty": (-2.0, 2.0, False),
+    "n": (1, None, True),
+    "best_of": (1, None, True),
+    "max_tokens": (1, None, True),
+    "max_completion_tokens": (1, None, True),
+    "max_output_tokens": (1, None, True),
+    "top_logprobs": (0, 20, True),
+}
+
+
+def request_body(args: Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON body from a method's ``locals()``: options and ``None`` values dropped."""
+    return {k: v for k, v in args.items() if v is not None and k not in NOT_BODY}
+
+
+def check_body(body: dict[str, Any]) -> None:
+    """Model name and numeric ranges."""
+    model = body.get("model")
+    if not isinstance(model, str) or not model.strip():
+        raise InvalidRequestError("model must be a non-empty string")
+    for name, (low, high, integer) in _RANGES.items():
+        value = body.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+            integer and not isinstance(value, int)
+        ):
+            kind = "an integer" if integer else "a number"
+            raise InvalidRequestError(f"{name} must be {kind}, got {value!r}")
+        if (low is not None and value < low) or (high is not None and value > high):
+            bounds = f"between {low} and {high}" if high is not None else f">= {low}"
+            raise InvalidRequestError(f"{name} must be {bounds}, got {value!r}")
+    stop = body.get("stop")
+    if stop is not None and not isinstance(stop, str) and not (
+        isinstance(stop, Sequence) and all(isinstance(s, str) for s in stop)
+    ):
+        raise InvalidRequestError("stop must be a string or a list of strings")
+    tools = body.get("tools")
+    if tools is not None:
+        _check_tools(tools)
+
+
+def _check_tools(tools: Any) -> None:
+    if isinstance(tools, (str, bytes, Mapping)) or not isinstance(tools, Sequence):
+        raise InvalidRequestError("tools must be a list of tool objects")
+    for i, tool in enumerate(tools):
+        if not isinstance(tool, Mapping) or not isinstance(tool.get("type"), str):
+            raise InvalidRequestError(f"tools[{i}] must be an object with a 'type'")
+        fn = tool.get("function")
+        if tool["type"] == "function" and isinstance(fn, Mapping) and not fn.get("name"):
+            raise InvalidRequestError(f"tools[{i}].function needs a 'name'")
+
+
+def _dump(model: pydantic.BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json", exclude_none=True, by_alias=True)
+
+
+def normalize_messages(messages: Any) -> list[Any]:
+    """Check roles and content shapes; typed models become plain dicts. Unchanged dicts are reused."""
+    if isinstance(messages, (str, bytes, Mapping)) or not isinstance(messages, Sequence):
+        raise InvalidRequestError("messages must be a list of message objects")
+    if not messages:
+        raise InvalidRequestError("messages must not be empty")
+    out: list[Any] = []
+    for i, message in enumerate(messages):
+        if isinstance(message, pydantic.BaseModel):
+            message = _dump(message)
+        elif not isinstance(message, Mapping):
+            raise InvalidRequestError(
+                f"messages[{i}] must be a dict or a message model, not {type(message).__name__}"
+            )
+        role = message.get("role")
+        if role not in ROLES:
+            raise InvalidRequestError(
+                f"messages[{i}] has an unknown role {role!r}; expected one of {', '.join(ROLES)}"
+            )
+        content = message.get("content")
+        if content is None:
+            if role in _NEEDS_CONTENT:
+                raise InvalidRequestError(f"messages[{i}] ({role}) needs content")
+        elif isinstance(content, list):
+            parts = _normalize_parts(content, i)
+            if parts is not content:
+                message = {**message, "content": parts}
+        elif not isinstance(content, str):
+            raise InvalidRequestError(
+                f"messages[{i}].content must be a string or a list of parts, "
+                f"not {type(content).__name__}"
+            )
+        if role == "tool" and not message.get("tool_call_id"):
+            raise InvalidRequestError(f"messages[{i}] (tool) needs a tool_call_id")
+        out.append(message if isinstance(message, dict) else dict(message))
+    return out
+
+
+def _normalize_parts(parts: list[Any], i: int) -> list[Any]:
+    out: list[Any] | None = None
+    for j, part in enumerate(parts):
+        if isinstance(part, pydantic.BaseModel):
+            part = _dump(part)
+            if out is None:
+                out = list(parts)
+            out[j] = part
+        if not isinstance(part, Mapping) or not isinstance(part.get("type"), str):
+            raise InvalidRequestError(f"messages[{i}].content[{j}] must be an object with a 'type'")
+        kind = part["type"]
+        if kind == "text" and not isinstance(part.get("text"), str):
+            raise InvalidRequestError(f"messages[{i}].content[{j}] (text) needs a string 'text'")
+        if kind == "image_url":
+            image = part.get("image_url")
+            url = image.get("url") if isinstance(image, Mapping) else image
+            if not isinstance(url, str) or not url:
+                raise InvalidRequestError(
+                    f"messages[{i}].content[{j}] (image_url) needs image_url.url"
+                )
+    return parts if out is None else out
+
+
+def json_schema_format(value: Any) -> Any:
+    """A pydantic model class given as a response format becomes a ``json_schema`` format."""
+    if isinstance(value, type) and issubclass(value, pydantic.BaseModel):
+        return {
+            "type": "json_schema",
+            "json_schema": {"name": value.__name__, "schema": value.model_json_schema()},
+        }
+    if value is not None and not isinstance(value, Mapping):
+        raise InvalidRequestError("response_format must be a dict or a pydantic model class")
+    return value

@@ -1,0 +1,132 @@
+"""``th.gemini``: native Gemini ``generateContent``, its SSE stream, ``countTokens`` and models."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..._config import TimeoutTypes
+from ...transport import RequestOptions
+from .._resource import Resource
+from ._params import build_request, camel_keys, model_path
+from ._stream import GenerateContentStream
+from ._types import CountTokensResponse, GeminiModelList, GenerateContentResponse
+
+__all__ = ["Gemini"]
+
+
+class Gemini(Resource):
+    """Gemini over ``/v1beta``; the transport adds ``x-goog-api-key`` beside the Bearer key.
+
+    Request fields may be written in snake_case or camelCase (``max_output_tokens`` or
+    ``maxOutputTokens``); they are sent in camelCase. ``contents`` may be a plain string, and
+    ``system_instruction`` too.
+    """
+
+    async def generate_content(
+        self,
+        model: str,
+        *,
+        contents: Any,
+        system_instruction: Any = None,
+        generation_config: Mapping[str, Any] | Any = None,
+        tools: Sequence[Any] | None = None,
+        tool_config: Mapping[str, Any] | None = None,
+        safety_settings: Sequence[Any] | None = None,
+        cached_content: str | None = None,
+        timeout: TimeoutTypes | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> GenerateContentResponse:
+        """``POST /v1beta/models/{model}:generateContent`` → a typed :class:`GenerateContentResponse`."""
+        path = model_path(model, "generateContent")
+        body = build_request(
+            contents=contents, system_instruction=system_instruction,
+            generation_config=generation_config, tools=tools, tool_config=tool_config,
+            safety_settings=safety_settings, cached_content=cached_content,
+        )
+        options = _options(timeout, max_retries, extra_headers, extra_query, extra_body)
+        result = await self._transport.request("POST", path, json=body, options=options)
+        return result.parse(GenerateContentResponse)
+
+    def stream_generate_content(
+        self,
+        model: str,
+        *,
+        contents: Any,
+        system_instruction: Any = None,
+        generation_config: Mapping[str, Any] | Any = None,
+        tools: Sequence[Any] | None = None,
+        tool_config: Mapping[str, Any] | None = None,
+        safety_settings: Sequence[Any] | None = None,
+        cached_content: str | None = None,
+        timeout: TimeoutTypes | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> GenerateContentStream:
+        """``POST /v1beta/models/{model}:streamGenerateContent?alt=sse`` as typed chunks.
+
+        Arguments are checked now; the request is sent on ``async with`` or first iteration.
+        """
+        path = model_path(model, "streamGenerateContent")
+        body = build_request(
+            contents=contents, system_instruction=system_instruction,
+            generation_config=generation_config, tools=tools, tool_config=tool_config,
+            safety_settings=safety_settings, cached_content=cached_content,
+        )
+        options = _options(timeout, max_retries, extra_headers, extra_query, extra_body)
+        return self._transport.stream(
+            GenerateContentStream, "POST", path, json=body, params={"alt": "sse"}, options=options
+        )
+
+    async def count_tokens(
+        self,
+        model: str,
+        *,
+        contents: Any,
+        timeout: TimeoutTypes | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> CountTokensResponse:
+        """``POST /v1beta/models/{model}:countTokens`` for ``contents``."""
+        path = model_path(model, "countTokens")
+        body = {"contents": build_request(contents=contents)["contents"]}
+        options = _options(timeout, max_retries, extra_headers, extra_query, extra_body)
+        result = await self._transport.request("POST", path, json=body, options=options)
+        return result.parse(CountTokensResponse)
+
+    async def list_models(
+        self,
+        *,
+        page_size: int | None = None,
+        page_token: str | None = None,
+        timeout: TimeoutTypes | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> GeminiModelList:
+        """``GET /v1beta/models``. Use each entry's ``.id``: ``name`` may lack ``models/``."""
+        options = _options(timeout, max_retries, extra_headers, extra_query, extra_body)
+        params = camel_keys({"page_size": page_size, "page_token": page_token})
+        result = await self._transport.request("GET", "/v1beta/models", params=params, options=options)
+        return result.parse(GeminiModelList)
+
+
+def _options(
+    timeout: TimeoutTypes | None,
+    max_retries: int | None,
+    extra_headers: Mapping[str, str] | None,
+    extra_query: Mapping[str, Any] | None,
+    extra_body: Mapping[str, Any] | None,
+) -> RequestOptions:
+    return RequestOptions.make(
+        timeout=timeout, max_retries=max_retries, extra_headers=extra_headers,
+        extra_query=extra_query, extra_body=extra_body,
+    )

@@ -1,0 +1,228 @@
+"""Typed Responses stream events, one class per ``type`` (looked up through a table).
+
+Every event derives from :class:`ResponseEvent`. A ``type`` without a class here (new upstream
+events, ``response.web_search_call.*``, vendor additions) arrives as a
+:class:`GenericResponseEvent` carrying all its fields — never dropped, never an error.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Union
+
+from pydantic import Discriminator, Tag, TypeAdapter
+
+from ..._models import APIModel
+from ._types import OutputItem, Response, ResponseContentPart, SummaryPart
+
+__all__ = [
+    "EVENT_CLASSES",
+    "GenericResponseEvent",
+    "ResponseCompletedEvent",
+    "ResponseContentPartAddedEvent",
+    "ResponseContentPartDoneEvent",
+    "ResponseCreatedEvent",
+    "ResponseErrorEvent",
+    "ResponseEvent",
+    "ResponseFailedEvent",
+    "ResponseFunctionCallArgumentsDeltaEvent",
+    "ResponseFunctionCallArgumentsDoneEvent",
+    "ResponseInProgressEvent",
+    "ResponseIncompleteEvent",
+    "ResponseOutputItemAddedEvent",
+    "ResponseOutputItemDoneEvent",
+    "ResponseOutputTextAnnotationAddedEvent",
+    "ResponseOutputTextDeltaEvent",
+    "ResponseOutputTextDoneEvent",
+    "ResponseQueuedEvent",
+    "ResponseReasoningSummaryPartAddedEvent",
+    "ResponseReasoningSummaryPartDoneEvent",
+    "ResponseReasoningSummaryTextDeltaEvent",
+    "ResponseReasoningSummaryTextDoneEvent",
+    "ResponseReasoningTextDeltaEvent",
+    "ResponseReasoningTextDoneEvent",
+    "ResponseRefusalDeltaEvent",
+    "ResponseRefusalDoneEvent",
+    "parse_event_json",
+]
+
+
+class ResponseEvent(APIModel):
+    """Base of every Responses stream event."""
+
+    type: str
+    sequence_number: int | None = None
+
+
+class GenericResponseEvent(ResponseEvent):
+    """An event type this SDK has no class for; read its fields as attributes."""
+
+
+class _WithResponse(ResponseEvent):
+    response: Response
+
+
+class ResponseCreatedEvent(_WithResponse):
+    pass
+
+
+class ResponseQueuedEvent(_WithResponse):
+    pass
+
+
+class ResponseInProgressEvent(_WithResponse):
+    pass
+
+
+class ResponseCompletedEvent(_WithResponse):
+    """Terminal: ``response`` is the finished Response with its usage."""
+
+
+class ResponseIncompleteEvent(_WithResponse):
+    """Terminal: the reply stopped early (``response.incomplete_details`` says why)."""
+
+
+class ResponseFailedEvent(_WithResponse):
+    """Terminal: the stream raises :class:`StreamError` carrying ``response`` as ``partial``."""
+
+
+class ResponseErrorEvent(ResponseEvent):
+    code: str | None = None
+    message: str | None = None
+    param: str | None = None
+
+
+class _AtItem(ResponseEvent):
+    item_id: str = ""
+    output_index: int = 0
+
+
+class ResponseOutputItemAddedEvent(ResponseEvent):
+    output_index: int = 0
+    item: OutputItem
+
+
+class ResponseOutputItemDoneEvent(ResponseEvent):
+    output_index: int = 0
+    item: OutputItem
+
+
+class ResponseContentPartAddedEvent(_AtItem):
+    content_index: int = 0
+    part: ResponseContentPart
+
+
+class ResponseContentPartDoneEvent(_AtItem):
+    content_index: int = 0
+    part: ResponseContentPart
+
+
+class ResponseOutputTextDeltaEvent(_AtItem):
+    content_index: int = 0
+    delta: str = ""
+    logprobs: list[Any] | None = None
+
+
+class ResponseOutputTextDoneEvent(_AtItem):
+    content_index: int = 0
+    text: str = ""
+    logprobs: list[Any] | None = None
+
+
+class ResponseOutputTextAnnotationAddedEvent(_AtItem):
+    content_index: int = 0
+    annotation_index: int = 0
+    annotation: Any = None
+
+
+class ResponseRefusalDeltaEvent(_AtItem):
+    content_index: int = 0
+    delta: str = ""
+
+
+class ResponseRefusalDoneEvent(_AtItem):
+    content_index: int = 0
+    refusal: str = ""
+
+
+class ResponseFunctionCallArgumentsDeltaEvent(_AtItem):
+    delta: str = ""
+
+
+class ResponseFunctionCallArgumentsDoneEvent(_AtItem):
+    arguments: str = ""
+    name: str | None = None
+
+
+class ResponseReasoningSummaryPartAddedEvent(_AtItem):
+    summary_index: int = 0
+    part: SummaryPart
+
+
+class ResponseReasoningSummaryPartDoneEvent(_AtItem):
+    summary_index: int = 0
+    part: SummaryPart
+
+
+class ResponseReasoningSummaryTextDeltaEvent(_AtItem):
+    summary_index: int = 0
+    delta: str = ""
+
+
+class ResponseReasoningSummaryTextDoneEvent(_AtItem):
+    summary_index: int = 0
+    text: str = ""
+
+
+class ResponseReasoningTextDeltaEvent(_AtItem):
+    content_index: int = 0
+    delta: str = ""
+
+
+class ResponseReasoningTextDoneEvent(_AtItem):
+    content_index: int = 0
+    text: str = ""
+
+
+#: event type -> class; the stream looks the ``event:`` name up here
+EVENT_CLASSES: dict[str, type[ResponseEvent]] = {
+    "response.created": ResponseCreatedEvent,
+    "response.queued": ResponseQueuedEvent,
+    "response.in_progress": ResponseInProgressEvent,
+    "response.completed": ResponseCompletedEvent,
+    "response.incomplete": ResponseIncompleteEvent,
+    "response.failed": ResponseFailedEvent,
+    "error": ResponseErrorEvent,
+    "response.output_item.added": ResponseOutputItemAddedEvent,
+    "response.output_item.done": ResponseOutputItemDoneEvent,
+    "response.content_part.added": ResponseContentPartAddedEvent,
+    "response.content_part.done": ResponseContentPartDoneEvent,
+    "response.output_text.delta": ResponseOutputTextDeltaEvent,
+    "response.output_text.done": ResponseOutputTextDoneEvent,
+    "response.output_text.annotation.added": ResponseOutputTextAnnotationAddedEvent,
+    "response.refusal.delta": ResponseRefusalDeltaEvent,
+    "response.refusal.done": ResponseRefusalDoneEvent,
+    "response.function_call_arguments.delta": ResponseFunctionCallArgumentsDeltaEvent,
+    "response.function_call_arguments.done": ResponseFunctionCallArgumentsDoneEvent,
+    "response.reasoning_summary_part.added": ResponseReasoningSummaryPartAddedEvent,
+    "response.reasoning_summary_part.done": ResponseReasoningSummaryPartDoneEvent,
+    "response.reasoning_summary_text.delta": ResponseReasoningSummaryTextDeltaEvent,
+    "response.reasoning_summary_text.done": ResponseReasoningSummaryTextDoneEvent,
+    "response.reasoning_text.delta": ResponseReasoningTextDeltaEvent,
+    "response.reasoning_text.done": ResponseReasoningTextDoneEvent,
+}
+
+
+def _event_tag(value: Any) -> str:
+    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+    return kind if kind in EVENT_CLASSES else "generic"
+
+
+# any Responses event, by its ``type`` (for frames that come without an ``event:`` line)
+_TAGGED: Any = Union[  # noqa: UP007 - built from the table above
+    tuple(
+        [Annotated[cls, Tag(name)] for name, cls in EVENT_CLASSES.items()]
+        + [Annotated[GenericResponseEvent, Tag("generic")]]
+    )
+]
+_ANY_EVENT: TypeAdapter[ResponseEvent] = TypeAdapter(Annotated[_TAGGED, Discriminator(_event_tag)])
+parse_event_json = _ANY_EVENT.validate_json

@@ -1,0 +1,134 @@
+"""``th.responses``: POST /v1/responses, whole or streamed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import pydantic
+
+from ..._config import TimeoutTypes
+from ..._exceptions import InvalidRequestError
+from ...transport import RequestOptions
+from .._resource import Resource
+from ..chat._validate import check_body, request_body
+from ._stream import ResponseStream
+from ._types import Response
+
+__all__ = ["Responses"]
+
+PATH = "/v1/responses"
+_INPUT_ROLES = ("user", "assistant", "system", "developer")
+
+
+def _normalize_input(value: Any) -> Any:
+    """A string, or a list of items (dicts or pydantic models, e.g. earlier output items)."""
+    if isinstance(value, str):
+        if not value:
+            raise InvalidRequestError("input must not be empty")
+        return value
+    if isinstance(value, (bytes, Mapping)) or not isinstance(value, Sequence):
+        raise InvalidRequestError("input must be a string or a list of input items")
+    if not value:
+        raise InvalidRequestError("input must not be empty")
+    items: list[Any] = []
+    for i, item in enumerate(value):
+        if isinstance(item, pydantic.BaseModel):
+            item = item.model_dump(mode="json", exclude_none=True, by_alias=True)
+        elif not isinstance(item, Mapping):
+            raise InvalidRequestError(f"input[{i}] must be a dict or a model, not {type(item).__name__}")
+        role = item.get("role")
+        if role is None and not isinstance(item.get("type"), str):
+            raise InvalidRequestError(f"input[{i}] needs a 'role' (message) or a 'type' (item)")
+        if role is not None and role not in _INPUT_ROLES:
+            raise InvalidRequestError(
+                f"input[{i}] has an unknown role {role!r}; expected one of {', '.join(_INPUT_ROLES)}"
+            )
+        items.append(item if isinstance(item, dict) else dict(item))
+    return items
+
+
+def responses_body(args: Mapping[str, Any]) -> dict[str, Any]:
+    body = request_body(args)
+    if "input" in body:
+        body["input"] = _normalize_input(body["input"])
+    elif "previous_response_id" not in body:
+        raise InvalidRequestError("input is required (or previous_response_id)")
+    check_body(body)
+    return body
+
+
+class Responses(Resource):
+    """Create Responses API results. Every documented field is a keyword; ``extra_body`` adds more."""
+
+    async def create(
+        self,
+        *,
+        model: str,
+        input: str | Sequence[Mapping[str, Any] | pydantic.BaseModel] | None = None,
+        instructions: str | None = None,
+        tools: Iterable[Mapping[str, Any]] | None = None,
+        tool_choice: str | Mapping[str, Any] | None = None,
+        parallel_tool_calls: bool | None = None,
+        previous_response_id: str | None = None,
+        reasoning: Mapping[str, Any] | None = None,
+        text: Mapping[str, Any] | None = None,
+        max_output_tokens: int | None = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        store: bool | None = None,
+        metadata: Mapping[str, str] | None = None,
+        truncation: str | None = None,
+        include: Sequence[str] | None = None,
+        user: str | None = None,
+        service_tier: str | None = None,
+        timeout: TimeoutTypes | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> Response:
+        """One whole Response; ``response.output_text`` joins its text."""
+        body = responses_body(locals())
+        options = RequestOptions.make(
+            timeout=timeout, max_retries=max_retries, extra_headers=extra_headers,
+            extra_query=extra_query, extra_body=extra_body,
+        )
+        result = await self._transport.request("POST", PATH, json=body, options=options)
+        return result.parse(Response)
+
+    def stream(
+        self,
+        *,
+        model: str,
+        input: str | Sequence[Mapping[str, Any] | pydantic.BaseModel] | None = None,
+        instructions: str | None = None,
+        tools: Iterable[Mapping[str, Any]] | None = None,
+        tool_choice: str | Mapping[str, Any] | None = None,
+        parallel_tool_calls: bool | None = None,
+        previous_response_id: str | None = None,
+        reasoning: Mapping[str, Any] | None = None,
+        text: Mapping[str, Any] | None = None,
+        max_output_tokens: int | None = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        store: bool | None = None,
+        metadata: Mapping[str, str] | None = None,
+        truncation: str | None = None,
+        include: Sequence[str] | None = None,
+        user: str | None = None,
+        service_tier: str | None = None,
+        timeout: TimeoutTypes | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> ResponseStream:
+        """A stream of typed Responses events; the request is sent on ``async with``."""
+        body = responses_body(locals())
+        body["stream"] = True
+        options = RequestOptions.make(
+            timeout=timeout, max_retries=max_retries, extra_headers=extra_headers,
+            extra_query=extra_query, extra_body=extra_body,
+        )
+        return self._transport.stream(ResponseStream, "POST", PATH, json=body, options=options)

@@ -1,0 +1,146 @@
+"""Downloads: binary answers streamed to disk atomically, and result URLs fetched safely.
+
+A URL on the gateway's own origin is fetched through the transport (auth, retries, error
+mapping); any other URL (a CDN link) is fetched through the same session with no credentials,
+so the API key never leaves for a third-party host.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+from yarl import URL
+
+from .._exceptions import APIConnectionError, APITimeoutError, InvalidRequestError
+from .._redact import redact_text
+from ._errors import build_status_error
+from ._transport import RequestOptions, Transport
+
+__all__ = [
+    "fetch_url_bytes",
+    "open_url",
+    "save_response",
+    "target_path",
+    "write_atomically",
+    "write_bytes_atomically",
+]
+
+CHUNK_SIZE = 256 * 1024
+_NO_OPTIONS = RequestOptions()
+
+
+def target_path(path: str | os.PathLike[str]) -> Path:
+    """The destination, checked before anything is sent: its directory must exist."""
+    dest = Path(os.fspath(path))
+    if dest.is_dir():
+        raise InvalidRequestError(f"{dest} is a directory; give a file name")
+    if not dest.parent.is_dir():
+        raise InvalidRequestError(f"directory {dest.parent} does not exist")
+    return dest
+
+
+async def open_url(
+    transport: Transport, url: str, *, options: RequestOptions = _NO_OPTIONS
+) -> aiohttp.ClientResponse:
+    """GET an absolute URL and return the open response (status checked, caller releases it)."""
+    base = URL(transport.base_url)
+    target = URL(url)
+    if not target.is_absolute() or target.scheme not in ("http", "https"):
+        raise InvalidRequestError(f"not a downloadable URL: {url[:200]!r}")
+    if target.origin() == base.origin() and url.startswith(transport.base_url + "/"):
+        path = url[len(transport.base_url):]
+        return await transport.open("GET", path, options=options, stream_idle=False)
+    timeout = transport._timeout(options)
+    client_timeout = aiohttp.ClientTimeout(
+        total=None, sock_connect=timeout.connect, sock_read=timeout.total
+    )
+    secret = transport.secret
+    try:
+        resp = await transport.pool.session().get(
+            target, timeout=client_timeout, headers=dict(options.extra_headers or {})
+        )
+    except asyncio.TimeoutError:
+        raise APITimeoutError(f"GET {target.host} timed out") from None
+    except aiohttp.ClientError as exc:
+        raise APIConnectionError(
+            redact_text(f"GET {target.host} failed: {type(exc).__name__}: {exc}", secret)
+        ) from None
+    if resp.status >= 400:
+        raw = await resp.read()
+        resp.release()
+        raise build_status_error(resp.status, dict(resp.headers), raw, secret=secret)
+    return resp
+
+
+async def fetch_url_bytes(
+    transport: Transport, url: str, *, options: RequestOptions = _NO_OPTIONS
+) -> tuple[bytes, str | None]:
+    """The whole body of a (small) result URL, with its content type."""
+    resp = await open_url(transport, url, options=options)
+    try:
+        data = await resp.read()
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        resp.close()
+        raise APIConnectionError(f"reading {URL(url).host} failed: {type(exc).__name__}") from None
+    resp.release()
+    return data, resp.headers.get("Content-Type")
+
+
+async def save_response(
+    resp: aiohttp.ClientResponse, path: Path, *, chunk_size: int = CHUNK_SIZE
+) -> int:
+    """Stream an open response to ``path`` atomically; always releases the response."""
+    try:
+        written = await write_atomically(_chunks(resp, chunk_size), path)
+    except BaseException:
+        resp.close()
+        raise
+    resp.release()
+    return written
+
+
+async def _chunks(resp: aiohttp.ClientResponse, chunk_size: int) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in resp.content.iter_chunked(chunk_size):
+            yield chunk
+    except asyncio.TimeoutError:
+        raise APITimeoutError("the download stalled") from None
+    except aiohttp.ClientError as exc:
+        raise APIConnectionError(f"the download broke off: {type(exc).__name__}: {exc}") from None
+
+
+async def write_atomically(chunks: AsyncIterator[bytes], path: Path) -> int:
+    """Write to a temporary file beside ``path``, then rename it into place.
+
+    Whatever interrupts the copy (a broken connection, cancellation, a full disk), the
+    temporary file is removed and nothing appears under the final name.
+    """
+    loop = asyncio.get_running_loop()
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    written = 0
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            async for chunk in chunks:
+                await loop.run_in_executor(None, handle.write, chunk)
+                written += len(chunk)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return written
+
+
+async def write_bytes_atomically(data: bytes, path: Path) -> int:
+    """``data`` to ``path`` through the same temp-file-and-rename route as downloads."""
+
+    async def one() -> AsyncIterator[bytes]:
+        yield data
+
+    return await write_atomically(one(), path)

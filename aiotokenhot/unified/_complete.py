@@ -1,0 +1,145 @@
+"""Each protocol's whole (non-streamed) answer → one unified :class:`Completion`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pydantic_core
+
+from ._events import Completion, Finish, ToolCall, new_call_id, parse_arguments
+from ._normalize import anthropic_usage, chat_usage, finish, gemini_usage, responses_usage
+
+__all__ = ["PARSERS"]
+
+
+def _tool_call(call_id: Any, name: Any, raw: Any, extra: dict[str, Any] | None = None) -> ToolCall:
+    if not isinstance(raw, str):
+        raw = pydantic_core.to_json(raw if raw is not None else {}).decode()
+    return ToolCall(str(call_id or ""), str(name or ""), parse_arguments(raw), raw, extra)
+
+
+def _chat(body: dict[str, Any]) -> Completion:
+    choice = body["choices"][0]
+    message = choice.get("message") or {}
+    calls = [
+        _tool_call(c.get("id"), (c.get("function") or {}).get("name"),
+                   (c.get("function") or {}).get("arguments"), c.get("extra_content"))
+        for c in message.get("tool_calls") or ()
+    ]
+    usage = body.get("usage")
+    content = message.get("content")
+    return Completion(
+        text=content if isinstance(content, str) else "",
+        reasoning=message.get("reasoning_content") or "",
+        tool_calls=calls,
+        usage=chat_usage(usage) if usage else None,
+        finish=finish("openai", choice.get("finish_reason"), bool(calls)),
+        protocol="openai",
+        model=body.get("model"),
+        id=body.get("id"),
+        raw=body,
+    )
+
+
+def _responses(body: dict[str, Any]) -> Completion:
+    text: list[str] = []
+    reasoning: list[str] = []
+    calls: list[ToolCall] = []
+    for item in body.get("output") or ():
+        kind = item.get("type")
+        if kind == "message":
+            text += [p.get("text", "") for p in item.get("content") or ()
+                     if p.get("type") == "output_text"]
+        elif kind == "reasoning":
+            reasoning += [p.get("text", "") for key in ("summary", "content")
+                          for p in item.get(key) or ()]
+        elif kind == "function_call":
+            calls.append(_tool_call(item.get("call_id") or item.get("id"), item.get("name"),
+                                    item.get("arguments")))
+    status = body.get("status") or "completed"
+    raw_reason = status
+    if status == "incomplete":
+        raw_reason = (body.get("incomplete_details") or {}).get("reason") or status
+    usage = body.get("usage")
+    return Completion(
+        text="".join(text),
+        reasoning="".join(reasoning),
+        tool_calls=calls,
+        usage=responses_usage(usage) if usage else None,
+        finish=finish("responses", raw_reason, bool(calls)),
+        protocol="responses",
+        model=body.get("model"),
+        id=body.get("id"),
+        raw=body,
+    )
+
+
+def _anthropic(body: dict[str, Any]) -> Completion:
+    text: list[str] = []
+    reasoning: list[str] = []
+    calls: list[ToolCall] = []
+    for block in body["content"]:
+        kind = block.get("type")
+        if kind == "text":
+            text.append(block.get("text", ""))
+        elif kind == "thinking":
+            reasoning.append(block.get("thinking", ""))
+        elif kind == "tool_use":
+            calls.append(_tool_call(block.get("id"), block.get("name"), block.get("input")))
+    usage = body.get("usage")
+    return Completion(
+        text="".join(text),
+        reasoning="".join(reasoning),
+        tool_calls=calls,
+        usage=anthropic_usage(usage) if usage else None,
+        finish=finish("anthropic", body.get("stop_reason"), bool(calls)),
+        protocol="anthropic",
+        model=body.get("model"),
+        id=body.get("id"),
+        raw=body,
+    )
+
+
+def _gemini(body: dict[str, Any]) -> Completion:
+    usage = body.get("usageMetadata")
+    candidates = body.get("candidates") or ()
+    text: list[str] = []
+    reasoning: list[str] = []
+    calls: list[ToolCall] = []
+    result = Completion(
+        usage=gemini_usage(usage) if usage else None,
+        protocol="gemini",
+        model=body.get("modelVersion"),
+        id=body.get("responseId"),
+        raw=body,
+    )
+    if not candidates:
+        blocked = (body.get("promptFeedback") or {}).get("blockReason")
+        if blocked is None:
+            raise KeyError("candidates")
+        result.finish = Finish("content_filter", blocked)
+        return result
+    candidate = candidates[0]
+    for part in (candidate.get("content") or {}).get("parts") or ():
+        if "text" in part:
+            (reasoning if part.get("thought") else text).append(part["text"])
+        elif "functionCall" in part:
+            call = part["functionCall"]
+            signature = part.get("thoughtSignature")
+            extra = {"google": {"thought_signature": signature}} if signature else None
+            calls.append(_tool_call(call.get("id") or new_call_id(), call.get("name"),
+                                    call.get("args"), extra))
+    result.text = "".join(text)
+    result.reasoning = "".join(reasoning)
+    result.tool_calls = calls
+    result.finish = finish("gemini", candidate.get("finishReason"), bool(calls))
+    return result
+
+
+PARSERS: dict[str, Callable[[dict[str, Any]], Completion]] = {
+    "openai": _chat,
+    "responses": _responses,
+    "anthropic": _anthropic,
+    "gemini": _gemini,
+}

@@ -1,0 +1,157 @@
+"""The unified event family and the unified Completion, the same whatever protocol carried them.
+
+Events are slotted dataclasses rather than pydantic models: they are built once per delta on
+the stream's hot path, where a plain ``__init__`` costs a fraction of model validation, and
+they are still typed, comparable and printable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pydantic_core
+
+__all__ = [
+    "Completion",
+    "Finish",
+    "FinishReason",
+    "ReasoningDelta",
+    "TextDelta",
+    "ToolCall",
+    "ToolCallDelta",
+    "UnifiedEvent",
+    "Usage",
+]
+
+FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "error"]
+
+
+@dataclass(slots=True)
+class TextDelta:
+    """A piece of the reply's visible text."""
+
+    text: str
+
+
+@dataclass(slots=True)
+class ReasoningDelta:
+    """A piece of the model's reasoning (thinking, reasoning summary, thought parts)."""
+
+    text: str
+
+
+@dataclass(slots=True)
+class ToolCallDelta:
+    """A piece of a tool call. ``index`` counts tool calls from 0 within this reply.
+
+    The first delta of a call carries ``id`` and ``name``; later ones only an ``arguments``
+    piece (a fragment of JSON text; join the pieces of one index to get the whole).
+    """
+
+    index: int
+    id: str | None = None
+    name: str | None = None
+    arguments: str = ""
+
+
+@dataclass(slots=True)
+class Usage:
+    """Token counts with one meaning across protocols.
+
+    ``input_tokens`` includes cached input (Anthropic's cache reads and writes are added in);
+    ``output_tokens`` includes reasoning tokens (Gemini's thoughts are added in).
+    """
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    reasoning_tokens: int = 0
+    cached_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+
+@dataclass(slots=True)
+class Finish:
+    """Why the reply ended: ``reason`` normalised, ``raw_reason`` as the protocol sent it."""
+
+    reason: FinishReason
+    raw_reason: str | None = None
+
+
+UnifiedEvent = TextDelta | ReasoningDelta | ToolCallDelta | Usage | Finish
+
+
+@dataclass(slots=True)
+class ToolCall:
+    """One whole tool call: ``arguments`` parsed from ``raw_arguments`` (None if not JSON)."""
+
+    id: str
+    name: str
+    arguments: Any
+    raw_arguments: str
+    #: protocol data that must travel back with the call (Gemini's ``thoughtSignature``)
+    extra: dict[str, Any] | None = None
+
+    def to_openai(self) -> dict[str, Any]:
+        """The call in the OpenAI chat shape, ready to go back into ``messages``."""
+        call: dict[str, Any] = {
+            "id": self.id,
+            "type": "function",
+            "function": {"name": self.name, "arguments": self.raw_arguments},
+        }
+        if self.extra:
+            call["extra_content"] = self.extra
+        return call
+
+
+@dataclass
+class Completion:
+    """One unified reply, whatever protocol carried it.
+
+    ``raw`` is the native answer: the whole response body for :func:`complete`, the protocol's
+    closing envelope (final ``response`` object, ``message``, last chunk) for a stream.
+    """
+
+    text: str = ""
+    reasoning: str = ""
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    usage: Usage | None = None
+    finish: Finish | None = None
+    protocol: str = ""
+    model: str | None = None
+    id: str | None = None
+    raw: Any = None
+
+    @property
+    def finish_reason(self) -> FinishReason | None:
+        return self.finish.reason if self.finish is not None else None
+
+    def to_message(self) -> dict[str, Any]:
+        """The reply as an OpenAI-chat assistant message, to append to the conversation."""
+        message: dict[str, Any] = {"role": "assistant", "content": self.text or None}
+        if self.tool_calls:
+            message["tool_calls"] = [call.to_openai() for call in self.tool_calls]
+        return message
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def parse_arguments(raw: str) -> Any:
+    """Tool-call arguments as JSON data; an empty string means no arguments."""
+    if not raw:
+        return {}
+    try:
+        return pydantic_core.from_json(raw)
+    except ValueError:
+        return None
+
+
+def new_call_id() -> str:
+    """An id for a tool call whose protocol gave none (Gemini): unique across turns."""
+    return f"call_{uuid.uuid4().hex[:24]}"

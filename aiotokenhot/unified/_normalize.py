@@ -1,0 +1,106 @@
+"""Each protocol's usage block and stop reason → the unified :class:`Usage` and :class:`Finish`.
+
+Shared by the stream mappers and by :func:`complete`, so a streamed reply and a whole one
+normalise the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ._events import Finish, FinishReason, Usage
+
+__all__ = [
+    "anthropic_usage",
+    "chat_usage",
+    "finish",
+    "gemini_usage",
+    "responses_usage",
+]
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _sub(block: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = block.get(key)
+    return value if isinstance(value, Mapping) else {}
+
+
+def chat_usage(u: Mapping[str, Any]) -> Usage:
+    return Usage(
+        input_tokens=_int(u.get("prompt_tokens")),
+        output_tokens=_int(u.get("completion_tokens")),
+        reasoning_tokens=_int(_sub(u, "completion_tokens_details").get("reasoning_tokens")),
+        cached_tokens=_int(_sub(u, "prompt_tokens_details").get("cached_tokens")),
+    )
+
+
+def responses_usage(u: Mapping[str, Any]) -> Usage:
+    """Upstream Responses names, or the Chat-style names some gateways put there instead."""
+    if "input_tokens" not in u and "prompt_tokens" in u:
+        return chat_usage(u)
+    return Usage(
+        input_tokens=_int(u.get("input_tokens")),
+        output_tokens=_int(u.get("output_tokens")),
+        reasoning_tokens=_int(_sub(u, "output_tokens_details").get("reasoning_tokens")),
+        cached_tokens=_int(_sub(u, "input_tokens_details").get("cached_tokens")),
+    )
+
+
+def anthropic_usage(u: Mapping[str, Any]) -> Usage:
+    """Anthropic counts cache reads and writes apart from ``input_tokens``: add them back."""
+    cached = _int(u.get("cache_read_input_tokens"))
+    return Usage(
+        input_tokens=_int(u.get("input_tokens")) + cached
+        + _int(u.get("cache_creation_input_tokens")),
+        output_tokens=_int(u.get("output_tokens")),
+        reasoning_tokens=0,
+        cached_tokens=cached,
+    )
+
+
+def gemini_usage(u: Mapping[str, Any]) -> Usage:
+    """Gemini counts thoughts apart from candidates: output includes them, as elsewhere."""
+    thoughts = _int(u.get("thoughtsTokenCount"))
+    return Usage(
+        input_tokens=_int(u.get("promptTokenCount")),
+        output_tokens=_int(u.get("candidatesTokenCount")) + thoughts,
+        reasoning_tokens=thoughts,
+        cached_tokens=_int(u.get("cachedContentTokenCount")),
+    )
+
+
+_REASONS: dict[str, dict[str, FinishReason]] = {
+    "openai": {
+        "stop": "stop", "length": "length", "tool_calls": "tool_calls",
+        "function_call": "tool_calls", "content_filter": "content_filter", "error": "error",
+    },
+    "responses": {
+        "completed": "stop", "max_output_tokens": "length", "incomplete": "length",
+        "content_filter": "content_filter", "failed": "error",
+    },
+    "anthropic": {
+        "end_turn": "stop", "stop_sequence": "stop", "pause_turn": "stop",
+        "max_tokens": "length", "model_context_window_exceeded": "length",
+        "tool_use": "tool_calls", "refusal": "content_filter",
+    },
+    "gemini": {
+        "STOP": "stop", "MAX_TOKENS": "length", "SAFETY": "content_filter",
+        "RECITATION": "content_filter", "BLOCKLIST": "content_filter",
+        "PROHIBITED_CONTENT": "content_filter", "SPII": "content_filter",
+        "IMAGE_SAFETY": "content_filter", "MALFORMED_FUNCTION_CALL": "error",
+        "UNEXPECTED_TOOL_CALL": "error", "LANGUAGE": "error", "OTHER": "error",
+    },
+}
+
+
+def finish(protocol: str, raw: str | None, has_tool_calls: bool) -> Finish:
+    """The normalised reason. A reply that ends normally with tool calls ends in ``tool_calls``
+    whatever the protocol said (Gemini says STOP, some gateways say stop)."""
+    reason = _REASONS[protocol].get(raw, "stop") if raw else "stop"
+    if reason == "stop" and has_tool_calls:
+        reason = "tool_calls"
+    return Finish(reason, raw)

@@ -1,0 +1,163 @@
+"""UnifiedStream: one typed delta family over any protocol's stream.
+
+Protocol subclasses (in ``_mappers``) turn each raw SSE event into zero or more unified events
+in one JSON pass (no native typed models in between) and feed the small accumulator kept here,
+from which :meth:`UnifiedStream.final` builds the :class:`Completion`.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, ClassVar, NoReturn
+
+import pydantic_core
+
+from .._exceptions import StreamError
+from ..streams._stream import Opener, Stream
+from ..transport._errors import extract_error
+from ._events import (
+    Completion,
+    Finish,
+    ReasoningDelta,
+    TextDelta,
+    ToolCall,
+    ToolCallDelta,
+    UnifiedEvent,
+    Usage,
+    parse_arguments,
+)
+from ._normalize import finish
+
+__all__ = ["UnifiedStream"]
+
+
+class _Call:
+    """A tool call being assembled from its pieces."""
+
+    __slots__ = ("extra", "id", "name", "pieces")
+
+    def __init__(self, id: str, name: str, extra: dict[str, Any] | None) -> None:
+        self.id = id
+        self.name = name
+        self.pieces: list[str] = []
+        self.extra = extra
+
+
+class UnifiedStream(Stream[UnifiedEvent]):
+    """Yields :class:`TextDelta`, :class:`ReasoningDelta`, :class:`ToolCallDelta`, then
+    :class:`Usage` (when the protocol reports it) and :class:`Finish` last.
+
+    ``async for ev in th.stream(...)`` or ``async with th.stream(...) as s``; ``s.text()``
+    yields only the text; after the end ``s.final()`` is the whole :class:`Completion`.
+    """
+
+    multi_events: ClassVar[bool] = True
+    #: the native protocol carrying this stream: openai, responses, anthropic or gemini.
+    protocol: ClassVar[str] = "unified"
+
+    def __init__(self, opener: Opener, **kwargs: Any) -> None:
+        super().__init__(opener, **kwargs)
+        self._text: list[str] = []
+        self._reasoning: list[str] = []
+        self._calls: list[_Call] = []
+        self._usage: Usage | None = None
+        self._finish: Finish | None = None
+        self._raw: Any = None
+        self._id: str | None = None
+        self._model: str | None = None
+        self._final: Completion | None = None
+
+    async def __aenter__(self) -> UnifiedStream:
+        await self._ensure_open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    # -- results ---------------------------------------------------------------------------------
+
+    def final(self) -> Completion:
+        """The whole reply; the stream must have been consumed to its end."""
+        self._require_complete()
+        if self._final is None:
+            self._final = self._partial()
+        return self._final
+
+    def _partial(self) -> Completion:
+        return Completion(
+            text="".join(self._text),
+            reasoning="".join(self._reasoning),
+            tool_calls=[
+                ToolCall(c.id, c.name, parse_arguments(raw), raw, c.extra)
+                for c in self._calls
+                for raw in ("".join(c.pieces),)
+            ],
+            usage=self._usage,
+            finish=self._finish,
+            protocol=self.protocol,
+            model=self._model,
+            id=self._id,
+            raw=self._raw,
+        )
+
+    def _event_text(self, event: UnifiedEvent) -> str | None:
+        return event.text if event.__class__ is TextDelta else None
+
+    # -- helpers for the protocol mappers --------------------------------------------------------
+
+    def _on_event(self, sse: Any) -> Any:  # list[UnifiedEvent] | None (multi_events)
+        raise NotImplementedError
+
+    def _start_call(
+        self, id: str | None, name: str | None, arguments: str = "",
+        extra: dict[str, Any] | None = None,
+    ) -> ToolCallDelta:
+        index = len(self._calls)
+        call = _Call(id or "", name or "", extra)
+        if arguments:
+            call.pieces.append(arguments)
+        self._calls.append(call)
+        return ToolCallDelta(index, id, name, arguments)
+
+    def _call_piece(self, index: int, piece: str) -> ToolCallDelta:
+        self._calls[index].pieces.append(piece)
+        return ToolCallDelta(index, None, None, piece)
+
+    def _reasoning_delta(self, text: str) -> ReasoningDelta:
+        self._reasoning.append(text)
+        return ReasoningDelta(text)
+
+    def _closing(self, raw_reason: str | None) -> list[UnifiedEvent]:
+        """The last events: Usage (if reported) then Finish; marks the stream complete."""
+        self._complete = True
+        done = self._finish = finish(self.protocol, raw_reason, bool(self._calls))
+        return [done] if self._usage is None else [self._usage, done]
+
+    def _fail(self, body: Any, fallback: str) -> NoReturn:
+        """An error sent inside the stream: raise it with what arrived so far."""
+        message, etype, _ = extract_error(body)
+        raise StreamError(
+            f"the {self.protocol} stream reported an error: {message or fallback}",
+            body=body,
+            error_type=etype,
+            partial=self._partial(),
+        )
+
+    def _malformed(self, data: bytes) -> NoReturn:
+        raise StreamError(
+            f"the {self.protocol} stream sent an event that is not valid JSON: {data[:200]!r}",
+            body=data[:2000],
+            partial=self._partial(),
+        )
+
+    def _load(self, data: bytes) -> Any:
+        """JSON of an event outside the fast path (the fast path calls from_json itself)."""
+        try:
+            return pydantic_core.from_json(data)
+        except ValueError:
+            self._malformed(data)
