@@ -1,0 +1,26 @@
+"""Concurrent batch fan-out with exactly-once resume: ``from aiotokenhot.batch import run_batch``.
+
+Requests in the OpenAI batch-line shape ``{"custom_id", "method", "url", "body"}`` are sent
+through the client's transport with bounded concurrency, optional rpm/tpm budgets and retries;
+results stream back as :class:`BatchResult` and/or are appended to a JSONL file that a rerun
+resumes from. ``aiotokenhot.batch.ray`` runs the same fan-out inside Ray Data (optional extra).
+"""
+
+from ._input import KNOWN_ROUTES, BadLine, BatchItem, Shard
+from ._output import ResultLog
+from ._pacing import Pacer
+from ._runner import BatchResult, BatchRun, run_batch
+from ._summary import BatchSummary
+
+__all__ = [
+    "KNOWN_ROUTES",
+    "BadLine",
+    "BatchItem",
+    "BatchResult",
+    "BatchRun",
+    "BatchSummary",
+    "Pacer",
+    "ResultLog",
+    "Shard",
+    "run_batch",
+]

@@ -1,0 +1,128 @@
+"""Every example runs against the fake gateway and does what its docstring says."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from types import ModuleType
+
+import aiohttp
+import anyio
+import pytest
+from aiohttp import WSMsgType, web
+
+from aiotokenhot import AsyncTokenHot
+from aiotokenhot.testing import FakeTokenHot
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def run_example(name: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TOKENHOT_")}  # fake gateway
+    done = subprocess.run([sys.executable, str(EXAMPLES / name)], capture_output=True, text=True,
+                          env=env, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name.removesuffix(".py"), EXAMPLES / name)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_quickstart_runs() -> None:
+    out = run_example("quickstart.py").splitlines()
+    assert [line.split(":")[0] for line in out] == ["reply", "stream", "unified", "complete"]
+    assert all("Echo: Say hello to the async world" in line for line in out)
+
+
+def test_batch_fanout_resumes_and_shards() -> None:
+    out = run_example("batch_fanout.py")
+    assert "interrupted after" in out
+    assert "200 lines for 200 ids, all distinct: True" in out
+    assert "total 200" in out
+
+
+@pytest.fixture
+async def relay() -> AsyncIterator[tuple[FakeTokenHot, AsyncTokenHot, aiohttp.ClientSession]]:
+    """The example app served as ``serve()`` does (an AppRunner: handlers are not cancelled
+    by aiohttp when a client leaves, so the app must notice the disconnect itself)."""
+    app_module = load("stream_to_websocket.py")
+    async with FakeTokenHot(reply_words=40, chunk_delay=0.02) as fake, fake.client() as th:
+        runner = web.AppRunner(app_module.make_app(th))
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            port = runner.addresses[0][1]
+            async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as session:
+                yield fake, th, session
+        finally:
+            await runner.cleanup()
+
+
+async def test_websocket_relays_the_same_text_as_a_direct_stream(
+    relay: tuple[FakeTokenHot, AsyncTokenHot, aiohttp.ClientSession],
+) -> None:
+    _fake, th, client = relay
+    page = await client.get("/")
+    assert "new WebSocket" in await page.text()
+    ask = [{"role": "user", "content": "relay this please"}]
+    direct = "".join([piece async for piece in th.stream(model="claude-opus-4-6", messages=ask).text()])
+
+    async with client.ws_connect("/ws") as ws:
+        await ws.send_json({"model": "claude-opus-4-6", "prompt": "relay this please"})
+        relayed = []
+        while True:
+            event = await ws.receive_json(timeout=10)
+            if event["type"] == "done":
+                break
+            assert event["type"] == "delta"
+            relayed.append(event["text"])
+    assert "".join(relayed) == direct
+    assert len(relayed) > 1  # token by token, not one block
+
+
+async def test_closing_the_socket_cancels_the_upstream_stream(
+    relay: tuple[FakeTokenHot, AsyncTokenHot, aiohttp.ClientSession],
+) -> None:
+    fake, th, client = relay
+    # after two events the upstream sends only keep-alives for a minute: only a cancel ends it
+    fake.stall_after(2, seconds=60, ping_interval=0.05)
+    ws = await client.ws_connect("/ws")
+    await ws.send_json({"model": "gpt-5.4", "prompt": "a long answer"})
+    first = await ws.receive_json(timeout=10)
+    assert first["type"] == "delta"
+    assert th.pool.acquired_connections() == 1  # the upstream stream is open
+    await ws.close()
+    with anyio.fail_after(10):
+        while th.pool.acquired_connections() or fake.in_flight:  # the gateway saw the hang-up too
+            await anyio.sleep(0.01)
+
+
+async def test_a_new_prompt_replaces_the_reply_in_progress(
+    relay: tuple[FakeTokenHot, AsyncTokenHot, aiohttp.ClientSession],
+) -> None:
+    _fake, th, client = relay
+    async with client.ws_connect("/ws") as ws:
+        await ws.send_json({"model": "gpt-5.4", "prompt": "first"})
+        assert (await ws.receive_json(timeout=10))["text"].startswith("Echo")
+        await ws.send_json({"model": "gpt-5.4", "prompt": "second"})
+        texts = []
+        while True:
+            msg = await ws.receive(timeout=10)
+            assert msg.type == WSMsgType.TEXT
+            event = json.loads(msg.data)
+            if event["type"] == "done":
+                break
+            texts.append(event["text"])
+    assert "second" in "".join(texts)
+    assert th.pool.acquired_connections() == 0
