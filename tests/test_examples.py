@@ -126,3 +126,49 @@ async def test_a_new_prompt_replaces_the_reply_in_progress(
             texts.append(event["text"])
     assert "second" in "".join(texts)
     assert th.pool.acquired_connections() == 0
+
+
+def test_openai_chat_example_streams_and_calls_a_tool() -> None:
+    out = run_example("openai_chat.py")
+    assert out.startswith("Echo: Say hello to the async world")
+    assert "tool call: get_weather({'city': 'Paris'})" in out
+
+
+def test_anthropic_gemini_example_runs_both_protocols() -> None:
+    out = run_example("anthropic_gemini.py")
+    assert "claude wants get_weather(" in out
+    assert "gemini: Echo: Name three colours" in out
+    assert "countTokens:" in out
+
+
+def test_unified_stream_example_gives_one_answer_per_protocol() -> None:
+    out = run_example("unified_stream.py")
+    for route in ("via auto", "via responses"):
+        assert route in out
+    assert out.count("[calling get_weather]") >= 4
+    assert "finish: tool_calls" in out and "finish: stop" in out
+
+
+def test_video_task_example_waits_and_downloads(tmp_path: Path) -> None:
+    target = tmp_path / "clip.mp4"
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "video_task.py"), "doubao-seedance-2.0", str(target)],
+        capture_output=True, text=True, timeout=60, check=False,
+        env={k: v for k, v in os.environ.items() if not k.startswith("TOKENHOT_")},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "succeeded" in done.stdout
+    assert target.stat().st_size > 0
+    assert [p.name for p in tmp_path.iterdir()] == ["clip.mp4"]  # no temp file left behind
+
+
+def test_images_example_saves_every_family(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "images.py"), str(tmp_path)],
+        capture_output=True, text=True, timeout=60, check=False,
+        env={k: v for k, v in os.environ.items() if not k.startswith("TOKENHOT_")},
+    )
+    assert done.returncode == 0, done.stderr
+    saved = sorted(p.name for p in tmp_path.iterdir())
+    assert saved == ["kite.png", "lighthouse.png", "merged.png"]
+    assert (tmp_path / "lighthouse.png").read_bytes().startswith(b"\x89PNG")
