@@ -209,7 +209,7 @@ async def test_json_where_a_stream_was_expected(fake: FakeTokenHot, client: Asyn
 async def test_malformed_event_surfaces_as_a_typed_error(fake: FakeTokenHot,
                                                          client: AsyncTokenHot) -> None:
     fake.malformed_after(2)
-    with pytest.raises(ValueError):
+    with pytest.raises(StreamError, match="unexpected 'message' event shape"):
         async with open_chat(client) as stream:
             async for _ in stream:
                 pass

@@ -13,7 +13,7 @@ __all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEDecoder", "SSEEvent"]
 
 DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024
 _BOM = b"\xef\xbb\xbf"
-# decoded ``event:`` names, shared by every decoder: protocols use a few dozen fixed names
+# ``event:`` lines → decoded names, shared by every decoder: protocols use a few dozen names
 _EVENT_NAMES: dict[bytes, str] = {}
 _MAX_EVENT_NAMES = 512
 
@@ -123,7 +123,7 @@ class SSEDecoder:
         return self._lines(block.split(b"\n"))
 
     def _strip_bom(self, chunk: bytes) -> bytes:
-        start = (self._start or b"") + chunk
+        start = self._start + chunk if self._start else chunk  # (no copy of a first chunk)
         if len(start) < 3 and _BOM.startswith(start):
             self._start = start
             return b""
@@ -156,12 +156,12 @@ class SSEDecoder:
             if head == b"data: ":
                 value = line[6:]
             elif head == b"event:":
-                value = line[7:] if line[6:7] == b" " else line[6:]
-                known = names.get(value)
+                known = names.get(line)  # keyed by the whole line: no slicing when known
                 if known is None:
+                    value = line[7:] if line[6:7] == b" " else line[6:]
                     known = value.decode("utf-8", "replace")
                     if len(names) < _MAX_EVENT_NAMES:
-                        names[value] = known
+                        names[line] = known
                 name = known
                 continue
             elif line[:1] == b":":

@@ -11,6 +11,7 @@ event, updating their accumulator) plus :meth:`Stream._partial` and :meth:`Strea
 from __future__ import annotations
 
 import asyncio
+import time
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from types import TracebackType
@@ -27,7 +28,7 @@ from .._exceptions import (
     StreamError,
     TokenHotError,
 )
-from .._redact import redact_text
+from .._redact import redact_text, scrub_exception
 from ..transport._errors import body_error, build_status_error, extract_error
 from ..transport._retry import backoff_delay
 from ._sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder, SSEEvent
@@ -67,7 +68,6 @@ class Stream(Generic[EventT]):
         self._response: aiohttp.ClientResponse | None = None
         self._complete = False
         self._events_seen = 0
-        self._delivered = 0
         self._deadline = 0.0
         self._gen: AsyncGenerator[EventT, None] = self._run()
         self._finished = False
@@ -151,8 +151,12 @@ class Stream(Generic[EventT]):
         if self._response is None:
             if self._finished:
                 raise TokenHotError("this stream is closed")
-            self._response = await self._opener()
-            await self._check_content_type(self._response)
+            try:
+                self._response = await self._opener()
+                await self._check_content_type(self._response)
+            except TokenHotError as exc:
+                scrub_exception(exc, self._secret)
+                raise
         return self._response
 
     async def _check_content_type(self, resp: aiohttp.ClientResponse) -> None:
@@ -200,6 +204,9 @@ class Stream(Generic[EventT]):
     async def _run(self) -> AsyncGenerator[EventT, None]:
         attempt = 0
         loop = asyncio.get_running_loop()
+        # the stdlib loops' clock is time.monotonic: call it directly on the per-event path
+        stdlib_clock = getattr(loop.time, "__func__", None) is asyncio.BaseEventLoop.time
+        clock = time.monotonic if stdlib_clock else loop.time
         idle = self._idle
         keepalive = self.keepalive_types
         on_event = self._on_event
@@ -223,19 +230,23 @@ class Stream(Generic[EventT]):
                             break
                         for sse in decoder.feed(chunk):
                             self._events_seen += 1
-                            event = on_event(sse)
+                            try:
+                                event = on_event(sse)
+                            except TokenHotError:
+                                raise
+                            except (KeyError, TypeError, AttributeError, IndexError,
+                                    ValueError) as exc:
+                                raise self._shape_error(sse, exc) from None
                             if event is None:
                                 continue
                             if multi:
                                 if idle is not None:
-                                    self._deadline = loop.time() + idle
+                                    self._deadline = clock() + idle
                                 for item in event:  # type: ignore[attr-defined]
-                                    self._delivered += 1
                                     yield item
                                 continue
                             if idle is not None and event.__class__ not in keepalive:
-                                self._deadline = loop.time() + idle
-                            self._delivered += 1
+                                self._deadline = clock() + idle
                             yield event
                         if self._complete:
                             break
@@ -252,6 +263,9 @@ class Stream(Generic[EventT]):
                             self._secret,
                         )
                     )
+                except TokenHotError as exc:  # a protocol's StreamError may quote the server
+                    scrub_exception(exc, self._secret)
+                    raise
                 if failure is None:
                     if not self._complete:
                         self._on_eof()
@@ -278,6 +292,21 @@ class Stream(Generic[EventT]):
             self._finished = True
             self._cancel_timer()
             self._release(force=not self._complete)
+
+    def _shape_error(self, sse: SSEEvent, exc: Exception) -> StreamError:
+        """An event whose JSON does not have the protocol's shape: a typed error, not a crash."""
+        detail = redact_text(f"{type(exc).__name__}: {exc}", self._secret)[:300]
+        return StreamError(
+            f"unexpected {sse.event!r} event shape in the {self.protocol} stream ({detail})",
+            body=redact_text(sse.data[:2000].decode("utf-8", "replace"), self._secret),
+            partial=self._partial_or_none(),
+        )
+
+    def _partial_or_none(self) -> Any:
+        try:
+            return self._partial()
+        except Exception:  # the accumulator may be as confused as the event was
+            return None
 
     def _cancel_timer(self) -> None:
         timer = self._timer

@@ -258,8 +258,8 @@ class FakeTokenHot:
                                   "authentication_error", "invalid_api_key")
         fault = self._take_fault(request.path)
         if fault is not None:
-            if fault.delay:
-                await asyncio.sleep(fault.delay)
+            if fault.delay and not await _wait_unless_hung_up(request, fault.delay):
+                return web.Response(status=499)  # the client left during the delay
             if fault.status is not None:
                 headers = dict(fault.headers)
                 if fault.retry_after is not None:
@@ -281,6 +281,18 @@ class FakeTokenHot:
         finally:
             self.in_flight -= 1
             self._stream_faults.pop(id(request), None)
+
+
+async def _wait_unless_hung_up(request: web.Request, seconds: float) -> bool:
+    """Sleep ``seconds``; False (early) when the client hangs up, so shutdown never waits on it."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while (left := deadline - loop.time()) > 0:
+        transport = request.transport
+        if transport is None or transport.is_closing():
+            return False
+        await asyncio.sleep(min(left, 0.02))
+    return True
 
 
 # -- helpers for route modules --------------------------------------------------------------------

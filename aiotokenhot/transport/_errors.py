@@ -16,6 +16,7 @@ from .._exceptions import (
     NotFoundError,
     status_error_class,
 )
+from .._redact import redact_value
 
 __all__ = ["body_error", "build_status_error", "extract_error", "is_retryable_body"]
 
@@ -94,7 +95,13 @@ def build_status_error(
     attempts: int = 1,
     unsupported_on_404: bool = False,
 ) -> APIStatusError:
-    """The typed exception for an error answer; ``status`` 200 means an error body in a 200."""
+    """The typed exception for an error answer; ``status`` 200 means an error body in a 200.
+
+    A server (or proxy) that echoes the request's key back gets it redacted everywhere: in the
+    message, the parsed body and the response headers the exception keeps.
+    """
+    raw = redact_value(raw, secret)
+    headers = redact_value(dict(headers), secret)
     body = _parse_body(raw)
     message, etype, code = extract_error(body)
     lowered = {k.lower(): v for k, v in headers.items()}

@@ -7,6 +7,8 @@ import ssl as ssl_module
 
 import aiohttp
 
+from .._exceptions import InvalidRequestError
+
 __all__ = ["SessionPool"]
 
 
@@ -26,7 +28,7 @@ class SessionPool:
         verify_ssl: bool = True,
     ) -> None:
         if max_connections <= 0:
-            raise ValueError("max_connections must be positive")
+            raise InvalidRequestError("max_connections must be positive")
         self.max_connections = max_connections
         self.verify_ssl = verify_ssl
         self._session = session

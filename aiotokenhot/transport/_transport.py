@@ -26,7 +26,7 @@ from .._exceptions import (
     InvalidRequestError,
     ResponseValidationError,
 )
-from .._redact import SENSITIVE_HEADERS, redact_headers, redact_text
+from .._redact import SENSITIVE_HEADERS, redact_headers, redact_text, scrub_exception
 from .._version import __version__
 from ._errors import body_error, build_status_error, is_retryable_body
 from ._pool import SessionPool
@@ -66,6 +66,13 @@ class RequestOptions:
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> RequestOptions:
+        """Checked here, so a bad per-call option fails before anything is sent."""
+        if max_retries is not None and (
+            isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0
+        ):
+            raise InvalidRequestError(f"max_retries must be an integer >= 0, got {max_retries!r}")
+        if timeout is not None:
+            Timeout.coerce(timeout)
         return cls(timeout, max_retries, extra_headers, extra_query, extra_body)
 
 
@@ -75,12 +82,14 @@ _NO_OPTIONS = RequestOptions()
 class HTTPResult:
     """A complete success answer: status, headers and the raw body."""
 
-    __slots__ = ("content", "headers", "status")
+    __slots__ = ("_secret", "content", "headers", "status")
 
-    def __init__(self, status: int, headers: Mapping[str, str], content: bytes) -> None:
+    def __init__(self, status: int, headers: Mapping[str, str], content: bytes,
+                 secret: str | None = None) -> None:
         self.status = status
         self.headers = headers
         self.content = content
+        self._secret = secret  # redacted from errors that quote the body
 
     @property
     def content_type(self) -> str:
@@ -90,21 +99,22 @@ class HTTPResult:
         try:
             return pydantic_core.from_json(self.content)
         except ValueError as exc:
-            raise ResponseValidationError(
-                f"expected a JSON body, got {self.content[:200]!r}: {exc}",
-                body=self.content[:2000],
-            ) from None
+            raise self._invalid(f"expected a JSON body, got {self.content[:200]!r}: {exc}") from None
 
     def parse(self, model: type[ModelT]) -> ModelT:
         """Validate the body as ``model`` straight from bytes (one JSON pass, in Rust)."""
         try:
             return model.__pydantic_validator__.validate_json(self.content)  # type: ignore[no-any-return]
         except pydantic.ValidationError as exc:
-            raise ResponseValidationError(
+            raise self._invalid(
                 f"the response does not match {model.__name__}: {exc.error_count()} error(s): "
-                f"{exc.errors()[0]['msg'] if exc.errors() else ''}",
-                body=self.content[:2000],
+                f"{exc.errors()[0]['msg'] if exc.errors() else ''}"
             ) from None
+
+    def _invalid(self, message: str) -> ResponseValidationError:
+        error = ResponseValidationError(message, body=self.content[:2000])
+        scrub_exception(error, self._secret)
+        return error
 
     def text(self) -> str:
         return self.content.decode("utf-8", "replace")
@@ -126,6 +136,8 @@ class Transport:
     ) -> None:
         if max_retries < 0:
             raise InvalidRequestError("max_retries must be >= 0")
+        if max_event_size <= 0:
+            raise InvalidRequestError("max_event_size must be a positive number of bytes")
         self.pool = pool
         self.base_url = base_url
         self.timeout = timeout
@@ -216,7 +228,7 @@ class Transport:
                 raise build_status_error(
                     200, dict(resp.headers), raw, secret=self.secret, attempts=attempts
                 )
-        return HTTPResult(resp.status, resp.headers, raw)
+        return HTTPResult(resp.status, resp.headers, raw, self.secret)
 
     async def open(
         self,

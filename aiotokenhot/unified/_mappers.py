@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import pydantic_core
 
 from ..streams._sse import SSEEvent
-from ._events import Completion, Finish, TextDelta, UnifiedEvent, new_call_id
+from ._events import Completion, Finish, UnifiedEvent, new_call_id
 from ._normalize import (
     anthropic_usage,
     chat_usage,
@@ -57,8 +57,7 @@ class ChatUnified(UnifiedStream):
             if delta:
                 content = delta.get("content")
                 if content:
-                    self._text.append(content)
-                    out.append(TextDelta(content))
+                    out.append(self._text_piece(content))
                 if not content or len(delta) > 1:  # the usual {"content": ...} stops here
                     reasoning = delta.get("reasoning_content") or delta.get("reasoning")
                     if reasoning and reasoning.__class__ is str:
@@ -129,10 +128,7 @@ class ResponsesUnified(UnifiedStream):
 
     def _text_delta(self, obj: Any) -> list[UnifiedEvent] | None:
         piece = obj["delta"]
-        if not piece:
-            return None
-        self._text.append(piece)
-        return [TextDelta(piece)]
+        return [self._text_piece(piece)] if piece else None
 
     def _reasoning_piece(self, obj: Any) -> list[UnifiedEvent] | None:
         piece = obj["delta"]
@@ -233,10 +229,7 @@ class AnthropicUnified(UnifiedStream):
         kind = delta["type"]
         if kind == "text_delta":
             piece = delta["text"]
-            if not piece:
-                return None
-            self._text.append(piece)
-            return [TextDelta(piece)]
+            return [self._text_piece(piece)] if piece else None
         if kind == "input_json_delta":
             piece = delta.get("partial_json")
             pos = self._by_block.get(obj.get("index"))
@@ -255,8 +248,7 @@ class AnthropicUnified(UnifiedStream):
             args = pydantic_core.to_json(given).decode() if given else ""
             return [self._start_call(block.get("id"), block.get("name"), args)]
         if kind == "text" and block.get("text"):
-            self._text.append(block["text"])
-            return [TextDelta(block["text"])]
+            return [self._text_piece(block["text"])]
         if kind == "thinking" and block.get("thinking"):
             return [self._reasoning_delta(block["thinking"])]
         return None
@@ -318,8 +310,7 @@ class GeminiUnified(UnifiedStream):
                         if text:
                             out.append(self._reasoning_delta(text))
                     elif text:
-                        self._text.append(text)
-                        out.append(TextDelta(text))
+                        out.append(self._text_piece(text))
                 elif "functionCall" in part:
                     out.append(self._function_call(part))
         usage = chunk.get("usageMetadata")

@@ -117,6 +117,8 @@ class UnifiedStream(Stream[UnifiedEvent]):
         self, id: str | None, name: str | None, arguments: str = "",
         extra: dict[str, Any] | None = None,
     ) -> ToolCallDelta:
+        if arguments.__class__ is not str or (name is not None and name.__class__ is not str):
+            raise TypeError("a tool call's name and arguments must be strings")
         index = len(self._calls)
         call = _Call(id or "", name or "", extra)
         if arguments:
@@ -125,10 +127,21 @@ class UnifiedStream(Stream[UnifiedEvent]):
         return ToolCallDelta(index, id, name, arguments)
 
     def _call_piece(self, index: int, piece: str) -> ToolCallDelta:
+        if piece.__class__ is not str:
+            raise TypeError("tool call arguments must arrive as string pieces")
         self._calls[index].pieces.append(piece)
         return ToolCallDelta(index, None, None, piece)
 
+    def _text_piece(self, text: str) -> TextDelta:
+        """Record and return one piece of reply text (anything but a string is a shape error)."""
+        if text.__class__ is not str:
+            raise TypeError(f"text pieces must be strings, not {type(text).__name__}")
+        self._text.append(text)
+        return TextDelta(text)
+
     def _reasoning_delta(self, text: str) -> ReasoningDelta:
+        if text.__class__ is not str:
+            raise TypeError(f"reasoning pieces must be strings, not {type(text).__name__}")
         self._reasoning.append(text)
         return ReasoningDelta(text)
 

@@ -1,0 +1,1 @@
+"""Reliability and security suite: faults, cancellation, load, hostile input, secrets."""
