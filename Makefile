@@ -1,37 +1,42 @@
-# Every target builds its own virtualenv from scratch when missing, so a fresh
-# machine with only Python 3.10+ and PyPI access can run `make demo` / `make test`.
+# Every target builds its own virtualenv from scratch when missing, so a fresh machine with
+# only Python 3.10+ and PyPI access can run `make demo` / `make test` / `make bench`.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-dev
 
 .PHONY: test lint typecheck pytest demo bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-
-$(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	touch $(STAMP)
 
-lint: $(STAMP)
+# The runtime package only: enough for the demo.
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+# Test tools, the official SDKs the fake gateway is checked against, Ray for the adapter test.
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+$(VENV)/.installed-bench: $(VENV)/.installed-dev
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	touch $@
+
+lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 
-typecheck: $(STAMP)
+typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy --strict aiotokenhot
 
-pytest: $(STAMP)
+pytest: $(VENV)/.installed-dev
 	$(BIN)/pytest -q -p no:cacheprovider
 
 test: lint typecheck pytest
 
-demo: $(STAMP)
+demo: $(VENV)/.installed
 	$(BIN)/python -m aiotokenhot demo
-
-$(VENV)/.installed-bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
-	touch $(VENV)/.installed-bench
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m benchmarks
