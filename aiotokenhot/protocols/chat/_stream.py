@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import pydantic
@@ -11,12 +12,15 @@ from ..._exceptions import StreamError
 from ..._redact import redact_text
 from ...streams import SSEEvent, Stream
 from ...transport._errors import extract_error
+from .._lazy import TemplateLearner, TextTemplate, discard, lazy_instance, shadow_validator
 from ._accumulate import ChatCompletionAccumulator
 from ._types import ChatCompletion, ChatCompletionChunk
 
 __all__ = ["ChatCompletionStream", "parse_rare_event"]
 
-_validate_chunk = ChatCompletionChunk.__pydantic_validator__.validate_json
+#: checks a chunk in Rust into a plain dict; the yielded model is built from it on first read
+_check_chunk = shadow_validator(ChatCompletionChunk).validate_json
+_lazy = lazy_instance
 _DONE = b"[DONE]"
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
 
@@ -33,34 +37,68 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._acc = ChatCompletionAccumulator()
-        self._add = self._acc.add
+        self._add = self._acc.add_checked
         self._final: ChatCompletion | None = None
+        self._last: ChatCompletionChunk | None = None  # the chunk _last_text belongs to
+        self._last_text: str | None = None
+        # chunks equal to a plain-text chunk but for the text: matched as bytes, text appended
+        self._template: TextTemplate | None = None
+        self._template_append: Callable[[str], None] = discard
+        self._template_is_first = False  # the template's choice has index 0
+        self._learner = TemplateLearner()
 
     async def __aenter__(self) -> ChatCompletionStream:
         await super().__aenter__()
         return self
 
     def _on_event(self, sse: SSEEvent) -> ChatCompletionChunk | None:
-        chunk: ChatCompletionChunk | None
+        data = sse.data
+        template = self._template
+        if template is not None:
+            piece = template.match(data)
+            if piece is not None:  # the common chunk: one more text piece, nothing else
+                self._template_append(piece)
+                self._last_text = piece if self._template_is_first else None
+                chunk = self._last = _lazy(ChatCompletionChunk, data)
+                return chunk
         try:
-            chunk = _validate_chunk(sse.data)
+            checked = _check_chunk(data)
         except ValueError:  # pydantic.ValidationError too: [DONE], errors, broken JSON
-            chunk = self._rare_event(sse)
-            if chunk is None:
-                return None
-        self._add(chunk)
+            return self._rare_event(sse)
+        self._last_text = self._add(checked)
+        self._template = None
+        choices = checked["choices"]
+        if len(choices) == 1:
+            choice = choices[0]
+            delta = choice.get("delta")
+            if delta and len(delta) == 1 and delta.get("content") and choice.get("logprobs") is None:
+                self._learn(data, choice.get("index", 0), delta["content"])
+        chunk = self._last = _lazy(ChatCompletionChunk, checked)
         return chunk
+
+    def _learn(self, data: bytes, index: int, content: str) -> None:
+        """A template from a chunk whose only piece is ``content`` for choice ``index``."""
+        self._template = self._learner.learn(self._events_seen, data, "content", content,
+                                             _check_chunk, _content_is)
+        if self._template is not None:
+            self._template_append = self._acc.content_pieces(index).append
+            self._template_is_first = index == 0
 
     def _rare_event(self, sse: SSEEvent) -> ChatCompletionChunk | None:
         if sse.data.strip() == _DONE:
             self._complete = True
             return None
-        return parse_rare_event(
+        chunk = parse_rare_event(
             sse, ChatCompletionChunk, self.protocol, self._partial, self._secret,
             fill={"choices": []},
         )
+        self._last_text = self._add(chunk.model_dump(exclude_unset=True))
+        self._last = chunk
+        return chunk
 
     def _event_text(self, event: ChatCompletionChunk) -> str | None:
+        if event is self._last:  # the text was read off the checked dict: no model needed
+            return self._last_text
         choices = event.choices
         if choices and choices[0].index == 0:
             return choices[0].delta.content
@@ -79,6 +117,11 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
         if self._final is None:
             self._final = self._acc.snapshot()
         return self._final
+
+
+def _content_is(checked: dict[str, Any], probe: str) -> bool:
+    choices = checked["choices"]
+    return len(choices) == 1 and (choices[0].get("delta") or {}).get("content") == probe
 
 
 def parse_rare_event(

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from typing_extensions import Required, TypedDict
 
 from ..._models import APIModel
+from .._lazy import LazyModel
 
 __all__ = [
     "AssistantMessageParam",
@@ -235,11 +236,12 @@ class ChunkChoice(APIModel):
     logprobs: Any = None
 
 
-class ChatCompletionChunk(APIModel):
+class ChatCompletionChunk(LazyModel, APIModel):
     """One streamed piece (``object: "chat.completion.chunk"``).
 
     ``choices`` is required: it is how an in-stream error object (which has none) is told apart
     from a chunk without a per-chunk check. The ``include_usage`` chunk has ``choices: []``.
+    A stream's chunks are checked on arrival and built into models when first read.
     """
 
     id: str = ""

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from ..._models import APIModel
+from .._lazy import LazyModel
 from ._types import ContentBlock, Message
 
 __all__ = [
@@ -84,7 +85,9 @@ class ContentBlockStartEvent(APIModel):
     content_block: ContentBlock
 
 
-class ContentBlockDeltaEvent(APIModel):
+class ContentBlockDeltaEvent(LazyModel, APIModel):
+    """A piece of a block; a stream's delta events are checked on arrival, built when first read."""
+
     type: Literal["content_block_delta"] = "content_block_delta"
     index: int
     delta: Annotated[KnownDelta | UnknownDelta, Field(union_mode="left_to_right")]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import pydantic
 import pydantic_core
@@ -17,22 +17,18 @@ from ..._exceptions import StreamError
 from ...streams._sse import SSEEvent
 from ...streams._stream import Stream
 from ...transport._errors import extract_error
+from .._lazy import TemplateLearner, TextTemplate, discard, lazy_instance, shadow_validator
 from ._events import (
-    CitationsDelta,
     ContentBlockDeltaEvent,
     ContentBlockStartEvent,
     ContentBlockStopEvent,
-    InputJSONDelta,
     MessageDeltaEvent,
     MessageStartEvent,
     MessageStopEvent,
     MessageStreamEvent,
     PingEvent,
-    SignatureDelta,
     StreamErrorEvent,
     TextDelta,
-    ThinkingDelta,
-    UnknownDelta,
     UnknownEvent,
 )
 from ._types import ContentBlock, Message, TextBlock, ThinkingBlock, ToolUseBlock
@@ -40,6 +36,7 @@ from ._types import ContentBlock, Message, TextBlock, ThinkingBlock, ToolUseBloc
 __all__ = ["MessageStream"]
 
 _Apply = Callable[["MessageStream", Any], None]
+_lazy = lazy_instance
 
 
 class MessageStream(Stream[MessageStreamEvent]):
@@ -64,26 +61,73 @@ class MessageStream(Stream[MessageStreamEvent]):
         self._built: dict[int, ContentBlock] = {}
         self._delta_event: MessageDeltaEvent | None = None
         self._final: Message | None = None
+        self._last: MessageStreamEvent | None = None  # the event _last_text belongs to
+        self._last_text: str | None = None
+        # text deltas equal to a checked one but for the text: matched as bytes
+        self._template: TextTemplate | None = None
+        self._template_append: Callable[[str], None] = discard
+        self._learner = TemplateLearner()
 
     # -- per event -------------------------------------------------------------------------------
 
     def _on_event(self, sse: SSEEvent) -> MessageStreamEvent | None:
-        entry = _DISPATCH.get(sse.event)
-        if entry is None:
+        template = self._template
+        if template is not None and sse.event == "content_block_delta":
+            data = sse.data
+            piece = template.match(data)
+            if piece is not None:  # another text piece for the same block: nothing else to do
+                self._template_append(piece)
+                self._last_text = piece
+                event = self._last = _lazy(ContentBlockDeltaEvent, data)
+                return event
+        handler = _DISPATCH.get(sse.event)
+        if handler is None:
             return self._on_other(sse)
-        validator, apply = entry
-        try:
-            event = validator.validate_json(sse.data)
-        except (pydantic.ValidationError, ValueError):
-            self._raise_bad_event(sse)
-        apply(self, event)
-        return event  # type: ignore[no-any-return]
+        return handler(self, sse)  # type: ignore[no-any-return]
 
     def _event_text(self, event: MessageStreamEvent) -> str | None:
+        if event is self._last:  # read off the checked dict: the event need not be built
+            return self._last_text
         if event.__class__ is ContentBlockDeltaEvent:
             delta = event.delta
             if delta.__class__ is TextDelta:
                 return delta.text
+        return None
+
+    def _on_block_delta(self, sse: SSEEvent) -> ContentBlockDeltaEvent:
+        """A ``content_block_delta`` the template did not match: checked, and its event lazy."""
+        data = sse.data
+        try:
+            checked = _check_delta(data)
+        except ValueError:  # pydantic.ValidationError too
+            self._raise_bad_event(sse)
+        index, delta = checked["index"], checked["delta"]
+        text = self._last_text = self._add_delta(index, delta)
+        self._template = None
+        if text and len(delta) == 2:  # {"type": "text_delta", "text": ...} and nothing else
+            self._template = self._learner.learn(self._events_seen, data, "text", text,
+                                                 _check_delta, _text_delta_is)
+            self._template_append = self._pieces[index].append
+        event = self._last = _lazy(ContentBlockDeltaEvent, checked)
+        return event
+
+    def _add_delta(self, index: int, delta: dict[str, Any]) -> str | None:
+        """Keep a delta's piece for ``final()``; returns it when it is answer text."""
+        kind = delta.get("type") or ""
+        field = _DELTA_PIECE.get(kind)
+        piece: Any = delta.get(field) if field is not None else None
+        if piece is None:  # an unknown delta type, or a known one lacking its field
+            return None
+        if kind == "text_delta":
+            text: str = piece
+            self._pieces[index].append(text)
+            return text
+        if kind == "signature_delta":
+            self._signatures[index].append(piece)
+        elif kind == "citations_delta":
+            self._citations[index].append(piece)
+        else:
+            self._pieces[index].append(piece)
         return None
 
     def _on_start(self, event: MessageStartEvent) -> None:
@@ -93,7 +137,7 @@ class MessageStream(Stream[MessageStreamEvent]):
         self._starts[event.index] = event.content_block
 
     def _on_delta(self, event: ContentBlockDeltaEvent) -> None:
-        _DELTA_APPLY[event.delta.__class__](self, event.index, event.delta)
+        self._add_delta(event.index, event.delta.model_dump())
 
     def _on_block_stop(self, event: ContentBlockStopEvent) -> None:
         self._built[event.index] = self._build_block(event.index, strict=True)
@@ -113,8 +157,8 @@ class MessageStream(Stream[MessageStreamEvent]):
         """An event without a known name: a gateway that drops ``event:`` lines, or a new type."""
         obj = self._loads(sse)
         kind = obj.get("type") if isinstance(obj, dict) else None
-        if sse.event == "message" and isinstance(kind, str) and kind in _DISPATCH:
-            validator, apply = _DISPATCH[kind]
+        if sse.event == "message" and isinstance(kind, str) and kind in _MODELS:
+            validator, apply = _MODELS[kind]
             try:
                 event = validator.validate_python(obj)
             except pydantic.ValidationError:
@@ -137,7 +181,7 @@ class MessageStream(Stream[MessageStreamEvent]):
                 partial=self._partial(),
             ) from None
 
-    def _raise_bad_event(self, sse: SSEEvent) -> Any:
+    def _raise_bad_event(self, sse: SSEEvent) -> NoReturn:
         obj = self._loads(sse)
         if isinstance(obj, dict) and "error" in obj:
             self._raise_error(obj)
@@ -147,7 +191,7 @@ class MessageStream(Stream[MessageStreamEvent]):
             partial=self._partial(),
         )
 
-    def _raise_error(self, body: dict[str, Any]) -> Any:
+    def _raise_error(self, body: dict[str, Any]) -> NoReturn:
         message, etype, _ = extract_error(body)
         raise StreamError(
             f"{etype or 'error'}: {message or 'the stream reported an error'}",
@@ -221,13 +265,13 @@ class MessageStream(Stream[MessageStreamEvent]):
         return self._final
 
 
-_DELTA_APPLY: dict[type[Any], Callable[[MessageStream, int, Any], None]] = {
-    TextDelta: lambda s, i, d: s._pieces[i].append(d.text),
-    InputJSONDelta: lambda s, i, d: s._pieces[i].append(d.partial_json),
-    ThinkingDelta: lambda s, i, d: s._pieces[i].append(d.thinking),
-    SignatureDelta: lambda s, i, d: s._signatures[i].append(d.signature),
-    CitationsDelta: lambda s, i, d: s._citations[i].append(d.citation),
-    UnknownDelta: lambda s, i, d: None,
+#: the field carrying each known delta type's piece
+_DELTA_PIECE = {
+    "text_delta": "text",
+    "input_json_delta": "partial_json",
+    "thinking_delta": "thinking",
+    "signature_delta": "signature",
+    "citations_delta": "citation",
 }
 
 _BUILDERS: dict[type[Any], Callable[[MessageStream, int, Any, bool], ContentBlock]] = {
@@ -236,7 +280,31 @@ _BUILDERS: dict[type[Any], Callable[[MessageStream, int, Any, bool], ContentBloc
     ToolUseBlock: MessageStream._build_tool_use,
 }
 
-_DISPATCH: dict[str, tuple[Any, _Apply]] = {
+
+def _full(validator: Any, apply: _Apply) -> Callable[[MessageStream, SSEEvent], Any]:
+    """A handler that validates the whole event into its model, then applies it."""
+    validate = validator.validate_json
+
+    def handle(stream: MessageStream, sse: SSEEvent) -> Any:
+        try:
+            event = validate(sse.data)
+        except ValueError:  # pydantic.ValidationError too
+            stream._raise_bad_event(sse)
+        apply(stream, event)
+        return event
+
+    return handle
+
+
+def _text_delta_is(checked: dict[str, Any], probe: str) -> bool:
+    return bool(checked["delta"] == {"type": "text_delta", "text": probe})
+
+
+_check_delta = shadow_validator(ContentBlockDeltaEvent).validate_json
+
+#: by event name: the events' full validators and what to do with each (the ``message``
+#: fallback of gateways without ``event:`` lines uses them too)
+_MODELS: dict[str, tuple[Any, _Apply]] = {
     "message_start": (MessageStartEvent.__pydantic_validator__, MessageStream._on_start),
     "content_block_start": (ContentBlockStartEvent.__pydantic_validator__, MessageStream._on_block_start),
     "content_block_delta": (ContentBlockDeltaEvent.__pydantic_validator__, MessageStream._on_delta),
@@ -246,3 +314,9 @@ _DISPATCH: dict[str, tuple[Any, _Apply]] = {
     "ping": (PingEvent.__pydantic_validator__, lambda s, e: None),
     "error": (StreamErrorEvent.__pydantic_validator__, MessageStream._on_error),
 }
+
+#: by event name: the handler turning the SSE event into the event to yield; one lookup each
+_DISPATCH: dict[str, Callable[[MessageStream, SSEEvent], Any]] = {
+    name: _full(validator, apply) for name, (validator, apply) in _MODELS.items()
+}
+_DISPATCH["content_block_delta"] = MessageStream._on_block_delta
