@@ -51,7 +51,7 @@ def main() -> None:
         report.write(args.out, machine)
         print(f"wrote {args.out}")
         if not args.quick and not args.only and not args.clients and not args.chunks:
-            readme = ROOT / "docs" / "readme" / "90-benchmarks.md"
+            readme = ROOT / "README.md"
             if write_readme_section(readme, report, OURS, machine):
                 print(f"updated the numbers in {readme}")
 
