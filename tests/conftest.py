@@ -20,3 +20,10 @@ async def fake() -> AsyncIterator[FakeTokenHot]:
 async def client(fake: FakeTokenHot) -> AsyncIterator[AsyncTokenHot]:
     async with fake.client(max_retries=0) as th:
         yield th
+
+
+@pytest.fixture
+async def th(fake: FakeTokenHot) -> AsyncIterator[AsyncTokenHot]:
+    """The same client under the short name the protocol tests use."""
+    async with fake.client(max_retries=0) as client:
+        yield client

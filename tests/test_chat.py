@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pydantic
@@ -36,18 +35,6 @@ WEATHER_TOOL: ToolParam = {
                        "properties": {"city": {"type": "string"}, "days": {"type": "integer"}}},
     },
 }
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTokenHot]:
-    async with FakeTokenHot() as server:
-        yield server
-
-
-@pytest.fixture
-async def th(fake: FakeTokenHot) -> AsyncIterator[AsyncTokenHot]:
-    async with fake.client(max_retries=0) as client:
-        yield client
 
 
 # -- create ---------------------------------------------------------------------------------------

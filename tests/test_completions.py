@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -12,18 +11,6 @@ from aiotokenhot.protocols.completions import TextCompletion, TextCompletionChun
 from aiotokenhot.testing import FakeTokenHot
 
 MODEL = "gpt-3.5-turbo-instruct"
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTokenHot]:
-    async with FakeTokenHot() as server:
-        yield server
-
-
-@pytest.fixture
-async def th(fake: FakeTokenHot) -> AsyncIterator[AsyncTokenHot]:
-    async with fake.client(max_retries=0) as client:
-        yield client
 
 
 async def test_create_with_a_string_prompt(fake: FakeTokenHot, th: AsyncTokenHot) -> None:

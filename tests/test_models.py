@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from aiotokenhot import AsyncTokenHot, InvalidRequestError, NotFoundError
 from aiotokenhot.protocols.models import Model, ModelList
 from aiotokenhot.testing import FakeTokenHot
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTokenHot]:
-    async with FakeTokenHot() as server:
-        yield server
-
-
-@pytest.fixture
-async def th(fake: FakeTokenHot) -> AsyncIterator[AsyncTokenHot]:
-    async with fake.client(max_retries=0) as client:
-        yield client
 
 
 async def test_list_returns_the_catalogue(fake: FakeTokenHot, th: AsyncTokenHot) -> None:

@@ -41,18 +41,6 @@ LOOKUP_TOOL = {"type": "function", "name": "lookup", "description": "Look a term
                "parameters": {"type": "object", "properties": {"term": {"type": "string"}}}}
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTokenHot]:
-    async with FakeTokenHot() as server:
-        yield server
-
-
-@pytest.fixture
-async def th(fake: FakeTokenHot) -> AsyncIterator[AsyncTokenHot]:
-    async with fake.client(max_retries=0) as client:
-        yield client
-
-
 async def collect(th: AsyncTokenHot, **kwargs: Any) -> tuple[list[ResponseEvent], Response]:
     async with th.responses.stream(model="grok-4.1", **kwargs) as stream:
         events = [event async for event in stream]

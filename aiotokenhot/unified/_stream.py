@@ -7,7 +7,6 @@ from which :meth:`UnifiedStream.final` builds the :class:`Completion`.
 
 from __future__ import annotations
 
-from types import TracebackType
 from typing import Any, ClassVar, NoReturn
 
 import pydantic_core
@@ -66,18 +65,6 @@ class UnifiedStream(Stream[UnifiedEvent]):
         self._id: str | None = None
         self._model: str | None = None
         self._final: Completion | None = None
-
-    async def __aenter__(self) -> UnifiedStream:
-        await self._ensure_open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     # -- results ---------------------------------------------------------------------------------
 

@@ -47,10 +47,6 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
         self._template_is_first = False  # the template's choice has index 0
         self._learner = TemplateLearner()
 
-    async def __aenter__(self) -> ChatCompletionStream:
-        await super().__aenter__()
-        return self
-
     def _on_event(self, sse: SSEEvent) -> ChatCompletionChunk | None:
         data = sse.data
         template = self._template

@@ -70,10 +70,6 @@ class TextCompletionStream(Stream[TextCompletionChunk]):
         self._acc = TextCompletionAccumulator()
         self._add = self._acc.add
 
-    async def __aenter__(self) -> TextCompletionStream:
-        await super().__aenter__()
-        return self
-
     def _on_event(self, sse: SSEEvent) -> TextCompletionChunk | None:
         chunk: TextCompletionChunk
         try:

@@ -48,10 +48,6 @@ class ResponseStream(Stream[ResponseEvent]):
         self._acc = ResponseAccumulator()
         self._add = self._acc.add
 
-    async def __aenter__(self) -> ResponseStream:
-        await super().__aenter__()
-        return self
-
     def _on_event(self, sse: SSEEvent) -> ResponseEvent | None:
         validate = _VALIDATORS.get(sse.event, _generic)
         event: ResponseEvent
