@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         TokenHotError,
         UnprocessableEntityError,
     )
+    from .protocols.videos import VideoTaskError
     from .streams import SSEDecoder, SSEEvent, Stream
     from .transport import RequestOptions
     from .unified import (
@@ -63,6 +64,7 @@ _EXPORTS: dict[str, str] = {
     "ToolCallDelta": ".unified",
     "Usage": ".unified",
     "Finish": ".unified",
+    "VideoTaskError": ".protocols.videos",
 }
 for _name in (
     "APIConnectionError",
@@ -124,6 +126,7 @@ __all__ = [
     "UnifiedStream",
     "UnprocessableEntityError",
     "Usage",
+    "VideoTaskError",
     "__version__",
 ]
 

@@ -75,21 +75,9 @@ PROTOCOLS: list[Proto] = [
 ]
 
 
-def protocol_params(xfail: dict[str, str] | None = None,
-                    raises: tuple[type[BaseException], ...] = (Exception,),
-                    strict: bool = True) -> list[Any]:
-    """``pytest.param`` per protocol (its name as the test id).
-
-    ``xfail`` maps a protocol name to the reason of a known defect (strict by default: the fix
-    must lift the mark).
-    """
-    params = []
-    for p in PROTOCOLS:
-        marks: list[Any] = []
-        if xfail and p.name in xfail:
-            marks.append(pytest.mark.xfail(reason=xfail[p.name], strict=strict, raises=raises))
-        params.append(pytest.param(p, id=p.name, marks=marks))
-    return params
+def protocol_params() -> list[Any]:
+    """``pytest.param`` per protocol (its name as the test id)."""
+    return [pytest.param(p, id=p.name) for p in PROTOCOLS]
 
 
 def expected_text(prompt: str, words: int) -> str:

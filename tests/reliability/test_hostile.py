@@ -33,8 +33,8 @@ from ._servers import StubResponse
 
 PROMPT = "hostile input prompt"
 each_protocol = pytest.mark.parametrize("proto", protocol_params())
-#: Mapper fuzzing is derandomized in the default run, so a strict xfail on a known defect
-#: cannot flap; AIOTOKENHOT_FUZZ_DEEP=1 explores fresh random streams, many more of them.
+#: Mapper fuzzing is derandomized in the default run, so a failure it finds is reproducible;
+#: AIOTOKENHOT_FUZZ_DEEP=1 explores fresh random streams, many more of them.
 DEEP = bool(os.environ.get("AIOTOKENHOT_FUZZ_DEEP"))
 FUZZ = settings(max_examples=3000 if DEEP else 60, derandomize=not DEEP, database=None,
                 deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -235,14 +235,14 @@ def test_one_byte_at_a_time(proto: Proto) -> None:
     assert proto.read_text(result[1]) == expected_text(PROMPT, 12)
 
 
-@pytest.mark.parametrize("proto", protocol_params())
+@each_protocol
 @FUZZ
 @given(data=st.binary(max_size=600), cuts=st.lists(st.integers(0, 600), max_size=6))
 def test_arbitrary_bytes_give_typed_errors_only(proto: Proto, data: bytes, cuts: list[int]) -> None:
     feed(proto, split(data, cuts), max_event_size=512)
 
 
-@pytest.mark.parametrize("proto", protocol_params())
+@each_protocol
 @FUZZ
 @given(edits=st.lists(st.tuples(st.integers(0, 1 << 16), st.integers(0, 8), st.binary(max_size=6)),
                       min_size=1, max_size=4))
@@ -296,7 +296,7 @@ def mutated_stream(draw: st.DrawFn, raw: bytes) -> bytes:
     return b"".join(out)
 
 
-@pytest.mark.parametrize("proto", protocol_params())
+@each_protocol
 @settings(FUZZ, phases=[Phase.explicit, Phase.generate])  # no shrinking: keep it quick
 @given(data=st.data())
 def test_structurally_wrong_json_events_give_typed_errors_only(proto: Proto,
