@@ -28,7 +28,7 @@ Messages never contain the API key: every text that may echo request data is red
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 __all__ = [
     "APIConnectionError",
@@ -211,6 +211,20 @@ class ResponseValidationError(TokenHotError):
         super().__init__(message)
         self.message = message
         self.body = body
+
+
+def raise_unchained(exc: BaseException) -> NoReturn:
+    """Raise ``exc`` with no implicit ``__context__``.
+
+    An aiohttp error may quote request data (headers, a server's echo of them); chaining it
+    would put that text in every formatted traceback. Some interpreters (3.10) still see the
+    caught error as "being handled" after its ``except`` block inside a coroutine, so the
+    context is cleared explicitly rather than trusted to be empty.
+    """
+    try:
+        raise exc
+    finally:
+        exc.__context__ = None
 
 
 _STATUS_CLASSES: dict[int, type[APIStatusError]] = {

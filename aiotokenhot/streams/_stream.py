@@ -27,6 +27,7 @@ from .._exceptions import (
     IncompleteStreamError,
     StreamError,
     TokenHotError,
+    raise_unchained,
 )
 from .._redact import redact_text, scrub_exception
 from ..transport._errors import body_error, build_status_error, extract_error
@@ -287,7 +288,7 @@ class Stream(Generic[EventT]):
                     continue
                 if self._events_seen:
                     failure.partial = self._partial()
-                raise failure
+                raise_unchained(failure)
         finally:
             self._finished = True
             self._cancel_timer()

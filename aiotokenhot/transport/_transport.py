@@ -25,6 +25,7 @@ from .._exceptions import (
     APITimeoutError,
     InvalidRequestError,
     ResponseValidationError,
+    raise_unchained,
 )
 from .._redact import SENSITIVE_HEADERS, redact_headers, redact_text, scrub_exception
 from .._version import __version__
@@ -363,7 +364,7 @@ class Transport:
                     await asyncio.sleep(delay)
                     attempt += 1
                     continue
-                raise failure
+                raise_unchained(failure)
             assert resp is not None
             if resp.status < 300:
                 return resp, raw, attempt + 1
@@ -379,7 +380,7 @@ class Transport:
                 resp.status, dict(resp.headers), raw, secret=self.secret, attempts=attempt + 1,
                 unsupported_on_404=unsupported_on_404,
             )
-            raise error
+            raise_unchained(error)
 
     async def _follow(
         self,
