@@ -46,6 +46,9 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
         self._template_append: Callable[[str], None] = discard
         self._template_is_first = False  # the template's choice has index 0
         self._learner = TemplateLearner()
+        # plain-text chunks seen; the first is yielded before any template is learnt, so a
+        # stream's first token is never delayed by template work
+        self._plain_seen = 0
 
     def _on_event(self, sse: SSEEvent) -> ChatCompletionChunk | None:
         data = sse.data
@@ -68,7 +71,9 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
             choice = choices[0]
             delta = choice.get("delta")
             if delta and len(delta) == 1 and delta.get("content") and choice.get("logprobs") is None:
-                self._learn(data, choice.get("index", 0), delta["content"])
+                self._plain_seen += 1
+                if self._plain_seen > 1:
+                    self._learn(data, choice.get("index", 0), delta["content"])
         chunk = self._last = _lazy(ChatCompletionChunk, checked)
         return chunk
 
