@@ -76,6 +76,15 @@ class RequestOptions:
             Timeout.coerce(timeout)
         return cls(timeout, max_retries, extra_headers, extra_query, extra_body)
 
+    @classmethod
+    def of(cls, args: Mapping[str, Any]) -> RequestOptions:
+        """The per-call options among a public method's ``locals()``."""
+        return cls.make(
+            timeout=args.get("timeout"), max_retries=args.get("max_retries"),
+            extra_headers=args.get("extra_headers"), extra_query=args.get("extra_query"),
+            extra_body=args.get("extra_body"),
+        )
+
 
 _NO_OPTIONS = RequestOptions()
 

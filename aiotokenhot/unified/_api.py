@@ -64,10 +64,7 @@ def open_stream(
     """
     native = _native(model, messages, tools, tool_choice, max_tokens, temperature, top_p, stop,
                      protocol, True)
-    options = RequestOptions.make(
-        timeout=timeout, max_retries=max_retries, extra_headers=extra_headers,
-        extra_query=extra_query, extra_body=extra_body,
-    )
+    options = RequestOptions.of(locals())
     return client._transport.stream(
         STREAMS[native.protocol], "POST", native.path, json=native.body, params=native.params,
         options=options,
@@ -95,10 +92,7 @@ async def complete(
     """One whole reply as a unified :class:`Completion` (the native non-streaming endpoint)."""
     native = _native(model, messages, tools, tool_choice, max_tokens, temperature, top_p, stop,
                      protocol, False)
-    options = RequestOptions.make(
-        timeout=timeout, max_retries=max_retries, extra_headers=extra_headers,
-        extra_query=extra_query, extra_body=extra_body,
-    )
+    options = RequestOptions.of(locals())
     result = await client._transport.request(
         "POST", native.path, json=native.body, params=native.params, options=options
     )

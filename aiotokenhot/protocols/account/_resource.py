@@ -65,9 +65,7 @@ def _unsupported(path: str, status: int, body: Any) -> EndpointNotSupportedError
 def _options(timeout: TimeoutTypes | None, max_retries: int | None,
              extra_headers: Mapping[str, str] | None, extra_query: Mapping[str, Any] | None,
              extra_body: Mapping[str, Any] | None = None) -> RequestOptions:
-    return RequestOptions.make(timeout=timeout, max_retries=max_retries,
-                               extra_headers=extra_headers, extra_query=extra_query,
-                               extra_body=extra_body)
+    return RequestOptions.of(locals())
 
 
 class LanguageModels(Resource):

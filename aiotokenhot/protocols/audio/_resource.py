@@ -63,9 +63,7 @@ class Audio(Resource):
         Kore; ``speakers`` maps speaker names to voices for multi-speaker text) and their raw
         PCM comes back as WAV unless ``response_format="pcm"``; others use ``/v1/audio/speech``.
         """
-        options = RequestOptions.make(timeout=timeout, max_retries=max_retries,
-                                      extra_headers=extra_headers, extra_query=extra_query,
-                                      extra_body=extra_body)
+        options = RequestOptions.of(locals())
         if not isinstance(model, str) or not model.strip():
             raise InvalidRequestError("model is required")
         if not isinstance(input, str) or not input:

@@ -69,10 +69,7 @@ class ChatCompletions(Resource):
     ) -> ChatCompletion:
         """One whole reply. ``response_format`` may be a pydantic model class (json_schema)."""
         body = chat_body(locals())
-        options = RequestOptions.make(
-            timeout=timeout, max_retries=max_retries, extra_headers=extra_headers,
-            extra_query=extra_query, extra_body=extra_body,
-        )
+        options = RequestOptions.of(locals())
         result = await self._transport.request("POST", PATH, json=body, options=options)
         return result.parse(ChatCompletion)
 
@@ -119,10 +116,7 @@ class ChatCompletions(Resource):
         """
         body = chat_body(locals())
         body["stream"] = True
-        options = RequestOptions.make(
-            timeout=timeout, max_retries=max_retries, extra_headers=extra_headers,
-            extra_query=extra_query, extra_body=extra_body,
-        )
+        options = RequestOptions.of(locals())
         return self._transport.stream(ChatCompletionStream, "POST", PATH, json=body,
                                       options=options)
 

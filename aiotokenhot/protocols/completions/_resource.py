@@ -75,10 +75,7 @@ class Completions(Resource):
     ) -> TextCompletion:
         """One whole completion; a list prompt gets one choice per prompt (times ``n``)."""
         body = completions_body(locals())
-        options = RequestOptions.make(
-            timeout=timeout, max_retries=max_retries, extra_headers=extra_headers,
-            extra_query=extra_query, extra_body=extra_body,
-        )
+        options = RequestOptions.of(locals())
         result = await self._transport.request("POST", PATH, json=body, options=options)
         return result.parse(TextCompletion)
 
@@ -110,9 +107,6 @@ class Completions(Resource):
         """A stream of completion chunks, framed like chat (``data:`` … ``[DONE]``)."""
         body = completions_body(locals())
         body["stream"] = True
-        options = RequestOptions.make(
-            timeout=timeout, max_retries=max_retries, extra_headers=extra_headers,
-            extra_query=extra_query, extra_body=extra_body,
-        )
+        options = RequestOptions.of(locals())
         return self._transport.stream(TextCompletionStream, "POST", PATH, json=body,
                                       options=options)

@@ -126,7 +126,4 @@ def _options(
     extra_query: Mapping[str, Any] | None,
     extra_body: Mapping[str, Any] | None,
 ) -> RequestOptions:
-    return RequestOptions.make(
-        timeout=timeout, max_retries=max_retries, extra_headers=extra_headers,
-        extra_query=extra_query, extra_body=extra_body,
-    )
+    return RequestOptions.of(locals())

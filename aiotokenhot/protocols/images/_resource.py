@@ -48,9 +48,7 @@ class Images(Resource):
         (``input``/``parameters``) go whole in ``extra_body`` (then ``prompt`` may be omitted).
         Gemini image models (``gemini-*-image*``) are sent to generateContent.
         """
-        options = RequestOptions.make(timeout=timeout, max_retries=max_retries,
-                                      extra_headers=extra_headers, extra_query=extra_query,
-                                      extra_body=extra_body)
+        options = RequestOptions.of(locals())
         _check_model(model)
         if not prompt and not (extra_body and ("input" in extra_body or "content" in extra_body)):
             raise InvalidRequestError("prompt is required (or a DashScope `input` in extra_body)")
@@ -96,9 +94,7 @@ class Images(Resource):
         iterator of bytes, optionally as ``(filename, content[, content_type])``. Gemini image
         models get the images inline through generateContent instead.
         """
-        options = RequestOptions.make(timeout=timeout, max_retries=max_retries,
-                                      extra_headers=extra_headers, extra_query=extra_query,
-                                      extra_body=extra_body)
+        options = RequestOptions.of(locals())
         _check_model(model)
         if not prompt:
             raise InvalidRequestError("prompt is required")

@@ -50,10 +50,7 @@ class Messages(Resource):
             temperature=temperature, top_p=top_p, top_k=top_k, stop_sequences=stop_sequences,
             tools=tools, tool_choice=tool_choice, thinking=thinking, metadata=metadata,
         )
-        options = RequestOptions.make(
-            timeout=timeout, max_retries=max_retries, extra_headers=extra_headers,
-            extra_query=extra_query, extra_body=extra_body,
-        )
+        options = RequestOptions.of(locals())
         result = await self._transport.request("POST", "/v1/messages", json=body, options=options)
         return result.parse(Message)
 
@@ -88,10 +85,7 @@ class Messages(Resource):
             tools=tools, tool_choice=tool_choice, thinking=thinking, metadata=metadata,
             stream=True,
         )
-        options = RequestOptions.make(
-            timeout=timeout, max_retries=max_retries, extra_headers=extra_headers,
-            extra_query=extra_query, extra_body=extra_body,
-        )
+        options = RequestOptions.of(locals())
         return self._transport.stream(MessageStream, "POST", "/v1/messages", json=body, options=options)
 
     async def legacy_complete(
@@ -122,10 +116,7 @@ class Messages(Resource):
             temperature=temperature, top_p=top_p, top_k=top_k, stop_sequences=stop_sequences,
             metadata=metadata,
         )
-        options = RequestOptions.make(
-            timeout=timeout, max_retries=max_retries, extra_headers=extra_headers,
-            extra_query=extra_query, extra_body=extra_body,
-        )
+        options = RequestOptions.of(locals())
         result = await self._transport.request(
             "POST", "/v1/complete", json=body, options=options, unsupported_on_404=True
         )

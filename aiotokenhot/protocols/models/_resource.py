@@ -28,9 +28,7 @@ class Models(Resource):
         extra_body: Mapping[str, Any] | None = None,
     ) -> ModelList:
         """The models this key may call."""
-        options = RequestOptions.make(timeout=timeout, max_retries=max_retries,
-                                      extra_headers=extra_headers, extra_query=extra_query,
-                                      extra_body=extra_body)
+        options = RequestOptions.of(locals())
         result = await self._transport.request("GET", "/v1/models", options=options)
         return result.parse(ModelList)
 
@@ -48,9 +46,7 @@ class Models(Resource):
         HTTP 200 and an error body, which the transport turns into the typed error."""
         if not isinstance(model, str) or not model.strip():
             raise InvalidRequestError("model must be a non-empty string")
-        options = RequestOptions.make(timeout=timeout, max_retries=max_retries,
-                                      extra_headers=extra_headers, extra_query=extra_query,
-                                      extra_body=extra_body)
+        options = RequestOptions.of(locals())
         path = "/v1/models/" + quote(model, safe="")
         result = await self._transport.request("GET", path, options=options)
         return result.parse(Model)

@@ -90,10 +90,7 @@ class Responses(Resource):
     ) -> Response:
         """One whole Response; ``response.output_text`` joins its text."""
         body = responses_body(locals())
-        options = RequestOptions.make(
-            timeout=timeout, max_retries=max_retries, extra_headers=extra_headers,
-            extra_query=extra_query, extra_body=extra_body,
-        )
+        options = RequestOptions.of(locals())
         result = await self._transport.request("POST", PATH, json=body, options=options)
         return result.parse(Response)
 
@@ -127,8 +124,5 @@ class Responses(Resource):
         """A stream of typed Responses events; the request is sent on ``async with``."""
         body = responses_body(locals())
         body["stream"] = True
-        options = RequestOptions.make(
-            timeout=timeout, max_retries=max_retries, extra_headers=extra_headers,
-            extra_query=extra_query, extra_body=extra_body,
-        )
+        options = RequestOptions.of(locals())
         return self._transport.stream(ResponseStream, "POST", PATH, json=body, options=options)

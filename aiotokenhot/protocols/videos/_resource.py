@@ -63,9 +63,7 @@ class Videos(Resource):
         bodies (Ark ``content[]``, DashScope ``input``/``parameters``) go whole in
         ``extra_body``. ``endpoint`` overrides the submit path for gateways that differ.
         """
-        options = RequestOptions.make(timeout=timeout, max_retries=max_retries,
-                                      extra_headers=extra_headers, extra_query=extra_query,
-                                      extra_body=extra_body)
+        options = RequestOptions.of(locals())
         if not isinstance(model, str) or not model.strip():
             raise InvalidRequestError("model is required")
         vendor_body = extra_body is not None and any(k in extra_body for k in ("input", "content"))
@@ -229,9 +227,7 @@ class Videos(Resource):
         """A new task that reworks a finished Sora video (``POST /v1/videos/{id}/remix``)."""
         if not prompt:
             raise InvalidRequestError("prompt is required")
-        options = RequestOptions.make(timeout=timeout, max_retries=max_retries,
-                                      extra_headers=extra_headers, extra_query=extra_query,
-                                      extra_body=extra_body)
+        options = RequestOptions.of(locals())
         video_id = _task_id(video)
         result = await self._transport.request(
             "POST", f"{_OPENAI_PATH}/{quote(video_id, safe='')}/remix", json={"prompt": prompt},
