@@ -86,6 +86,9 @@ class FakeTokenHot:
     ``async with FakeTokenHot() as fake: AsyncTokenHot(fake.api_key, fake.base_url)`` — or
     ``fake.client()``. ``reply_words`` sets the length of chat replies, ``chunk_delay`` the
     pause between stream events, ``ping_every`` inserts a ``: PING`` comment every N events.
+    ``tool_calls`` is how many of the offered function tools the model calls in one reply (the
+    first N, in parallel; a ``tool_choice`` naming one calls only that one); ``tool_rounds`` how
+    many replies in a row call tools before the model answers in text.
     """
 
     def __init__(
@@ -100,6 +103,8 @@ class FakeTokenHot:
         video_polls: int = 3,
         video_size: int = 256 * 1024,
         record: bool = True,
+        tool_calls: int = 1,
+        tool_rounds: int = 1,
     ) -> None:
         self.api_key = api_key
         self.host = host
@@ -110,6 +115,8 @@ class FakeTokenHot:
         self.video_polls = video_polls
         self.video_size = video_size
         self.record = record
+        self.tool_calls = tool_calls
+        self.tool_rounds = tool_rounds
         self.requests: list[RecordedRequest] = []
         self.faults: list[Fault] = []
         self.state: dict[str, Any] = {}  # per-route bookkeeping (video tasks...)
