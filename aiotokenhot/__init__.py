@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ._client import AsyncTokenHot
     from ._config import Timeout
     from ._exceptions import (
+        AllModelsFailedError,
         APIConnectionError,
         APIStatusError,
         APITimeoutError,
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
         IncompleteStreamError,
         InternalServerError,
         InvalidRequestError,
+        MaxTurnsExceededError,
         NoChannelError,
         NotFoundError,
         PermissionDeniedError,
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
         ResponseValidationError,
         StreamError,
         TokenHotError,
+        ToolCallError,
         UnprocessableEntityError,
     )
     from .protocols.videos import VideoTaskError
@@ -67,6 +70,9 @@ _EXPORTS: dict[str, str] = {
     "VideoTaskError": ".protocols.videos",
 }
 for _name in (
+    "AllModelsFailedError",
+    "MaxTurnsExceededError",
+    "ToolCallError",
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
@@ -80,6 +86,7 @@ for _name in (
     "IncompleteStreamError",
     "InternalServerError",
     "InvalidRequestError",
+    "MaxTurnsExceededError",
     "NoChannelError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -95,6 +102,7 @@ __all__ = [
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "AllModelsFailedError",
     "AsyncTokenHot",
     "AuthenticationError",
     "BadRequestError",
@@ -108,6 +116,7 @@ __all__ = [
     "IncompleteStreamError",
     "InternalServerError",
     "InvalidRequestError",
+    "MaxTurnsExceededError",
     "NoChannelError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -123,6 +132,7 @@ __all__ = [
     "Timeout",
     "TokenHotError",
     "ToolCallDelta",
+    "ToolCallError",
     "UnifiedStream",
     "UnprocessableEntityError",
     "Usage",

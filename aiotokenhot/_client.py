@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import aiohttp
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from .protocols.models import Models
     from .protocols.responses import Responses
     from .protocols.videos import Videos
-    from .unified import Completion, UnifiedStream
+    from .unified import Completion, FallbackStream, UnifiedStream
 
 __all__ = ["AsyncTokenHot"]
 
@@ -199,14 +199,32 @@ class AsyncTokenHot:
 
     # -- one delta stream over every protocol ----------------------------------------------------
 
-    def stream(self, **kwargs: Any) -> UnifiedStream:
-        """Typed deltas (TextDelta | ReasoningDelta | ToolCallDelta | Usage | Finish) for any model."""
+    @overload
+    def stream(self, *, model: str, **kwargs: Any) -> UnifiedStream: ...
+    @overload
+    def stream(self, *, model: list[str] | tuple[str, ...], **kwargs: Any) -> FallbackStream: ...
+    def stream(self, **kwargs: Any) -> UnifiedStream | FallbackStream:
+        """Typed deltas (TextDelta | ReasoningDelta | ToolCallDelta | Usage | Finish) for any model.
+
+        ``model`` may be a list: a fallback chain (:class:`~aiotokenhot.unified.FallbackStream`).
+        """
+        if isinstance(kwargs.get("model"), (list, tuple)):
+            from .unified import FallbackStream
+
+            return FallbackStream(self, **kwargs)
         from .unified import open_stream
 
         return open_stream(self, **kwargs)
 
     async def complete(self, **kwargs: Any) -> Completion:
-        """One unified :class:`Completion` for any model, whatever protocol carries it."""
+        """One unified :class:`Completion` for any model, whatever protocol carries it.
+
+        ``model`` may be a list: a fallback chain; ``Completion.attempts`` lists what failed.
+        """
+        if isinstance(kwargs.get("model"), (list, tuple)):
+            from .unified import complete_with_fallback
+
+            return await complete_with_fallback(self, **kwargs)
         from .unified import complete
 
         return await complete(self, **kwargs)

@@ -20,7 +20,10 @@
     ├── StreamError                   an error event inside a stream
     ├── IncompleteStreamError         a stream ended before its terminator
     ├── EventTooLargeError            one SSE event exceeded the size limit
-    └── ResponseValidationError       a success body that does not match its type
+    ├── ResponseValidationError       a success body that does not match its type
+    ├── AllModelsFailedError          every model of a fallback chain failed (``attempts``)
+    ├── MaxTurnsExceededError         a tool loop reached ``max_turns`` (``messages`` so far)
+    └── ToolCallError                 a tool call could not run (``on_tool_error="raise"``)
 
 Messages never contain the API key: every text that may echo request data is redacted.
 """
@@ -34,6 +37,7 @@ __all__ = [
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "AllModelsFailedError",
     "AuthenticationError",
     "BadRequestError",
     "ConfigurationError",
@@ -44,6 +48,7 @@ __all__ = [
     "IncompleteStreamError",
     "InternalServerError",
     "InvalidRequestError",
+    "MaxTurnsExceededError",
     "NoChannelError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -51,6 +56,7 @@ __all__ = [
     "ResponseValidationError",
     "StreamError",
     "TokenHotError",
+    "ToolCallError",
     "UnprocessableEntityError",
 ]
 
@@ -211,6 +217,45 @@ class ResponseValidationError(TokenHotError):
         super().__init__(message)
         self.message = message
         self.body = body
+
+
+class AllModelsFailedError(TokenHotError):
+    """Every model of a fallback chain failed with an error that allows trying the next one.
+
+    ``attempts`` lists them in order (each an ``Attempt`` with ``model``, ``protocol`` and the
+    ``error`` it raised); the last one's error is also the ``__cause__``.
+    """
+
+    def __init__(self, message: str, *, attempts: list[Any]) -> None:
+        super().__init__(message)
+        self.message = message
+        self.attempts = attempts
+
+
+class MaxTurnsExceededError(TokenHotError):
+    """A tool loop still got tool calls after ``max_turns`` model replies.
+
+    ``messages`` is the conversation so far (it ends with the last turn's tool results, so it can
+    be passed back to continue); ``completion`` the last reply; ``turns`` the number of replies.
+    """
+
+    def __init__(self, message: str, *, messages: list[Any], completion: Any, turns: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.messages = messages
+        self.completion = completion
+        self.turns = turns
+
+
+class ToolCallError(TokenHotError):
+    """A tool call the model made could not run: unknown tool, arguments that do not validate,
+    or the tool's timeout. Raised only with ``on_tool_error="raise"`` (otherwise the text goes
+    back to the model); ``call`` is the ``ToolCall``."""
+
+    def __init__(self, message: str, *, call: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.call = call
 
 
 def raise_unchained(exc: BaseException) -> NoReturn:

@@ -41,7 +41,8 @@ FAKE_KEY: web.AppKey[FakeTokenHot] = web.AppKey("fake")
 class Fault:
     """One injected misbehaviour, applied to the next ``times`` matching requests.
 
-    Whole-request faults: ``status`` (with ``body`` and ``retry_after``) and ``delay``.
+    Whole-request faults: ``status`` (with ``body`` and ``retry_after``), ``delay`` and
+    ``hang_up`` (the connection is closed with no answer at all).
     Stream faults count events already sent: ``disconnect_after`` (abrupt close),
     ``truncate_after`` (clean end without the terminator), ``malformed_after`` (a broken JSON
     event), ``error_after`` (the protocol's in-stream error event), ``stall_after`` (goes silent,
@@ -53,6 +54,7 @@ class Fault:
     retry_after: float | str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    hang_up: bool = False
     disconnect_after: int | None = None
     truncate_after: int | None = None
     malformed_after: int | None = None
@@ -267,6 +269,9 @@ class FakeTokenHot:
         if fault is not None:
             if fault.delay and not await _wait_unless_hung_up(request, fault.delay):
                 return web.Response(status=499)  # the client left during the delay
+            if fault.hang_up and request.transport is not None:
+                request.transport.abort()
+                return web.Response(status=499)  # never reaches the client
             if fault.status is not None:
                 headers = dict(fault.headers)
                 if fault.retry_after is not None:
