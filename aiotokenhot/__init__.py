@@ -42,12 +42,16 @@ if TYPE_CHECKING:
     )
     from .protocols.videos import VideoTaskError
     from .streams import SSEDecoder, SSEEvent, Stream
+    from .tools import Tool, ToolResult, ToolRunResult, ToolStream
     from .transport import RequestOptions
     from .unified import (
+        Attempt,
         Completion,
+        FallbackStream,
         Finish,
         ReasoningDelta,
         TextDelta,
+        ToolCall,
         ToolCallDelta,
         UnifiedStream,
         Usage,
@@ -68,6 +72,13 @@ _EXPORTS: dict[str, str] = {
     "Usage": ".unified",
     "Finish": ".unified",
     "VideoTaskError": ".protocols.videos",
+    "Attempt": ".unified",
+    "FallbackStream": ".unified",
+    "ToolCall": ".unified",
+    "Tool": ".tools",
+    "ToolResult": ".tools",
+    "ToolRunResult": ".tools",
+    "ToolStream": ".tools",
 }
 for _name in (
     "AllModelsFailedError",
@@ -104,6 +115,7 @@ __all__ = [
     "APITimeoutError",
     "AllModelsFailedError",
     "AsyncTokenHot",
+    "Attempt",
     "AuthenticationError",
     "BadRequestError",
     "Completion",
@@ -112,6 +124,7 @@ __all__ = [
     "ContentPolicyError",
     "EndpointNotSupportedError",
     "EventTooLargeError",
+    "FallbackStream",
     "Finish",
     "IncompleteStreamError",
     "InternalServerError",
@@ -131,8 +144,13 @@ __all__ = [
     "TextDelta",
     "Timeout",
     "TokenHotError",
+    "Tool",
+    "ToolCall",
     "ToolCallDelta",
     "ToolCallError",
+    "ToolResult",
+    "ToolRunResult",
+    "ToolStream",
     "UnifiedStream",
     "UnprocessableEntityError",
     "Usage",

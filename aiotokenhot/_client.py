@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, overload
 
 import aiohttp
+from typing_extensions import Unpack
 
 from ._config import (
     DEFAULT_TIMEOUT,
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from .protocols.models import Models
     from .protocols.responses import Responses
     from .protocols.videos import Videos
+    from .tools import ToolLoopParams, ToolRunResult, ToolStream
     from .unified import Completion, FallbackStream, UnifiedStream
 
 __all__ = ["AsyncTokenHot"]
@@ -228,3 +230,24 @@ class AsyncTokenHot:
         from .unified import complete
 
         return await complete(self, **kwargs)
+
+    # -- the tool-running loop ------------------------------------------------------------------
+
+    async def run_tools(self, **params: Unpack[ToolLoopParams]) -> ToolRunResult:
+        """Send, run the tool calls of each reply, send the results, until a reply has none.
+
+        ``tools`` are functions or coroutines with type hints (or :class:`~aiotokenhot.Tool`);
+        ``model`` may be a fallback chain; see :class:`~aiotokenhot.tools.ToolLoopParams`.
+        Returns the last :class:`Completion` and the whole conversation; raises
+        :class:`MaxTurnsExceededError` after ``max_turns`` replies that all called tools.
+        """
+        from .tools import run_tools
+
+        return await run_tools(self, **params)
+
+    def stream_tools(self, **params: Unpack[ToolLoopParams]) -> ToolStream:
+        """:meth:`run_tools` as a stream of every reply's unified events plus a
+        :class:`~aiotokenhot.ToolResult` per executed call; ``final()`` as run_tools returns."""
+        from .tools import ToolStream
+
+        return ToolStream(self, **params)
