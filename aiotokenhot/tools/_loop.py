@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Mapping, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
@@ -263,8 +264,9 @@ async def run_tools(client: AsyncTokenHot, **params: Any) -> ToolRunResult:
         completion = await client.complete(**loop.call_arguments())
         if not loop.replied(completion):
             return loop.result(completion)
-        async for _ in loop.execute(completion.tool_calls):
-            pass
+        async with aclosing(loop.execute(completion.tool_calls)) as results:
+            async for _ in results:
+                pass
         if loop.turns >= loop.max_turns:
             raise loop.too_many_turns(completion)
 
@@ -349,7 +351,8 @@ class ToolStream:
             if not loop.replied(completion):
                 self._result = loop.result(completion)
                 return
-            async for result in loop.execute(completion.tool_calls):
-                yield result
+            async with aclosing(loop.execute(completion.tool_calls)) as results:
+                async for result in results:
+                    yield result
             if loop.turns >= loop.max_turns:
                 raise loop.too_many_turns(completion)
