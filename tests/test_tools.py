@@ -14,6 +14,7 @@ from aiotokenhot import (
     AsyncTokenHot,
     InvalidRequestError,
     MaxTurnsExceededError,
+    NoChannelError,
     TextDelta,
     Tool,
     ToolCallDelta,
@@ -313,7 +314,8 @@ async def test_the_loop_runs_over_a_fallback_chain(fake: FakeTokenHot, th: Async
         await s.until_done()
     done = s.final()
     assert done.turns == 3 and done.text == ANSWER
-    assert [a.model for a in done.completion.attempts] == []  # later turns start at gemini
+    assert done.completion.attempts == []  # later turns start at gemini
+    assert [(a.model, type(a.error)) for a in done.attempts] == [("claude-opus-4-6", NoChannelError)]
     paths = [r.path.split(":")[0] for r in fake.requests]
     assert paths == ["/v1/messages"] + ["/v1beta/models/gemini-2.5-flash"] * 3
 

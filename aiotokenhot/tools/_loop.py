@@ -28,7 +28,7 @@ from .._exceptions import (
     TokenHotError,
     ToolCallError,
 )
-from ..unified import Completion, TextDelta, ToolCall, UnifiedEvent
+from ..unified import Attempt, Completion, TextDelta, ToolCall, UnifiedEvent
 from ._tool import Tool, ToolLike, as_tool, output_text
 
 if TYPE_CHECKING:
@@ -107,12 +107,15 @@ class ToolResult:
 
 @dataclass
 class ToolRunResult:
-    """What a tool loop ends with: the last reply, the whole conversation, every tool result."""
+    """What a tool loop ends with: the last reply, the whole conversation, every tool result,
+    the number of model replies and, with a fallback chain, the models that failed."""
 
     completion: Completion
     messages: list[dict[str, Any]]
     results: list[ToolResult] = field(default_factory=list)
     turns: int = 0
+    #: models of a fallback chain that failed on any turn, in order (see ``Completion.attempts``)
+    attempts: list[Attempt] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -163,6 +166,7 @@ class _Loop:
         self.request = {k: v for k, v in params.items() if k not in _LOOP_ONLY}
         self.schemas = [tool.to_openai() for tool in self.tools.values()]
         self.results: list[ToolResult] = []
+        self.attempts: list[Attempt] = []
         self.turns = 0
 
     def call_arguments(self) -> dict[str, Any]:
@@ -178,6 +182,7 @@ class _Loop:
         """Record a reply; True when it calls tools (the loop goes on)."""
         self.turns += 1
         self.messages.append(completion.to_message())
+        self.attempts += completion.attempts
         if isinstance(self.model, list) and completion.attempts:
             # later turns start at the model that answered: the ones before it just failed
             self.model = self.model[len(completion.attempts):]
@@ -190,7 +195,7 @@ class _Loop:
         )
 
     def result(self, completion: Completion) -> ToolRunResult:
-        return ToolRunResult(completion, self.messages, self.results, self.turns)
+        return ToolRunResult(completion, self.messages, self.results, self.turns, self.attempts)
 
     async def execute(self, calls: list[ToolCall]) -> AsyncGenerator[ToolResult, None]:
         """Run the calls concurrently; yield each result as it finishes; then append them to
