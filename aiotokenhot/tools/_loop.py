@@ -50,7 +50,8 @@ class ToolLoopParams(TypedDict, total=False):
     ``on_tool_error``: ``"return"`` (default) sends a failing tool's error text back to the
     model as its result; ``"raise"`` raises it. ``deadline``: seconds for each turn's fallback
     chain (see ``th.stream``). The rest is passed to every turn's ``th.complete`` /
-    ``th.stream``.
+    ``th.stream`` (so a ``tool_choice`` of ``"required"`` holds for every reply, and the loop
+    ends only at ``max_turns``).
     """
 
     model: Required[str | Sequence[str]]
