@@ -8,12 +8,15 @@ protocol.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from aiotokenhot import (
     AllModelsFailedError,
@@ -38,6 +41,7 @@ from aiotokenhot import (
 )
 from aiotokenhot.testing import FakeTokenHot, Fault
 from aiotokenhot.testing._replies import reply_pieces
+from aiotokenhot.transport._errors import build_status_error
 from aiotokenhot.unified import FallbackStream, should_fall_back
 
 CHAIN = ["claude-opus-4-6", "gpt-5.4"]
@@ -283,3 +287,15 @@ async def test_a_fallback_stream_yields_the_same_events_as_a_direct_stream(
     assert isinstance(chained, FallbackStream)
     assert [e async for e in chained] == direct
     assert isinstance(direct[-1], Finish)
+
+
+@given(status=st.integers(min_value=400, max_value=599),
+       message=st.sampled_from(["busy", "no available channel for model x",
+                                "blocked by the content policy", "bad field"]))
+def test_which_status_answers_move_a_chain_on(status: int, message: str) -> None:
+    """404, 429 and 5xx move on, unless the body names a content-policy block; every other
+    error status is the caller's to fix, so it is raised at once."""
+    raw = json.dumps({"error": {"message": message, "type": "x"}}).encode()
+    error = build_status_error(status, {}, raw, secret=None)
+    policy = "policy" in message and status in (400, 503)
+    assert should_fall_back(error) == ((status in (404, 429) or status >= 500) and not policy)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, Union
 
@@ -20,6 +21,8 @@ import pydantic_core
 from .._exceptions import InvalidRequestError
 
 __all__ = ["Tool", "ToolLike", "as_tool", "output_text"]
+
+_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class Tool:
@@ -53,16 +56,18 @@ class Tool:
         if not callable(handler):
             raise InvalidRequestError(f"a tool needs a function to run, got {handler!r}")
         self.name: str = name or getattr(handler, "__name__", "") or ""
-        if not self.name or not self.name.replace("_", "").replace("-", "").isalnum():
+        if not _NAME.fullmatch(self.name):
             raise InvalidRequestError(
-                f"tool name {self.name!r} must be letters, digits, '_' or '-' (pass name=...)"
+                f"tool name {self.name!r} must be 1 to 64 ASCII letters, digits, '_' or '-' "
+                "(pass name=...)"
             )
         if timeout is not None and (isinstance(timeout, bool) or timeout <= 0):
             raise InvalidRequestError("a tool's timeout must be a positive number of seconds")
         self.timeout = timeout
         self._handler = handler
+        # a coroutine function, or an object whose __call__ is one
         self._is_async = inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(
-            getattr(handler, "__call__", None)  # noqa: B004 (async callable objects)
+            type(handler).__call__
         )
         self._takes_model = args is not None
         self._positional: list[str] = []
