@@ -208,7 +208,8 @@ class AsyncTokenHot:
     def stream(self, **kwargs: Any) -> UnifiedStream | FallbackStream:
         """Typed deltas (TextDelta | ReasoningDelta | ToolCallDelta | Usage | Finish) for any model.
 
-        ``model`` may be a list: a fallback chain (:class:`~aiotokenhot.unified.FallbackStream`).
+        ``model`` may be a list: a fallback chain (:class:`~aiotokenhot.unified.FallbackStream`;
+        ``deadline=`` seconds bounds its search for a model that answers).
         """
         if isinstance(kwargs.get("model"), (list, tuple)):
             from .unified import FallbackStream
@@ -221,7 +222,8 @@ class AsyncTokenHot:
     async def complete(self, **kwargs: Any) -> Completion:
         """One unified :class:`Completion` for any model, whatever protocol carries it.
 
-        ``model`` may be a list: a fallback chain; ``Completion.attempts`` lists what failed.
+        ``model`` may be a list: a fallback chain; ``Completion.attempts`` lists what failed,
+        ``deadline=`` seconds bounds the whole chain.
         """
         if isinstance(kwargs.get("model"), (list, tuple)):
             from .unified import complete_with_fallback

@@ -75,6 +75,8 @@ async def test_two_parallel_calls_run_and_their_results_go_back_in_the_protocols
                               tools=[get_weather, local_time])
     assert done.text == ANSWER and done.turns == 2
     assert [(r.name, r.error) for r in done.results] == [("get_weather", None), ("local_time", None)]
+    assert done.usage is not None and done.completion.usage is not None
+    assert done.usage.output_tokens > done.completion.usage.output_tokens  # both replies counted
     assert done.results[0].value == {"city": CITY, "temp": 18, "unit": "celsius"}
     assert done.results[1].output == f"12:00 in {CITY}"
     roles = [m["role"] for m in done.messages]
@@ -318,6 +320,8 @@ async def test_the_loop_runs_over_a_fallback_chain(fake: FakeTokenHot, th: Async
     assert [(a.model, type(a.error)) for a in done.attempts] == [("claude-opus-4-6", NoChannelError)]
     paths = [r.path.split(":")[0] for r in fake.requests]
     assert paths == ["/v1/messages"] + ["/v1beta/models/gemini-2.5-flash"] * 3
+    single = await th.run_tools(model="gpt-5.4", messages=ASK, tools=[get_weather], deadline=30)
+    assert single.completion.model == "gpt-5.4"  # a deadline makes a chain of one
 
 
 async def test_bad_arguments_raise_before_anything_is_sent(fake: FakeTokenHot, th: AsyncTokenHot) -> None:

@@ -28,7 +28,7 @@ from .._exceptions import (
     TokenHotError,
     ToolCallError,
 )
-from ..unified import Attempt, Completion, TextDelta, ToolCall, UnifiedEvent
+from ..unified import Attempt, Completion, TextDelta, ToolCall, UnifiedEvent, Usage
 from ._tool import Tool, ToolLike, as_tool, output_text
 
 if TYPE_CHECKING:
@@ -48,10 +48,10 @@ class ToolLoopParams(TypedDict, total=False):
     coroutine functions or :class:`Tool` objects. ``max_turns``: most model replies (default
     10). ``tool_timeout``: seconds each tool call may run (default 60; None: no limit).
     ``on_tool_error``: ``"return"`` (default) sends a failing tool's error text back to the
-    model as its result; ``"raise"`` raises it. ``deadline``: seconds for each turn's fallback
-    chain (see ``th.stream``). The rest is passed to every turn's ``th.complete`` /
-    ``th.stream`` (so a ``tool_choice`` of ``"required"`` holds for every reply, and the loop
-    ends only at ``max_turns``).
+    model as its result; ``"raise"`` raises it. ``deadline``: seconds for each reply's fallback
+    chain (see ``th.stream``; a single model becomes a chain of one). The rest is passed to
+    every turn's ``th.complete`` / ``th.stream`` (so a ``tool_choice`` of ``"required"`` holds
+    for every reply, and the loop ends only at ``max_turns``).
     """
 
     model: Required[str | Sequence[str]]
@@ -109,7 +109,7 @@ class ToolResult:
 @dataclass
 class ToolRunResult:
     """What a tool loop ends with: the last reply, the whole conversation, every tool result,
-    the number of model replies and, with a fallback chain, the models that failed."""
+    the number of model replies, the models of a fallback chain that failed, the total usage."""
 
     completion: Completion
     messages: list[dict[str, Any]]
@@ -117,6 +117,8 @@ class ToolRunResult:
     turns: int = 0
     #: models of a fallback chain that failed on any turn, in order (see ``Completion.attempts``)
     attempts: list[Attempt] = field(default_factory=list)
+    #: the tokens of every reply added up (None when no reply reported usage)
+    usage: Usage | None = None
 
     @property
     def text(self) -> str:
@@ -165,9 +167,12 @@ class _Loop:
         if self.on_tool_error not in ("return", "raise"):
             raise InvalidRequestError("on_tool_error must be 'return' or 'raise'")
         self.request = {k: v for k, v in params.items() if k not in _LOOP_ONLY}
+        if self.request.get("deadline") is not None and isinstance(self.model, str):
+            self.model = [self.model]  # a deadline is a chain's: a chain of one
         self.schemas = [tool.to_openai() for tool in self.tools.values()]
         self.results: list[ToolResult] = []
         self.attempts: list[Attempt] = []
+        self.usage: Usage | None = None
         self.turns = 0
 
     def call_arguments(self) -> dict[str, Any]:
@@ -184,6 +189,13 @@ class _Loop:
         self.turns += 1
         self.messages.append(completion.to_message())
         self.attempts += completion.attempts
+        if completion.usage is not None:
+            total = self.usage or Usage()
+            used = completion.usage
+            self.usage = Usage(total.input_tokens + used.input_tokens,
+                               total.output_tokens + used.output_tokens,
+                               total.reasoning_tokens + used.reasoning_tokens,
+                               total.cached_tokens + used.cached_tokens)
         if isinstance(self.model, list) and completion.attempts:
             # later turns start at the model that answered: the ones before it just failed
             self.model = self.model[len(completion.attempts):]
@@ -196,7 +208,8 @@ class _Loop:
         )
 
     def result(self, completion: Completion) -> ToolRunResult:
-        return ToolRunResult(completion, self.messages, self.results, self.turns, self.attempts)
+        return ToolRunResult(completion, self.messages, self.results, self.turns, self.attempts,
+                             self.usage)
 
     async def execute(self, calls: list[ToolCall]) -> AsyncGenerator[ToolResult, None]:
         """Run the calls concurrently; yield each result as it finishes; then append them to
