@@ -7,6 +7,7 @@ from functools import cached_property
 from typing import Any
 
 from ..._config import TimeoutTypes
+from ..._media import defer_media, resolve_media
 from ...transport import RequestOptions
 from .._resource import Resource
 from ._stream import ChatCompletionStream
@@ -70,6 +71,7 @@ class ChatCompletions(Resource):
         """One whole reply. ``response_format`` may be a pydantic model class (json_schema)."""
         body = chat_body(locals())
         options = RequestOptions.of(locals())
+        await resolve_media(body)  # local files, read off the loop
         result = await self._transport.request("POST", PATH, json=body, options=options)
         return result.parse(ChatCompletion)
 
@@ -117,8 +119,8 @@ class ChatCompletions(Resource):
         body = chat_body(locals())
         body["stream"] = True
         options = RequestOptions.of(locals())
-        return self._transport.stream(ChatCompletionStream, "POST", PATH, json=body,
-                                      options=options)
+        return defer_media(self._transport.stream(ChatCompletionStream, "POST", PATH, json=body,
+                                                  options=options), body)
 
 
 class Chat(Resource):

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..._config import TimeoutTypes
+from ..._media import defer_media, resolve_media
 from ...transport import RequestOptions
 from .._resource import Resource
 from ._params import build_request, camel_keys, model_path
@@ -48,6 +49,7 @@ class Gemini(Resource):
             safety_settings=safety_settings, cached_content=cached_content,
         )
         options = _options(timeout, max_retries, extra_headers, extra_query, extra_body)
+        await resolve_media(body)  # local files, read off the loop
         result = await self._transport.request("POST", path, json=body, options=options)
         return result.parse(GenerateContentResponse)
 
@@ -79,9 +81,9 @@ class Gemini(Resource):
             safety_settings=safety_settings, cached_content=cached_content,
         )
         options = _options(timeout, max_retries, extra_headers, extra_query, extra_body)
-        return self._transport.stream(
+        return defer_media(self._transport.stream(
             GenerateContentStream, "POST", path, json=body, params={"alt": "sse"}, options=options
-        )
+        ), body)
 
     async def count_tokens(
         self,
@@ -98,6 +100,7 @@ class Gemini(Resource):
         path = model_path(model, "countTokens")
         body = {"contents": build_request(contents=contents)["contents"]}
         options = _options(timeout, max_retries, extra_headers, extra_query, extra_body)
+        await resolve_media(body)
         result = await self._transport.request("POST", path, json=body, options=options)
         return result.parse(CountTokensResponse)
 

@@ -14,6 +14,7 @@ from urllib.parse import quote
 import pydantic
 
 from ..._exceptions import InvalidRequestError
+from .._media import gemini_contents
 
 __all__ = ["build_request", "camel_keys", "model_path"]
 
@@ -172,7 +173,7 @@ def build_request(
     if config is not None and not isinstance(config, dict):
         raise InvalidRequestError("tool_config must be an object")
     body: dict[str, Any] = {
-        "contents": _contents(contents),
+        "contents": gemini_contents(_contents(contents)),
         "systemInstruction": _system(system_instruction),
         "generationConfig": _generation_config(generation_config),
         "tools": _list_of_objects("tools", tools),

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..._config import TimeoutTypes
+from ..._media import defer_media, resolve_media
 from ...transport import RequestOptions
 from .._resource import Resource
 from ._params import build_legacy_body, build_messages_body
@@ -51,6 +52,7 @@ class Messages(Resource):
             tools=tools, tool_choice=tool_choice, thinking=thinking, metadata=metadata,
         )
         options = RequestOptions.of(locals())
+        await resolve_media(body)  # local files, read off the loop
         result = await self._transport.request("POST", "/v1/messages", json=body, options=options)
         return result.parse(Message)
 
@@ -86,7 +88,8 @@ class Messages(Resource):
             stream=True,
         )
         options = RequestOptions.of(locals())
-        return self._transport.stream(MessageStream, "POST", "/v1/messages", json=body, options=options)
+        return defer_media(self._transport.stream(MessageStream, "POST", "/v1/messages", json=body,
+                                                  options=options), body)
 
     async def legacy_complete(
         self,

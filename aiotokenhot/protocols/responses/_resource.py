@@ -9,7 +9,9 @@ import pydantic
 
 from ..._config import TimeoutTypes
 from ..._exceptions import InvalidRequestError
+from ..._media import defer_media, resolve_media
 from ...transport import RequestOptions
+from .._media import responses_input
 from .._resource import Resource
 from ..chat._validate import check_body, request_body
 from ._stream import ResponseStream
@@ -51,7 +53,7 @@ def _normalize_input(value: Any) -> Any:
 def responses_body(args: Mapping[str, Any]) -> dict[str, Any]:
     body = request_body(args)
     if "input" in body:
-        body["input"] = _normalize_input(body["input"])
+        body["input"] = responses_input(_normalize_input(body["input"]))
     elif "previous_response_id" not in body:
         raise InvalidRequestError("input is required (or previous_response_id)")
     check_body(body)
@@ -91,6 +93,7 @@ class Responses(Resource):
         """One whole Response; ``response.output_text`` joins its text."""
         body = responses_body(locals())
         options = RequestOptions.of(locals())
+        await resolve_media(body)  # local files, read off the loop
         result = await self._transport.request("POST", PATH, json=body, options=options)
         return result.parse(Response)
 
@@ -125,4 +128,5 @@ class Responses(Resource):
         body = responses_body(locals())
         body["stream"] = True
         options = RequestOptions.of(locals())
-        return self._transport.stream(ResponseStream, "POST", PATH, json=body, options=options)
+        return defer_media(
+            self._transport.stream(ResponseStream, "POST", PATH, json=body, options=options), body)
