@@ -101,7 +101,10 @@ def test_video_waits_with_progress_and_downloads(
     assert captured.out.strip() == str(target)
     assert target.stat().st_size > 0
     progress = captured.err.splitlines()
-    assert any("running" in line for line in progress) and "succeeded 100%" in progress[-1]
+    assert any("running" in line for line in progress)
+    assert any("succeeded 100%" in line for line in progress)
+    size = f"{target.stat().st_size:,}"
+    assert progress[-1] == f"download: {size} / {size} bytes (100%)"
 
 
 def test_batch_reports_bad_lines_and_a_rerun_resumes(
