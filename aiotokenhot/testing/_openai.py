@@ -22,6 +22,7 @@ from aiohttp import web
 
 from ._replies import count_tokens, reply_pieces, text_of
 from ._server import FAKE_KEY, error_response, json_response, send_sse
+from ._structured import REFUSAL, schema_reply, wants_refusal
 
 if TYPE_CHECKING:
     from ._server import FakeTokenHot
@@ -135,6 +136,7 @@ class _ChatChoice:
         self.reasoning = reasoning_pieces(prompt) if body.get("reasoning_effort") else []
         self.pieces: list[str] = []
         self.tool_call: dict[str, Any] | None = None
+        self.refusal: str | None = None
         messages = body["messages"]
         last_role = messages[-1].get("role") if isinstance(messages[-1], dict) else None
         tool = None if last_role == "tool" else pick_tool(body.get("tools"),
@@ -146,6 +148,12 @@ class _ChatChoice:
             self.tool_call = {"id": f"call_fake_{index}_0", "type": "function",
                               "function": {"name": fn.get("name", "tool"), "arguments": arguments}}
             self.finish = "tool_calls"
+        elif _json_schema(body) is not None:  # structured output: JSON of the asked schema
+            self.finish = "stop"
+            if wants_refusal(prompt):
+                self.refusal = REFUSAL
+            else:
+                self.pieces = split_pieces(schema_reply(_json_schema(body), prompt))
         else:
             limit = body.get("max_completion_tokens") or body.get("max_tokens")
             self.pieces, self.finish = choice_pieces(prompt, words, index, limit)
@@ -158,7 +166,10 @@ class _ChatChoice:
 
     def message(self) -> dict[str, Any]:
         msg: dict[str, Any] = {"role": "assistant",
-                               "content": "".join(self.pieces) if self.tool_call is None else None}
+                               "content": "".join(self.pieces) if self.tool_call is None
+                               and self.refusal is None else None}
+        if self.refusal is not None:
+            msg["refusal"] = self.refusal
         if self.reasoning:
             msg["reasoning_content"] = "".join(self.reasoning)
         if self.tool_call is not None:
@@ -176,7 +187,17 @@ class _ChatChoice:
             out += [{"tool_calls": [{"index": 0, "function": {"arguments": p}}]}
                     for p in split_pieces(fn["arguments"])]
         out += [{"content": p} for p in self.pieces]
+        if self.refusal is not None:
+            out.append({"refusal": self.refusal})
         return out
+
+
+def _json_schema(body: dict[str, Any]) -> Any:
+    """The schema of a ``json_schema`` response format, if the request asks for one."""
+    fmt = body.get("response_format")
+    if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
+        return (fmt.get("json_schema") or {}).get("schema") or {}
+    return None
 
 
 def _usage(prompt_tokens: int, completion_tokens: int, reasoning: int = 0) -> dict[str, Any]:

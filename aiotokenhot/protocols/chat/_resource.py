@@ -7,9 +7,12 @@ from functools import cached_property
 from typing import Any
 
 from ..._config import TimeoutTypes
+from ..._exceptions import InvalidRequestError
 from ..._media import defer_media, resolve_media
 from ...transport import RequestOptions
 from .._resource import Resource
+from .._structured import ModelT, is_model_class
+from ._parse import ParsedChatCompletion, parse_chat_completion
 from ._stream import ChatCompletionStream
 from ._types import ChatCompletion, MessageParam, StreamOptions, ToolParam
 from ._validate import check_body, json_schema_format, normalize_messages, request_body
@@ -121,6 +124,25 @@ class ChatCompletions(Resource):
         options = RequestOptions.of(locals())
         return defer_media(self._transport.stream(ChatCompletionStream, "POST", PATH, json=body,
                                                   options=options), body)
+
+
+    async def parse(
+        self, *, response_format: type[ModelT], **kwargs: Any
+    ) -> ParsedChatCompletion[ModelT]:
+        """:meth:`create` with a strict JSON schema made from ``response_format`` (a pydantic
+        class), and each choice's content validated back into it as ``message.parsed``.
+
+        Takes every argument of :meth:`create`. A refusal is not an error: ``parsed`` stays
+        None and ``message.refusal`` says why.
+
+        Raises:
+            ResponseValidationError: the reply is not JSON of ``response_format`` (``body``
+                holds the raw text).
+        """
+        if not is_model_class(response_format):
+            raise InvalidRequestError("response_format must be a pydantic model class")
+        completion = await self.create(response_format=response_format, **kwargs)
+        return parse_chat_completion(completion, response_format)
 
 
 class Chat(Resource):

@@ -157,12 +157,11 @@ def _normalize_parts(parts: list[Any], i: int) -> list[Any]:
 
 
 def json_schema_format(value: Any) -> Any:
-    """A pydantic model class given as a response format becomes a ``json_schema`` format."""
+    """A pydantic model class given as a response format becomes a strict ``json_schema`` format."""
     if isinstance(value, type) and issubclass(value, pydantic.BaseModel):
-        return {
-            "type": "json_schema",
-            "json_schema": {"name": value.__name__, "schema": value.model_json_schema()},
-        }
+        from ._parse import strict_response_format
+
+        return strict_response_format(value)
     if value is not None and not isinstance(value, Mapping):
         raise InvalidRequestError("response_format must be a dict or a pydantic model class")
     return value
