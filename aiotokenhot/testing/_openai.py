@@ -22,7 +22,7 @@ from aiohttp import web
 
 from ._replies import count_tokens, reply_pieces, text_of
 from ._server import FAKE_KEY, error_response, json_response, send_sse
-from ._structured import REFUSAL, schema_reply, wants_refusal
+from ._structured import REFUSAL, schema_reply, schema_sample, wants_refusal
 
 if TYPE_CHECKING:
     from ._server import FakeTokenHot
@@ -94,10 +94,14 @@ def schema_arguments(schema: Any, prompt: str) -> dict[str, Any]:
         return {"input": prompt or "alpha"}
     samples = {"integer": 42, "number": 1.5, "boolean": True, "array": [], "object": {}}
     out: dict[str, Any] = {}
+    defs = schema.get("$defs") or {}
     for name, spec in props.items():
         kind = spec.get("type") if isinstance(spec, dict) else None
         enum = spec.get("enum") if isinstance(spec, dict) else None
-        if isinstance(enum, list) and enum:
+        if isinstance(spec, dict) and ("$ref" in spec or "anyOf" in spec or (
+                kind == "object" and spec.get("properties"))):
+            out[name] = schema_sample(spec, prompt, defs)  # nested models: a valid value
+        elif isinstance(enum, list) and enum:
             out[name] = enum[0]
         elif kind in samples:
             out[name] = samples[kind]

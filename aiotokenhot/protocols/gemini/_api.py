@@ -6,10 +6,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..._config import TimeoutTypes
+from ..._exceptions import InvalidRequestError
 from ..._media import defer_media, resolve_media
 from ...transport import RequestOptions
 from .._resource import Resource
+from .._structured import ModelT, is_model_class
 from ._params import build_request, camel_keys, model_path
+from ._parse import ParsedGenerateContentResponse, json_config, parse_generated
 from ._stream import GenerateContentStream
 from ._types import CountTokensResponse, GeminiModelList, GenerateContentResponse
 
@@ -52,6 +55,31 @@ class Gemini(Resource):
         await resolve_media(body)  # local files, read off the loop
         result = await self._transport.request("POST", path, json=body, options=options)
         return result.parse(GenerateContentResponse)
+
+    async def parse(
+        self,
+        model: str,
+        *,
+        response_schema: type[ModelT],
+        generation_config: Mapping[str, Any] | Any = None,
+        **kwargs: Any,
+    ) -> ParsedGenerateContentResponse[ModelT]:
+        """:meth:`generate_content` in JSON mode (``responseMimeType: application/json`` and
+        ``responseJsonSchema`` from ``response_schema``, a pydantic class), the answer
+        validated back into it as ``parsed``.
+
+        Takes every argument of :meth:`generate_content`. A blocked answer is not an error:
+        ``parsed`` stays None and ``refusal`` gives the reason.
+
+        Raises:
+            ResponseValidationError: the answer is not JSON of ``response_schema`` (``body``
+                holds the raw text).
+        """
+        if not is_model_class(response_schema):
+            raise InvalidRequestError("response_schema must be a pydantic model class")
+        response = await self.generate_content(
+            model, generation_config=json_config(generation_config, response_schema), **kwargs)
+        return parse_generated(response, response_schema)
 
     def stream_generate_content(
         self,

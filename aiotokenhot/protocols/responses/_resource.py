@@ -13,7 +13,9 @@ from ..._media import defer_media, resolve_media
 from ...transport import RequestOptions
 from .._media import responses_input
 from .._resource import Resource
+from .._structured import ModelT
 from ..chat._validate import check_body, request_body
+from ._parse import ParsedResponse, parse_response, text_config
 from ._stream import ResponseStream
 from ._types import Response
 
@@ -56,6 +58,8 @@ def responses_body(args: Mapping[str, Any]) -> dict[str, Any]:
         body["input"] = responses_input(_normalize_input(body["input"]))
     elif "previous_response_id" not in body:
         raise InvalidRequestError("input is required (or previous_response_id)")
+    if "text" in body:
+        body["text"] = text_config(body["text"])  # a pydantic class as format → strict schema
     check_body(body)
     return body
 
@@ -130,3 +134,25 @@ class Responses(Resource):
         options = RequestOptions.of(locals())
         return defer_media(
             self._transport.stream(ResponseStream, "POST", PATH, json=body, options=options), body)
+
+    async def parse(
+        self,
+        *,
+        text_format: type[ModelT],
+        text: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> ParsedResponse[ModelT]:
+        """:meth:`create` with ``text.format`` a strict JSON schema made from ``text_format``
+        (a pydantic class), and the output text validated back into it as ``output_parsed``.
+
+        Takes every argument of :meth:`create`. A refusal is not an error: ``output_parsed``
+        stays None and ``refusal`` says why.
+
+        Raises:
+            ResponseValidationError: the output is not JSON of ``text_format`` (``body`` holds
+                the raw text).
+        """
+        if not (isinstance(text_format, type) and issubclass(text_format, pydantic.BaseModel)):
+            raise InvalidRequestError("text_format must be a pydantic model class")
+        response = await self.create(text={**(text or {}), "format": text_format}, **kwargs)
+        return parse_response(response, text_format)
