@@ -200,13 +200,36 @@ class AsyncTokenHot:
     # -- one delta stream over every protocol ----------------------------------------------------
 
     def stream(self, **kwargs: Any) -> UnifiedStream:
-        """Typed deltas (TextDelta | ReasoningDelta | ToolCallDelta | Usage | Finish) for any model."""
+        """Typed deltas (TextDelta | ReasoningDelta | ToolCallDelta | Usage | Finish) for any model.
+
+        Local files in ``messages`` (a ``Path``, bytes or binary file as an ``image_url``,
+        ``input_audio`` or ``file`` part) are read off the loop when the stream opens.
+        """
+        from .protocols._media import chat_messages, unified_stream_with_media
         from .unified import open_stream
 
+        messages = chat_messages(kwargs.get("messages"))
+        if messages is not kwargs.get("messages"):
+            return unified_stream_with_media(self, kwargs, messages)
         return open_stream(self, **kwargs)
 
     async def complete(self, **kwargs: Any) -> Completion:
-        """One unified :class:`Completion` for any model, whatever protocol carries it."""
+        """One unified :class:`Completion` for any model, whatever protocol carries it.
+
+        ``response_format=Model`` (a pydantic class) asks for JSON of it on any protocol and
+        fills ``Completion.parsed`` (or ``Completion.refusal``). Local files in ``messages``
+        are read off the loop, as for ``th.chat.completions.create``.
+        """
+        from ._media import resolve_media
+        from .protocols._media import chat_messages
         from .unified import complete
 
+        messages = chat_messages(kwargs.get("messages"))
+        if messages is not kwargs.get("messages"):
+            kwargs["messages"] = await resolve_media(messages)
+        response_format = kwargs.pop("response_format", None)
+        if response_format is not None:
+            from .protocols._complete_parsed import complete_parsed
+
+            return await complete_parsed(self, response_format, kwargs)
         return await complete(self, **kwargs)

@@ -19,9 +19,13 @@ images, videos        ``image`` / ``images`` / frames / references       ``data:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .._media import LIMITS, MIB, Media, Pending, is_local
+from .._media import LIMITS, MIB, Media, Pending, has_pending, is_local, resolve_media
+
+if TYPE_CHECKING:
+    from .._client import AsyncTokenHot
+    from ..unified import UnifiedStream
 
 __all__ = [
     "anthropic_block",
@@ -30,6 +34,7 @@ __all__ = [
     "data_url_value",
     "gemini_part",
     "responses_input",
+    "unified_stream_with_media",
 ]
 
 #: Anthropic's own per-image limit
@@ -230,3 +235,40 @@ def gemini_contents(contents: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for j, part in enumerate(parts):
                 parts[j] = gemini_part(part, f"contents[{i}].parts[{j}]")
     return contents
+
+
+# -- the unified stream --------------------------------------------------------------------------
+
+_STAND_IN = Media(b"\0", "application/octet-stream", "file")
+
+
+def unified_stream_with_media(
+    client: AsyncTokenHot, kwargs: Mapping[str, Any], messages: list[Any]
+) -> UnifiedStream:
+    """``th.stream`` over messages holding local files.
+
+    The arguments are checked now with stand-in media; the files are read (off the loop) and
+    the native request built from them when the stream opens.
+    """
+    from ..unified import open_stream
+
+    stand_in = _copy_with_stand_ins(messages)
+    stream = open_stream(client, **{**kwargs, "messages": stand_in})
+
+    async def open_with_media() -> Any:
+        await resolve_media(messages)
+        real = open_stream(client, **{**kwargs, "messages": messages})
+        return await real._opener()
+
+    stream._opener = open_with_media
+    return stream
+
+
+def _copy_with_stand_ins(value: Any) -> Any:
+    if isinstance(value, Pending):
+        return value.render(_STAND_IN)
+    if isinstance(value, dict) and has_pending(value):
+        return {k: _copy_with_stand_ins(v) for k, v in value.items()}
+    if isinstance(value, list) and has_pending(value):
+        return [_copy_with_stand_ins(v) for v in value]
+    return value

@@ -126,6 +126,10 @@ class Completion:
     model: str | None = None
     id: str | None = None
     raw: Any = None
+    #: the reply validated into ``response_format`` (``th.complete(..., response_format=Model)``)
+    parsed: Any = None
+    #: why the model declined, when it refused instead of answering in ``response_format``
+    refusal: str | None = None
 
     @property
     def finish_reason(self) -> FinishReason | None:
