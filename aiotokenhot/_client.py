@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .protocols.audio import Audio
     from .protocols.chat import Chat
     from .protocols.completions import Completions
+    from .protocols.embeddings import Embeddings
     from .protocols.gemini import Gemini
     from .protocols.images import Images
     from .protocols.messages import Messages
@@ -171,6 +172,12 @@ class AsyncTokenHot:
         from .protocols.audio import Audio
 
         return Audio(self)
+
+    @cached_property
+    def embeddings(self) -> Embeddings:
+        from .protocols.embeddings import Embeddings
+
+        return Embeddings(self)
 
     @cached_property
     def language_models(self) -> LanguageModels:

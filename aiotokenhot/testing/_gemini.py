@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from ._anthropic import cut_at_stop
+from ._embeddings import gemini_embed_reply
 from ._media import gemini_image_reply, gemini_tts_reply
 from ._openai import reasoning_pieces, schema_arguments, split_pieces
 from ._replies import count_tokens, reply_pieces, text_of
@@ -220,6 +221,9 @@ async def model_action(request: web.Request) -> web.StreamResponse:
         if not isinstance(contents, list):
             return google_error(400, "contents is required")
         return json_response({"totalTokens": sum(count_tokens(text_of(_parts(c))) for c in contents)})
+    embedded = gemini_embed_reply(action, body)
+    if embedded is not None:
+        return json_response(embedded[1], status=embedded[0])
     if action not in ("generateContent", "streamGenerateContent"):
         return google_error(404, f"unknown method {action!r}")
     contents = body.get("contents")

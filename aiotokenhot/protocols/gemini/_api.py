@@ -11,6 +11,8 @@ from ..._media import defer_media, resolve_media
 from ...transport import RequestOptions
 from .._resource import Resource
 from .._structured import ModelT, is_model_class
+from ..embeddings._gemini import batch_embed_body, embed_body
+from ..embeddings._types import BatchEmbedContentsResponse, EmbedContentResponse
 from ._params import build_request, camel_keys, model_path
 from ._parse import ParsedGenerateContentResponse, json_config, parse_generated
 from ._stream import GenerateContentStream
@@ -131,6 +133,52 @@ class Gemini(Resource):
         await resolve_media(body)
         result = await self._transport.request("POST", path, json=body, options=options)
         return result.parse(CountTokensResponse)
+
+    async def embed_content(
+        self,
+        model: str,
+        *,
+        content: Any,
+        task_type: str | None = None,
+        title: str | None = None,
+        output_dimensionality: int | None = None,
+        timeout: TimeoutTypes | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> EmbedContentResponse:
+        """``POST /v1beta/models/{model}:embedContent``: one vector (``.values``) for ``content``
+        (a string or ``{parts: [...]}``). ``task_type`` is e.g. ``RETRIEVAL_DOCUMENT`` (then
+        ``title`` may be given); ``output_dimensionality`` shortens the vector."""
+        path = model_path(model, "embedContent")
+        body = embed_body(path.rsplit("/", 1)[-1].split(":", 1)[0], content, task_type=task_type,
+                          title=title, output_dimensionality=output_dimensionality)
+        options = _options(timeout, max_retries, extra_headers, extra_query, extra_body)
+        result = await self._transport.request("POST", path, json=body, options=options)
+        return result.parse(EmbedContentResponse)
+
+    async def batch_embed_contents(
+        self,
+        model: str,
+        *,
+        contents: Sequence[Any],
+        task_type: str | None = None,
+        output_dimensionality: int | None = None,
+        timeout: TimeoutTypes | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> BatchEmbedContentsResponse:
+        """``POST /v1beta/models/{model}:batchEmbedContents``: one vector per content, in order
+        (``.vectors``)."""
+        path = model_path(model, "batchEmbedContents")
+        body = batch_embed_body(path.rsplit("/", 1)[-1].split(":", 1)[0], contents,
+                                task_type=task_type, output_dimensionality=output_dimensionality)
+        options = _options(timeout, max_retries, extra_headers, extra_query, extra_body)
+        result = await self._transport.request("POST", path, json=body, options=options)
+        return result.parse(BatchEmbedContentsResponse)
 
     async def list_models(
         self,
