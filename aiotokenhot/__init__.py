@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         TokenHotError,
         UnprocessableEntityError,
     )
+    from ._media import to_data_url
     from .protocols.videos import VideoTaskError
     from .streams import SSEDecoder, SSEEvent, Stream
     from .transport import RequestOptions
@@ -65,6 +66,7 @@ _EXPORTS: dict[str, str] = {
     "Usage": ".unified",
     "Finish": ".unified",
     "VideoTaskError": ".protocols.videos",
+    "to_data_url": "._media",
 }
 for _name in (
     "APIConnectionError",
@@ -128,6 +130,7 @@ __all__ = [
     "Usage",
     "VideoTaskError",
     "__version__",
+    "to_data_url",
 ]
 
 
