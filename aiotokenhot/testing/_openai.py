@@ -157,7 +157,8 @@ class _ChatChoice:
             if wants_refusal(prompt):
                 self.refusal = REFUSAL
             else:
-                self.pieces = split_pieces(schema_reply(_json_schema(body), prompt))
+                self.pieces = split_pieces(schema_reply(_json_schema(body),
+                                                        choice_prompt(prompt, index)))
         else:
             limit = body.get("max_completion_tokens") or body.get("max_tokens")
             self.pieces, self.finish = choice_pieces(prompt, words, index, limit)
