@@ -29,4 +29,4 @@ async def test_the_key_never_appears_in_the_message(fake: FakeTokenHot, th: Asyn
     with pytest.raises(APIStatusError) as caught:
         await th.billing.token_usage()
 
-    assert fake.api_key not in str(caught.value)
+    assert fake.api_key not in str(caught.value) and fake.api_key not in repr(caught.value.body)

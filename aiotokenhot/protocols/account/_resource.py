@@ -202,11 +202,10 @@ class Billing(Resource):
         body = result.json()
         if isinstance(body, dict) and (body.get("success") is False or body.get("code") is False):
             # the gateway's own API answers 200 {"success": false, "message": ...} on failure
-            message = body.get("message")
-            raise APIStatusError(
-                redact_text(str(message), self._transport.secret) if message
-                else "the gateway refused the token usage request",
-                status_code=result.status, body=body, headers=result.headers)
+            message = redact_text(str(body.get("message") or ""), self._transport.secret)
+            raise APIStatusError(message or "the gateway refused the token usage request",
+                                 status_code=result.status, body={**body, "message": message},
+                                 headers=result.headers)
         if isinstance(body, dict) and isinstance(body.get("data"), dict):
             body = body["data"]
         return TokenUsage.model_validate(body)
