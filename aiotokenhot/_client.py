@@ -211,10 +211,19 @@ class AsyncTokenHot:
 
         Local files in ``messages`` (a ``Path``, bytes or binary file as an ``image_url``,
         ``input_audio`` or ``file`` part) are read off the loop when the stream opens.
+        With ``response_format=Model`` (a pydantic class) ``final()`` carries ``.parsed``.
         """
         from .protocols._media import chat_messages, unified_stream_with_media
         from .unified import open_stream
 
+        response_format = kwargs.pop("response_format", None)
+        if response_format is not None:  # final() then carries .parsed
+            from .protocols._complete_parsed import finish_structured, prepare_structured
+            from .protocols._structured import parse_final
+
+            protocol, kwargs = prepare_structured(response_format, kwargs)
+            return parse_final(self.stream(**kwargs), lambda done: finish_structured(
+                done, response_format, protocol))
         messages = chat_messages(kwargs.get("messages"))
         if messages is not kwargs.get("messages"):
             return unified_stream_with_media(self, kwargs, messages)

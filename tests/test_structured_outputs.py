@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from aiotokenhot import AsyncTokenHot, InvalidRequestError, ResponseValidationError
 from aiotokenhot.protocols._structured import strict_json_schema
+from aiotokenhot.protocols.chat import ParsedChatCompletion
+from aiotokenhot.protocols.responses import ParsedResponse
 from aiotokenhot.testing import FakeTokenHot
 
 
@@ -244,3 +246,27 @@ async def test_parse_rejects_a_format_that_is_not_a_class(fake: FakeTokenHot,
     with pytest.raises(InvalidRequestError, match="pydantic model class"):
         await th.complete(model="gpt-5.4", messages=ASK, response_format=dict)
     assert fake.requests == []
+
+
+async def test_the_stream_forms_give_final_parsed(fake: FakeTokenHot, th: AsyncTokenHot) -> None:
+    async with th.chat.completions.stream(model="gpt-5.4", messages=ASK, response_format=City) as s:
+        chat_text = "".join([piece async for piece in s.text()])
+    chat = s.final()
+    async with th.responses.stream(model="gpt-5.4", input="Paris facts", text={"format": City}) as r:
+        await r.until_done()
+    unified = {}
+    for model in ("gpt-5.4", "claude-opus-4-6", "gemini-2.5-flash"):
+        async with th.stream(model=model, messages=ASK, response_format=City) as u:
+            await u.until_done()
+        unified[model] = u.final()
+
+    assert City.model_validate_json(chat_text) == EXPECTED
+    assert isinstance(chat, ParsedChatCompletion)  # final() of a structured stream is the parsed type
+    assert chat.choices[0].message.parsed == EXPECTED and chat.parsed == EXPECTED
+    final = r.final()
+    assert isinstance(final, ParsedResponse) and final.output_parsed == EXPECTED
+    assert unified["gpt-5.4"].parsed == EXPECTED
+    assert unified["gemini-2.5-flash"].parsed == EXPECTED
+    assert unified["claude-opus-4-6"].parsed == EXPECTED.model_copy(update={"tags": []})
+    assert unified["claude-opus-4-6"].tool_calls == []
+    assert all(r.json.get("stream") or "streamGenerateContent" in r.path for r in fake.requests)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .._client import AsyncTokenHot
     from ..unified import Completion
 
-__all__ = ["complete_parsed", "structured_arguments"]
+__all__ = ["complete_parsed", "finish_structured", "prepare_structured", "structured_arguments"]
 
 
 def structured_arguments(
@@ -75,18 +75,14 @@ def _refusal(completion: Completion) -> str | None:
     return None
 
 
-async def complete_parsed(
-    client: AsyncTokenHot, response_format: Any, kwargs: dict[str, Any]
-) -> Completion:
-    """Run the unified ``complete`` asking for ``response_format`` and parse the reply.
+def prepare_structured(response_format: Any, kwargs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """(protocol, unified arguments asking it for JSON of ``response_format``).
 
     Raises:
         InvalidRequestError: ``response_format`` is not a pydantic class, or ``model`` is not
             one model name.
-        ResponseValidationError: the reply is not ``response_format``'s shape (``body`` holds
-            the raw text).
     """
-    from ..unified import Finish, complete, pick_protocol
+    from ..unified import pick_protocol
 
     if not is_model_class(response_format):
         raise InvalidRequestError("response_format must be a pydantic model class")
@@ -94,7 +90,20 @@ async def complete_parsed(
     if not isinstance(model, str):
         raise InvalidRequestError("response_format needs one model name")
     protocol = pick_protocol(model, kwargs.get("protocol", "auto"))
-    completion = await complete(client, **structured_arguments(protocol, kwargs, response_format))
+    return protocol, structured_arguments(protocol, kwargs, response_format)
+
+
+def finish_structured(
+    completion: Completion, response_format: type[pydantic.BaseModel], protocol: str
+) -> Completion:
+    """Fill ``parsed`` (or ``refusal``) of a unified completion asked for ``response_format``.
+
+    Raises:
+        ResponseValidationError: the reply is not ``response_format``'s shape (``body`` holds
+            the raw text).
+    """
+    from ..unified import Finish
+
     completion.refusal = _refusal(completion)
     if completion.refusal is not None:
         return completion
@@ -112,3 +121,13 @@ async def complete_parsed(
     if completion.text or not completion.tool_calls:
         completion.parsed = parse_json_text(response_format, completion.text)
     return completion
+
+
+async def complete_parsed(
+    client: AsyncTokenHot, response_format: Any, kwargs: dict[str, Any]
+) -> Completion:
+    """Run the unified ``complete`` asking for ``response_format`` and parse the reply."""
+    from ..unified import complete
+
+    protocol, arguments = prepare_structured(response_format, kwargs)
+    return finish_structured(await complete(client, **arguments), response_format, protocol)

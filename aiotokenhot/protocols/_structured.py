@@ -11,7 +11,8 @@ not parsed and not an error: it is reported where each protocol reports refusals
 from __future__ import annotations
 
 import copy
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeGuard, TypeVar
 
 import pydantic
 
@@ -20,6 +21,7 @@ from .._exceptions import InvalidRequestError, ResponseValidationError
 __all__ = [
     "ModelT",
     "is_model_class",
+    "parse_final",
     "parse_json_text",
     "parse_object",
     "schema_name",
@@ -29,7 +31,7 @@ __all__ = [
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
 
 
-def is_model_class(value: Any) -> bool:
+def is_model_class(value: Any) -> TypeGuard[type[pydantic.BaseModel]]:
     """True for a pydantic model class (not an instance)."""
     return isinstance(value, type) and issubclass(value, pydantic.BaseModel)
 
@@ -94,6 +96,27 @@ def _strict(node: Any, defs: dict[str, Any], inline: bool, seen: tuple[str, ...]
         if not isinstance(out.get("additionalProperties"), dict):
             out["additionalProperties"] = False
     return out
+
+
+StreamT = TypeVar("StreamT")
+
+
+def parse_final(stream: StreamT, parse: Callable[[Any], Any]) -> StreamT:
+    """Make ``stream.final()`` return ``parse(<the stream's own final()>)`` (computed once).
+
+    Used by the stream forms of structured outputs: whatever class the stream is, its
+    accumulated result comes back with ``parsed`` filled in.
+    """
+    own_final = stream.final  # type: ignore[attr-defined]
+    done: list[Any] = []
+
+    def final() -> Any:
+        if not done:
+            done.append(parse(own_final()))
+        return done[0]
+
+    stream.final = final  # type: ignore[attr-defined]
+    return stream
 
 
 def parse_json_text(model: type[ModelT], text: str | None) -> ModelT:

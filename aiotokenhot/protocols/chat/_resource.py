@@ -11,7 +11,7 @@ from ..._exceptions import InvalidRequestError
 from ..._media import defer_media, resolve_media
 from ...transport import RequestOptions
 from .._resource import Resource
-from .._structured import ModelT, is_model_class
+from .._structured import ModelT, is_model_class, parse_final
 from ._parse import ParsedChatCompletion, parse_chat_completion
 from ._stream import ChatCompletionStream
 from ._types import ChatCompletion, MessageParam, StreamOptions, ToolParam
@@ -122,8 +122,12 @@ class ChatCompletions(Resource):
         body = chat_body(locals())
         body["stream"] = True
         options = RequestOptions.of(locals())
-        return defer_media(self._transport.stream(ChatCompletionStream, "POST", PATH, json=body,
-                                                  options=options), body)
+        stream = defer_media(self._transport.stream(ChatCompletionStream, "POST", PATH, json=body,
+                                                    options=options), body)
+        if is_model_class(response_format):  # final() gives ParsedChatCompletion
+            output_type = response_format
+            return parse_final(stream, lambda done: parse_chat_completion(done, output_type))
+        return stream
 
 
     async def parse(

@@ -13,7 +13,7 @@ from ..._media import defer_media, resolve_media
 from ...transport import RequestOptions
 from .._media import responses_input
 from .._resource import Resource
-from .._structured import ModelT
+from .._structured import ModelT, parse_final
 from ..chat._validate import check_body, request_body
 from ._parse import ParsedResponse, parse_response, text_config
 from ._stream import ResponseStream
@@ -132,8 +132,13 @@ class Responses(Resource):
         body = responses_body(locals())
         body["stream"] = True
         options = RequestOptions.of(locals())
-        return defer_media(
+        stream = defer_media(
             self._transport.stream(ResponseStream, "POST", PATH, json=body, options=options), body)
+        output_type = text.get("format") if isinstance(text, Mapping) else None
+        if isinstance(output_type, type) and issubclass(output_type, pydantic.BaseModel):
+            chosen = output_type  # final() gives ParsedResponse
+            return parse_final(stream, lambda done: parse_response(done, chosen))
+        return stream
 
     async def parse(
         self,
