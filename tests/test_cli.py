@@ -208,7 +208,8 @@ def test_demo_tours_every_feature(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     for expected in ("Chat Completions", "Responses", "Anthropic Messages", "Gemini",
                      "th.stream(...)", "40 ok, 0 failed", "40 already done", "succeeded 100%",
-                     "downloaded boat.mp4"):
+                     "downloaded boat.mp4", "sent cat.png as image/png",
+                     "City: City(name='Tell me about Paris', population=42"):
         assert expected in out
 
 
