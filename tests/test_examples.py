@@ -172,3 +172,9 @@ def test_images_example_saves_every_family(tmp_path: Path) -> None:
     saved = sorted(p.name for p in tmp_path.iterdir())
     assert saved == ["kite.png", "lighthouse.png", "merged.png"]
     assert (tmp_path / "lighthouse.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_structured_outputs_example_parses_a_local_photo_on_three_protocols() -> None:
+    out = run_example("structured_outputs.py").splitlines()
+    assert [line.split(":", 1)[0] for line in out] == ["gpt-5.4", "claude-opus-4-6", "gemini-2.5-flash"]
+    assert all("Photo(subject='Describe this photo'" in line for line in out)
