@@ -20,6 +20,7 @@ import base64
 import io
 import mimetypes
 import os
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -243,10 +244,18 @@ async def load_media(
     )
 
 
+_ALIVE_LOCK = threading.Lock()
+
+
 class Pending:
-    """A local source waiting in a request body; :func:`resolve_media` swaps in ``render(media)``."""
+    """A local source waiting in a request body; :func:`resolve_media` swaps in ``render(media)``.
+
+    ``Pending.alive`` counts the placeholders that exist: while it is 0 no body can hold one,
+    so requests without local files skip the search (the common case, on every call).
+    """
 
     __slots__ = ("kinds", "limit", "mime_type", "render", "source", "where")
+    alive = 0
 
     def __init__(
         self,
@@ -264,6 +273,12 @@ class Pending:
         self.kinds = kinds
         self.limit = limit
         self.mime_type = mime_type
+        with _ALIVE_LOCK:
+            Pending.alive += 1
+
+    def __del__(self) -> None:
+        with _ALIVE_LOCK:  # the last reference may go on a worker thread
+            Pending.alive -= 1
 
     def load(self) -> Any:
         """Read, check and render (blocking)."""
@@ -292,7 +307,27 @@ def _slots(value: Any) -> Iterator[tuple[Any, Any, Pending]]:
 
 
 def has_pending(body: Any) -> bool:
-    return next(_slots(body), None) is not None
+    """True when ``body`` holds a placeholder (checked on every request: cheap when none exist)."""
+    if not Pending.alive:
+        return False
+    stack = [body]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            items: Any = value.values()
+        elif isinstance(value, list):
+            items = value
+        else:
+            continue
+        for item in items:
+            cls = item.__class__
+            if cls is str:
+                continue
+            if cls is Pending:
+                return True
+            if isinstance(item, (dict, list)):
+                stack.append(item)
+    return False
 
 
 def _load_all(slots: list[tuple[Any, Any, Pending]]) -> list[Any]:
@@ -304,6 +339,8 @@ async def resolve_media(body: Any) -> Any:
 
     Returns ``body`` (changed in place). Raises :class:`InvalidRequestError` for a bad file.
     """
+    if not has_pending(body):
+        return body
     slots = list(_slots(body))
     if slots:
         values = await anyio.to_thread.run_sync(_load_all, slots)

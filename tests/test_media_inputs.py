@@ -309,3 +309,13 @@ async def test_transcription_uploads_carry_the_sniffed_audio_type(
     big.write_bytes(WAV + bytes(LIMITS["audio"]))
     with pytest.raises(InvalidRequestError, match=r"long\.wav is .* over this endpoint's limit"):
         await th.audio.transcriptions.create(file=big)
+
+
+async def test_placeholders_do_not_outlive_their_request(fake: FakeTokenHot, th: AsyncTokenHot,
+                                                         cat: Path) -> None:
+    await th.chat.completions.create(model="gpt-5.4", messages=image_message(cat))
+    async with th.chat.completions.stream(model="gpt-5.4", messages=image_message(cat)) as s:
+        await s.until_done()
+    del s
+
+    assert Pending.alive == 0  # so requests without local files skip the search entirely
