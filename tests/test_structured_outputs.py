@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from aiotokenhot import AsyncTokenHot, InvalidRequestError, ResponseValidationError
 from aiotokenhot.protocols._structured import strict_json_schema
 from aiotokenhot.protocols.chat import ParsedChatCompletion
+from aiotokenhot.protocols.gemini import ParsedGenerateContentResponse
 from aiotokenhot.protocols.responses import ParsedResponse
 from aiotokenhot.testing import FakeTokenHot
 
@@ -270,3 +271,16 @@ async def test_the_stream_forms_give_final_parsed(fake: FakeTokenHot, th: AsyncT
     assert unified["claude-opus-4-6"].parsed == EXPECTED.model_copy(update={"tags": []})
     assert unified["claude-opus-4-6"].tool_calls == []
     assert all(r.json.get("stream") or "streamGenerateContent" in r.path for r in fake.requests)
+
+
+async def test_a_gemini_stream_with_a_schema_class(fake: FakeTokenHot, th: AsyncTokenHot) -> None:
+    async with th.gemini.stream_generate_content(
+        "gemini-2.5-flash", contents="Paris facts", generation_config={"response_schema": City,
+                                                                        "temperature": 0.1}) as s:
+        await s.until_done()
+    final = s.final()
+
+    assert isinstance(final, ParsedGenerateContentResponse) and final.parsed == EXPECTED
+    config = fake.requests_to(":streamGenerateContent")[0].json["generationConfig"]
+    assert config == {"temperature": 0.1, "responseMimeType": "application/json",
+                      "responseJsonSchema": strict_json_schema(City, inline_refs=True)}

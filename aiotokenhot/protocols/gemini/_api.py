@@ -10,11 +10,11 @@ from ..._exceptions import InvalidRequestError
 from ..._media import defer_media, resolve_media
 from ...transport import RequestOptions
 from .._resource import Resource
-from .._structured import ModelT, is_model_class
+from .._structured import ModelT, is_model_class, parse_final
 from ..embeddings._gemini import batch_embed_body, embed_body
 from ..embeddings._types import BatchEmbedContentsResponse, EmbedContentResponse
 from ._params import build_request, camel_keys, model_path
-from ._parse import ParsedGenerateContentResponse, json_config, parse_generated
+from ._parse import ParsedGenerateContentResponse, json_config, parse_generated, schema_class
 from ._stream import GenerateContentStream
 from ._types import CountTokensResponse, GeminiModelList, GenerateContentResponse
 
@@ -111,9 +111,13 @@ class Gemini(Resource):
             safety_settings=safety_settings, cached_content=cached_content,
         )
         options = _options(timeout, max_retries, extra_headers, extra_query, extra_body)
-        return defer_media(self._transport.stream(
+        stream = defer_media(self._transport.stream(
             GenerateContentStream, "POST", path, json=body, params={"alt": "sse"}, options=options
         ), body)
+        output_type = schema_class(generation_config)
+        if output_type is not None:  # final() gives ParsedGenerateContentResponse
+            return parse_final(stream, lambda done: parse_generated(done, output_type))
+        return stream
 
     async def count_tokens(
         self,

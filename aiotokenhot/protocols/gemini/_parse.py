@@ -7,7 +7,7 @@ from typing import Any, Generic, TypeVar
 
 import pydantic
 
-from .._structured import ModelT, parse_json_text, strict_json_schema
+from .._structured import ModelT, is_model_class, parse_json_text, strict_json_schema
 from ._params import camel_keys
 from ._types import GenerateContentResponse
 
@@ -46,6 +46,26 @@ def json_config(
         config = {}
     return {**config, "responseMimeType": "application/json",
             "responseJsonSchema": strict_json_schema(model, inline_refs=True)}
+
+
+def schema_class(generation_config: Any) -> type[pydantic.BaseModel] | None:
+    """The pydantic class given as ``response_schema`` / ``response_json_schema``, if any."""
+    if isinstance(generation_config, Mapping):
+        for key in ("response_json_schema", "responseJsonSchema", "response_schema",
+                    "responseSchema"):
+            value = generation_config.get(key)
+            if is_model_class(value):
+                return value
+    return None
+
+
+def with_schema_class(generation_config: Any) -> Any:
+    """``generation_config`` with a pydantic class as its schema turned into JSON mode."""
+    model = schema_class(generation_config)
+    if model is None:
+        return generation_config
+    rest = {k: v for k, v in generation_config.items() if schema_class({k: v}) is None}
+    return json_config(rest, model)
 
 
 def parse_generated(
