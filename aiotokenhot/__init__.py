@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         ToolCallError,
         UnprocessableEntityError,
     )
+    from ._media import to_data_url
     from .protocols.videos import VideoTaskError
     from .streams import SSEDecoder, SSEEvent, Stream
     from .tools import Tool, ToolResult, ToolRunResult, ToolStream
@@ -79,6 +80,7 @@ _EXPORTS: dict[str, str] = {
     "ToolResult": ".tools",
     "ToolRunResult": ".tools",
     "ToolStream": ".tools",
+    "to_data_url": "._media",
 }
 for _name in (
     "AllModelsFailedError",
@@ -156,6 +158,7 @@ __all__ = [
     "Usage",
     "VideoTaskError",
     "__version__",
+    "to_data_url",
 ]
 
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from .protocols.audio import Audio
     from .protocols.chat import Chat
     from .protocols.completions import Completions
+    from .protocols.embeddings import Embeddings
     from .protocols.gemini import Gemini
     from .protocols.images import Images
     from .protocols.messages import Messages
@@ -175,6 +176,12 @@ class AsyncTokenHot:
         return Audio(self)
 
     @cached_property
+    def embeddings(self) -> Embeddings:
+        from .protocols.embeddings import Embeddings
+
+        return Embeddings(self)
+
+    @cached_property
     def language_models(self) -> LanguageModels:
         from .protocols.account import LanguageModels
 
@@ -210,13 +217,29 @@ class AsyncTokenHot:
 
         ``model`` may be a list: a fallback chain (:class:`~aiotokenhot.unified.FallbackStream`;
         ``deadline=`` seconds bounds its search for a model that answers).
+        Local files in ``messages`` (a ``Path``, bytes or binary file as an ``image_url``,
+        ``input_audio`` or ``file`` part) are read off the loop when the stream opens.
+        With ``response_format=Model`` (a pydantic class) ``final()`` carries ``.parsed``.
         """
         if isinstance(kwargs.get("model"), (list, tuple)):
             from .unified import FallbackStream
 
             return FallbackStream(self, **kwargs)
+        from .protocols._media import chat_messages, unified_stream_with_media
         from .unified import open_stream
 
+        response_format = kwargs.pop("response_format", None)
+        if response_format is not None:  # final() then carries .parsed
+            from .protocols._complete_parsed import finish_structured, prepare_structured
+            from .protocols._structured import parse_final
+
+            protocol, kwargs = prepare_structured(response_format, kwargs)
+            inner: UnifiedStream | FallbackStream = self.stream(**kwargs)
+            return parse_final(inner, lambda done: finish_structured(
+                done, response_format, protocol))
+        messages = chat_messages(kwargs.get("messages"))
+        if messages is not kwargs.get("messages"):
+            return unified_stream_with_media(self, kwargs, messages)
         return open_stream(self, **kwargs)
 
     async def complete(self, **kwargs: Any) -> Completion:
@@ -224,13 +247,26 @@ class AsyncTokenHot:
 
         ``model`` may be a list: a fallback chain; ``Completion.attempts`` lists what failed,
         ``deadline=`` seconds bounds the whole chain.
+        ``response_format=Model`` (a pydantic class) asks for JSON of it on any protocol and
+        fills ``Completion.parsed`` (or ``Completion.refusal``). Local files in ``messages``
+        are read off the loop, as for ``th.chat.completions.create``.
         """
         if isinstance(kwargs.get("model"), (list, tuple)):
             from .unified import complete_with_fallback
 
             return await complete_with_fallback(self, **kwargs)
+        from ._media import resolve_media
+        from .protocols._media import chat_messages
         from .unified import complete
 
+        messages = chat_messages(kwargs.get("messages"))
+        if messages is not kwargs.get("messages"):
+            kwargs["messages"] = await resolve_media(messages)
+        response_format = kwargs.pop("response_format", None)
+        if response_format is not None:
+            from .protocols._complete_parsed import complete_parsed
+
+            return await complete_parsed(self, response_format, kwargs)
         return await complete(self, **kwargs)
 
     # -- the tool-running loop ------------------------------------------------------------------

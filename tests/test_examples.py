@@ -203,3 +203,7 @@ async def test_tool_loop_example_stops_upstream_when_the_client_leaves() -> None
                     await anyio.sleep(0.01)
         finally:
             await runner.cleanup()
+def test_structured_outputs_example_parses_a_local_photo_on_three_protocols() -> None:
+    out = run_example("structured_outputs.py").splitlines()
+    assert [line.split(":", 1)[0] for line in out] == ["gpt-5.4", "claude-opus-4-6", "gemini-2.5-flash"]
+    assert all("Photo(subject='Describe this photo'" in line for line in out)

@@ -11,6 +11,10 @@ Behaviour worth knowing when writing tests:
 - ``thinking`` adds a thinking block (with a signature) before the answer.
 - ``max_tokens`` below the reply length cuts it (``stop_reason: max_tokens``); a stop sequence
   found in the reply cuts there (``stop_sequence``).
+- ``output_format: {"type": "json_schema", "schema": ...}`` (native structured outputs) answers
+  JSON of the schema as text ("refuse" in the prompt: ``stop_reason: refusal``). Set
+  ``fake.state["anthropic_output_format"] = False`` to reject it with a 400, as gateways
+  without the feature do.
 - Streams follow the real framing: ``message_start``, a ``ping``, blocks, ``message_delta``,
   ``message_stop``; fault knobs apply (``send_sse``).
 """
@@ -32,6 +36,7 @@ from ._openai import (
 )
 from ._replies import count_tokens, reply_pieces, text_of
 from ._server import FAKE_KEY, error_response, json_response, send_sse
+from ._structured import REFUSAL, schema_reply, wants_refusal
 
 if TYPE_CHECKING:
     from ._server import FakeTokenHot
@@ -141,7 +146,13 @@ class _Reply:
             self.tools.append({"id": f"toolu_fake_{rid}{call_suffix(j, rounds)}",
                                "name": picked["name"],
                                "input": schema_arguments(picked.get("input_schema"), prompt)})
-        if self.tools:
+        schema = _output_schema(body)
+        if not self.tools and schema is not None:
+            if wants_refusal(prompt):
+                self.pieces, self.stop_reason = split_pieces(REFUSAL), "refusal"
+            else:
+                self.pieces, self.stop_reason = split_pieces(schema_reply(schema, prompt)), "end_turn"
+        elif self.tools:
             self.stop_reason = "tool_use"
         else:
             self.pieces, self.stop_reason, self.stop_sequence = _cut(
@@ -209,6 +220,13 @@ def _block(index: int, start: dict[str, Any], deltas: list[dict[str, Any]]) -> F
     return frames
 
 
+def _output_schema(body: dict[str, Any]) -> Any:
+    fmt = body.get("output_format")
+    if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
+        return fmt.get("schema") or {}
+    return None
+
+
 def _check(body: Any) -> str | None:
     """Why the gateway would reject this body (None when it is fine)."""
     if not isinstance(body, dict):
@@ -240,6 +258,8 @@ async def messages(request: web.Request) -> web.StreamResponse:
     problem = _check(body)
     if problem is not None:
         return _bad_request(request, problem)
+    if "output_format" in body and fake.state.get("anthropic_output_format") is False:
+        return _bad_request(request, "output_format: Extra inputs are not permitted")
     reply = _Reply(body, fake, f"msg_fake{len(fake.requests)}")
     if not body.get("stream"):
         return json_response(reply.message())

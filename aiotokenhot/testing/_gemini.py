@@ -26,10 +26,12 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from ._anthropic import cut_at_stop
+from ._embeddings import gemini_embed_reply
 from ._media import gemini_image_reply, gemini_tts_reply
-from ._openai import calls_tools, parallel_tools, reasoning_pieces, schema_arguments
+from ._openai import calls_tools, parallel_tools, reasoning_pieces, schema_arguments, split_pieces
 from ._replies import count_tokens, reply_pieces, text_of
 from ._server import FAKE_KEY, json_response, send_sse
+from ._structured import schema_reply, wants_refusal
 
 if TYPE_CHECKING:
     from ._server import FakeTokenHot
@@ -163,7 +165,15 @@ class _Answer:
         if "AUDIO" in modalities:
             pcm = base64.b64encode(bytes(4800)).decode()  # 0.1 s of 24 kHz 16-bit silence
             self.media.append({"inlineData": {"mimeType": PCM_MIME, "data": pcm}})
-        if not self.calls and (not modalities or "TEXT" in modalities):
+        schema = _get(config, "responseJsonSchema", "response_json_schema") or _get(
+            config, "responseSchema", "response_schema")
+        json_mode = _get(config, "responseMimeType", "response_mime_type") == "application/json"
+        if not self.calls and json_mode and schema is not None:
+            if wants_refusal(prompt):
+                self.finish = "SAFETY"  # Gemini's refusal: blocked, no text
+            else:
+                self.pieces = split_pieces(schema_reply(_lower_types(schema), prompt))
+        elif not self.calls and (not modalities or "TEXT" in modalities):
             self.pieces = self._cut(reply_pieces(prompt, words), config)
 
     def _cut(self, pieces: list[str], config: Any) -> list[str]:
@@ -239,6 +249,9 @@ async def model_action(request: web.Request) -> web.StreamResponse:
         if not isinstance(contents, list):
             return google_error(400, "contents is required")
         return json_response({"totalTokens": sum(count_tokens(text_of(_parts(c))) for c in contents)})
+    embedded = gemini_embed_reply(action, body)
+    if embedded is not None:
+        return json_response(embedded[1], status=embedded[0])
     if action not in ("generateContent", "streamGenerateContent"):
         return google_error(404, f"unknown method {action!r}")
     contents = body.get("contents")

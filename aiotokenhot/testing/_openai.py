@@ -24,6 +24,7 @@ from aiohttp import web
 
 from ._replies import count_tokens, reply_pieces, text_of
 from ._server import FAKE_KEY, error_response, json_response, send_sse
+from ._structured import REFUSAL, schema_reply, schema_sample, wants_refusal
 
 if TYPE_CHECKING:
     from ._server import FakeTokenHot
@@ -95,10 +96,14 @@ def schema_arguments(schema: Any, prompt: str) -> dict[str, Any]:
         return {"input": prompt or "alpha"}
     samples = {"integer": 42, "number": 1.5, "boolean": True, "array": [], "object": {}}
     out: dict[str, Any] = {}
+    defs = schema.get("$defs") or {}
     for name, spec in props.items():
         kind = spec.get("type") if isinstance(spec, dict) else None
         enum = spec.get("enum") if isinstance(spec, dict) else None
-        if isinstance(enum, list) and enum:
+        if isinstance(spec, dict) and ("$ref" in spec or "anyOf" in spec or (
+                kind == "object" and spec.get("properties"))):
+            out[name] = schema_sample(spec, prompt, defs)  # nested models: a valid value
+        elif isinstance(enum, list) and enum:
             out[name] = enum[0]
         elif kind in samples:
             out[name] = samples[kind]
@@ -161,6 +166,7 @@ class _ChatChoice:
         self.reasoning = reasoning_pieces(prompt) if body.get("reasoning_effort") else []
         self.pieces: list[str] = []
         self.tool_calls: list[dict[str, Any]] = []
+        self.refusal: str | None = None
         messages = body["messages"]
         last_role = messages[-1].get("role") if isinstance(messages[-1], dict) else None
         rounds = sum(1 for m in messages if isinstance(m, dict) and m.get("role") == "assistant"
@@ -180,6 +186,13 @@ class _ChatChoice:
                 "function": {"name": fn.get("name", "tool"), "arguments": arguments}})
         if self.tool_calls:
             self.finish = "tool_calls"
+        elif _json_schema(body) is not None:  # structured output: JSON of the asked schema
+            self.finish = "stop"
+            if wants_refusal(prompt):
+                self.refusal = REFUSAL
+            else:
+                self.pieces = split_pieces(schema_reply(_json_schema(body),
+                                                        choice_prompt(prompt, index)))
         else:
             limit = body.get("max_completion_tokens") or body.get("max_tokens")
             self.pieces, self.finish = choice_pieces(prompt, fake.reply_words, index, limit)
@@ -191,7 +204,10 @@ class _ChatChoice:
 
     def message(self) -> dict[str, Any]:
         msg: dict[str, Any] = {"role": "assistant",
-                               "content": "".join(self.pieces) if not self.tool_calls else None}
+                               "content": "".join(self.pieces) if not self.tool_calls
+                               and self.refusal is None else None}
+        if self.refusal is not None:
+            msg["refusal"] = self.refusal
         if self.reasoning:
             msg["reasoning_content"] = "".join(self.reasoning)
         if self.tool_calls:
@@ -209,7 +225,17 @@ class _ChatChoice:
             out += [{"tool_calls": [{"index": j, "function": {"arguments": p}}]}
                     for p in split_pieces(fn["arguments"])]
         out += [{"content": p} for p in self.pieces]
+        if self.refusal is not None:
+            out.append({"refusal": self.refusal})
         return out
+
+
+def _json_schema(body: dict[str, Any]) -> Any:
+    """The schema of a ``json_schema`` response format, if the request asks for one."""
+    fmt = body.get("response_format")
+    if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
+        return (fmt.get("json_schema") or {}).get("schema") or {}
+    return None
 
 
 def _usage(prompt_tokens: int, completion_tokens: int, reasoning: int = 0) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from ._openai import (
 )
 from ._replies import count_tokens, reply_pieces, text_of
 from ._server import FAKE_KEY, error_response, json_response, send_sse
+from ._structured import REFUSAL, schema_reply, wants_refusal
 
 if TYPE_CHECKING:
     from ._server import FakeTokenHot
@@ -71,6 +72,14 @@ def _tool_rounds(body: dict[str, Any]) -> int:
                if kind == "function_call" and (i == 0 or kinds[i - 1] != "function_call"))
 
 
+def _text_schema(body: dict[str, Any]) -> Any:
+    """The schema of a ``json_schema`` text format, if the request asks for one."""
+    fmt = (body.get("text") or {}).get("format") if isinstance(body.get("text"), dict) else None
+    if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
+        return fmt.get("schema") or {}
+    return None
+
+
 def _has_web_search(body: dict[str, Any]) -> bool:
     tools = body.get("tools")
     return isinstance(tools, list) and any(
@@ -106,8 +115,14 @@ class _Reply:
                                 "status": "completed", "call_id": f"call_{rid}{suffix}",
                                 "name": tool.get("name", "tool"), "arguments": arguments},
                                split_pieces(arguments)))
-        if not tools:
-            pieces = reply_pieces(prompt, words)
+        schema = _text_schema(body)
+        if not tools and schema is not None and wants_refusal(prompt) and not body.get("stream"):
+            self.items.append(({
+                "id": f"msg_{rid}", "type": "message", "role": "assistant", "status": "completed",
+                "content": [{"type": "refusal", "refusal": REFUSAL}]}, []))
+        elif not tools:
+            pieces = (split_pieces(schema_reply(schema, prompt)) if schema is not None
+                      else reply_pieces(prompt, words))
             limit = body.get("max_output_tokens")
             if isinstance(limit, int) and 0 < limit < len(pieces):
                 pieces, self.incomplete = pieces[:limit], True

@@ -236,9 +236,9 @@ class FakeTokenHot:
     def _build_app(self) -> web.Application:
         app = web.Application(middlewares=[self._middleware], client_max_size=256 * 1024 * 1024)
         app[FAKE_KEY] = self
-        from . import _account, _anthropic, _gemini, _media, _openai
+        from . import _account, _anthropic, _embeddings, _gemini, _media, _openai
 
-        for module in (_openai, _anthropic, _gemini, _media, _account):
+        for module in (_openai, _anthropic, _gemini, _media, _account, _embeddings):
             module.register(app, self)
         return app
 

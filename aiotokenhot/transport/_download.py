@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import os
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
@@ -23,6 +24,7 @@ from ._errors import build_status_error
 from ._transport import RequestOptions, Transport
 
 __all__ = [
+    "DownloadProgress",
     "fetch_url_bytes",
     "open_url",
     "save_response",
@@ -32,6 +34,8 @@ __all__ = [
 ]
 
 CHUNK_SIZE = 256 * 1024
+#: ``on_progress(received_bytes, total_bytes)`` for downloads; total is None when unknown
+DownloadProgress = Callable[[int, "int | None"], "Awaitable[None] | None"]
 _NO_OPTIONS = RequestOptions()
 
 
@@ -93,16 +97,38 @@ async def fetch_url_bytes(
 
 
 async def save_response(
-    resp: aiohttp.ClientResponse, path: Path, *, chunk_size: int = CHUNK_SIZE
+    resp: aiohttp.ClientResponse,
+    path: Path,
+    *,
+    chunk_size: int = CHUNK_SIZE,
+    on_progress: DownloadProgress | None = None,
 ) -> int:
-    """Stream an open response to ``path`` atomically; always releases the response."""
+    """Stream an open response to ``path`` atomically; always releases the response.
+
+    ``on_progress(received_bytes, total_bytes_or_None)`` (sync or async) runs after each chunk.
+    """
+    chunks = _chunks(resp, chunk_size)
+    if on_progress is not None:
+        chunks = _reporting(chunks, resp.content_length, on_progress)
     try:
-        written = await write_atomically(_chunks(resp, chunk_size), path)
+        written = await write_atomically(chunks, path)
     except BaseException:
         resp.close()
         raise
     resp.release()
     return written
+
+
+async def _reporting(
+    chunks: AsyncIterator[bytes], total: int | None, on_progress: DownloadProgress
+) -> AsyncIterator[bytes]:
+    received = 0
+    async for chunk in chunks:
+        yield chunk
+        received += len(chunk)
+        outcome = on_progress(received, total)
+        if inspect.isawaitable(outcome):
+            await outcome
 
 
 async def _chunks(resp: aiohttp.ClientResponse, chunk_size: int) -> AsyncIterator[bytes]:

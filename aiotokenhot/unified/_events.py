@@ -148,6 +148,10 @@ class Completion:
     raw: Any = None
     #: models of a fallback chain tried before ``model`` answered (empty: the first one did)
     attempts: list[Attempt] = field(default_factory=list)
+    #: the reply validated into ``response_format`` (``th.complete(..., response_format=Model)``)
+    parsed: Any = None
+    #: why the model declined, when it refused instead of answering in ``response_format``
+    refusal: str | None = None
 
     @property
     def finish_reason(self) -> FinishReason | None:

@@ -18,6 +18,7 @@ from ..._exceptions import (
     InvalidRequestError,
     NotFoundError,
 )
+from ..._redact import redact_text
 from ...transport import HTTPResult, RequestOptions, Transport
 from .._resource import Resource
 from ._types import (
@@ -190,10 +191,21 @@ class Billing(Resource):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> TokenUsage:
-        """The calling key's quota (``GET /api/usage/token/``; works even for exhausted keys)."""
+        """The calling key's quota (``GET /api/usage/token/``; works even for exhausted keys).
+
+        Raises:
+            APIStatusError: the gateway answered ``{"success": false, "message": ...}`` (it
+                does so with HTTP 200); the message is the gateway's.
+        """
         options = _options(timeout, max_retries, extra_headers, extra_query)
         result = await _call(self._transport, "GET", "/api/usage/token/", options)
         body = result.json()
+        if isinstance(body, dict) and (body.get("success") is False or body.get("code") is False):
+            # the gateway's own API answers 200 {"success": false, "message": ...} on failure
+            message = redact_text(str(body.get("message") or ""), self._transport.secret)
+            raise APIStatusError(message or "the gateway refused the token usage request",
+                                 status_code=result.status, body={**body, "message": message},
+                                 headers=result.headers)
         if isinstance(body, dict) and isinstance(body.get("data"), dict):
             body = body["data"]
         return TokenUsage.model_validate(body)

@@ -1,6 +1,7 @@
 """OpenAI Chat Completions: ``th.chat.completions.create(...)`` and ``.stream(...)``."""
 
 from ._accumulate import ChatCompletionAccumulator
+from ._parse import ParsedChatCompletion, ParsedChatCompletionMessage, ParsedChoice
 from ._resource import Chat, ChatCompletions
 from ._stream import ChatCompletionStream
 from ._types import (
@@ -55,6 +56,9 @@ __all__ = [
     "ImageURL",
     "ImageURLPartParam",
     "MessageParam",
+    "ParsedChatCompletion",
+    "ParsedChatCompletionMessage",
+    "ParsedChoice",
     "PromptTokensDetails",
     "SystemMessageParam",
     "TextPartParam",

@@ -7,8 +7,12 @@ from functools import cached_property
 from typing import Any
 
 from ..._config import TimeoutTypes
+from ..._exceptions import InvalidRequestError
+from ..._media import defer_media, resolve_media
 from ...transport import RequestOptions
 from .._resource import Resource
+from .._structured import ModelT, is_model_class, parse_final
+from ._parse import ParsedChatCompletion, parse_chat_completion
 from ._stream import ChatCompletionStream
 from ._types import ChatCompletion, MessageParam, StreamOptions, ToolParam
 from ._validate import check_body, json_schema_format, normalize_messages, request_body
@@ -70,6 +74,7 @@ class ChatCompletions(Resource):
         """One whole reply. ``response_format`` may be a pydantic model class (json_schema)."""
         body = chat_body(locals())
         options = RequestOptions.of(locals())
+        await resolve_media(body)  # local files, read off the loop
         result = await self._transport.request("POST", PATH, json=body, options=options)
         return result.parse(ChatCompletion)
 
@@ -117,8 +122,31 @@ class ChatCompletions(Resource):
         body = chat_body(locals())
         body["stream"] = True
         options = RequestOptions.of(locals())
-        return self._transport.stream(ChatCompletionStream, "POST", PATH, json=body,
-                                      options=options)
+        stream = defer_media(self._transport.stream(ChatCompletionStream, "POST", PATH, json=body,
+                                                    options=options), body)
+        if is_model_class(response_format):  # final() gives ParsedChatCompletion
+            output_type = response_format
+            return parse_final(stream, lambda done: parse_chat_completion(done, output_type))
+        return stream
+
+
+    async def parse(
+        self, *, response_format: type[ModelT], **kwargs: Any
+    ) -> ParsedChatCompletion[ModelT]:
+        """:meth:`create` with a strict JSON schema made from ``response_format`` (a pydantic
+        class), and each choice's content validated back into it as ``message.parsed``.
+
+        Takes every argument of :meth:`create`. A refusal is not an error: ``parsed`` stays
+        None and ``message.refusal`` says why.
+
+        Raises:
+            ResponseValidationError: the reply is not JSON of ``response_format`` (``body``
+                holds the raw text).
+        """
+        if not is_model_class(response_format):
+            raise InvalidRequestError("response_format must be a pydantic model class")
+        completion = await self.create(response_format=response_format, **kwargs)
+        return parse_chat_completion(completion, response_format)
 
 
 class Chat(Resource):

@@ -2,6 +2,7 @@
 
 from ._api import Gemini
 from ._params import camel_keys
+from ._parse import ParsedGenerateContentResponse
 from ._stream import GenerateContentStream, merge_parts
 from ._types import (
     Blob,
@@ -37,6 +38,7 @@ __all__ = [
     "GenerateContentStream",
     "GoogleModel",
     "ModalityTokenCount",
+    "ParsedGenerateContentResponse",
     "Part",
     "PromptFeedback",
     "SafetyRating",

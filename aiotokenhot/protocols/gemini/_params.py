@@ -14,6 +14,7 @@ from urllib.parse import quote
 import pydantic
 
 from ..._exceptions import InvalidRequestError
+from .._media import gemini_contents
 
 __all__ = ["build_request", "camel_keys", "model_path"]
 
@@ -167,14 +168,19 @@ def build_request(
     safety_settings: Any = None,
     cached_content: str | None = None,
 ) -> dict[str, Any]:
-    """The JSON body of ``generateContent`` / ``streamGenerateContent``; None fields left out."""
+    """The JSON body of ``generateContent`` / ``streamGenerateContent``; None fields left out.
+
+    A pydantic class as ``generation_config["response_schema"]`` (or ``response_json_schema``)
+    turns on JSON mode with its strict schema.
+    """
+    from ._parse import with_schema_class
     config = tool_config if tool_config is None else camel_keys(tool_config)
     if config is not None and not isinstance(config, dict):
         raise InvalidRequestError("tool_config must be an object")
     body: dict[str, Any] = {
-        "contents": _contents(contents),
+        "contents": gemini_contents(_contents(contents)),
         "systemInstruction": _system(system_instruction),
-        "generationConfig": _generation_config(generation_config),
+        "generationConfig": _generation_config(with_schema_class(generation_config)),
         "tools": _list_of_objects("tools", tools),
         "toolConfig": config,
         "safetySettings": _list_of_objects("safety_settings", safety_settings),

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from ..._config import TimeoutTypes
 from ..._exceptions import InvalidRequestError
+from ..._media import MediaSource, prepare_upload, resolve_media
 from ...transport import RequestOptions
 from ...transport._multipart import FileInput, build_multipart, is_file_input, read_file_input
+from .._media import data_url_value
 from .._resource import Resource
 from ._gemini import generate_content_path, image_request, is_gemini_image_model
 from ._types import ImagesResponse, parse_images
 
 __all__ = ["Images"]
+
+#: gpt-image edits take images up to 50 MB each
+EDIT_IMAGE_LIMIT = 50 * 1024 * 1024
 
 
 class Images(Resource):
@@ -33,7 +39,7 @@ class Images(Resource):
         output_compression: int | None = None,
         response_format: str | None = None,
         moderation: str | None = None,
-        image: str | list[str] | None = None,
+        image: MediaSource | list[MediaSource] | None = None,
         seed: int | None = None,
         user: str | None = None,
         timeout: TimeoutTypes | None = None,
@@ -44,7 +50,8 @@ class Images(Resource):
     ) -> ImagesResponse:
         """Generate images. Common OpenAI fields are typed; vendor fields go in ``extra_body``.
 
-        Seedream editing passes reference ``image`` URLs here; Wan and Qwen DashScope bodies
+        Seedream editing passes reference ``image`` URLs here (or local files: a ``Path``,
+        bytes or a binary file, sent as ``data:`` URLs); Wan and Qwen DashScope bodies
         (``input``/``parameters``) go whole in ``extra_body`` (then ``prompt`` may be omitted).
         Gemini image models (``gemini-*-image*``) are sent to generateContent.
         """
@@ -60,8 +67,9 @@ class Images(Resource):
             "model": model, "prompt": prompt, "n": n, "size": size, "quality": quality,
             "style": style, "background": background, "output_format": output_format,
             "output_compression": output_compression, "response_format": response_format,
-            "moderation": moderation, "image": image, "seed": seed, "user": user,
+            "moderation": moderation, "image": _image_urls(image), "seed": seed, "user": user,
         })
+        await resolve_media(body)  # local reference images, read off the loop
         result = await self._transport.request("POST", "/v1/images/generations", json=body,
                                                options=options)
         return parse_images(result.json(), transport=self._transport, output_format=output_format)
@@ -98,7 +106,10 @@ class Images(Resource):
         _check_model(model)
         if not prompt:
             raise InvalidRequestError("prompt is required")
-        images = image if isinstance(image, list) else [image]
+        images = [await _upload(item, "image") for item in
+                  (image if isinstance(image, list) else [image])]
+        if mask is not None:
+            mask = await _upload(mask, "mask")
         if not images or not all(is_file_input(i) for i in images):
             raise InvalidRequestError("image must be a file (path, bytes, async file) or a list of them")
         if is_gemini_image_model(model):
@@ -141,6 +152,19 @@ class Images(Resource):
         result = await self._transport.request("POST", generate_content_path(model), json=body,
                                                options=options)
         return parse_images(result.json(), transport=self._transport)
+
+
+def _image_urls(image: Any) -> Any:
+    if isinstance(image, list):
+        return [data_url_value(item, f"image[{i}]") for i, item in enumerate(image)]
+    return data_url_value(image, "image")
+
+
+async def _upload(item: Any, where: str) -> Any:
+    """A local image for multipart: type sniffed, size checked, paths still streamed."""
+    if isinstance(item, str):
+        item = Path(item)
+    return await prepare_upload(item, where=where, kinds=("image",), limit=EDIT_IMAGE_LIMIT)
 
 
 def _check_model(model: str) -> None:

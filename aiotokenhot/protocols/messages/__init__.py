@@ -21,6 +21,7 @@ from ._events import (
     UnknownDelta,
     UnknownEvent,
 )
+from ._parse import ParsedMessage
 from ._stream import MessageStream
 from ._types import (
     ContentBlock,
@@ -55,6 +56,7 @@ __all__ = [
     "MessageStreamEvent",
     "MessageUsage",
     "Messages",
+    "ParsedMessage",
     "PingEvent",
     "RedactedThinkingBlock",
     "SignatureDelta",

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from ..._config import TimeoutTypes
+from ..._exceptions import BadRequestError, InvalidRequestError
+from ..._media import defer_media, resolve_media
 from ...transport import RequestOptions
 from .._resource import Resource
+from .._structured import ModelT, is_model_class
 from ._params import build_legacy_body, build_messages_body
+from ._parse import ParsedMessage, looks_like_json, native_arguments, parse_message, tool_arguments
 from ._stream import MessageStream
 from ._types import LegacyCompletion, Message
 
@@ -51,6 +55,7 @@ class Messages(Resource):
             tools=tools, tool_choice=tool_choice, thinking=thinking, metadata=metadata,
         )
         options = RequestOptions.of(locals())
+        await resolve_media(body)  # local files, read off the loop
         result = await self._transport.request("POST", "/v1/messages", json=body, options=options)
         return result.parse(Message)
 
@@ -86,7 +91,47 @@ class Messages(Resource):
             stream=True,
         )
         options = RequestOptions.of(locals())
-        return self._transport.stream(MessageStream, "POST", "/v1/messages", json=body, options=options)
+        return defer_media(self._transport.stream(MessageStream, "POST", "/v1/messages", json=body,
+                                                  options=options), body)
+
+    async def parse(
+        self,
+        *,
+        output_format: type[ModelT],
+        method: Literal["auto", "native", "tool"] = "auto",
+        **kwargs: Any,
+    ) -> ParsedMessage[ModelT]:
+        """:meth:`create` asking for JSON of ``output_format`` (a pydantic class), validated
+        back into it as ``parsed_output``.
+
+        ``method``: ``"native"`` sends Anthropic's ``output_format`` (structured-outputs beta),
+        ``"tool"`` forces one tool whose input schema is the class, ``"auto"`` (default) tries
+        native and falls back to the tool when the gateway rejects or drops the native form
+        (then this client goes straight to the tool). Takes every argument of :meth:`create`.
+        A refusal (``stop_reason == "refusal"``) leaves ``parsed_output`` None.
+
+        Raises:
+            ResponseValidationError: the reply is not ``output_format``'s shape (``body`` holds
+                the raw text).
+        """
+        if not is_model_class(output_format):
+            raise InvalidRequestError("output_format must be a pydantic model class")
+        if method not in ("auto", "native", "tool"):
+            raise InvalidRequestError("method must be 'auto', 'native' or 'tool'")
+        native_ok = getattr(self, "_native_structured", True)
+        if method == "native" or (method == "auto" and native_ok):
+            try:
+                message = await self.create(**native_arguments(kwargs, output_format))
+            except BadRequestError:
+                if method == "native":
+                    raise
+                self._native_structured = False
+            else:
+                if method == "native" or looks_like_json(message):
+                    return parse_message(message, output_format, via_tool=False)
+                self._native_structured = False
+        message = await self.create(**tool_arguments(kwargs, output_format))
+        return parse_message(message, output_format, via_tool=True)
 
     async def legacy_complete(
         self,

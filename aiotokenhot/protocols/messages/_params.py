@@ -8,6 +8,7 @@ from typing import Any
 import pydantic
 
 from ..._exceptions import InvalidRequestError
+from .._media import anthropic_messages
 
 __all__ = ["build_legacy_body", "build_messages_body", "plain"]
 
@@ -154,7 +155,7 @@ def build_messages_body(
     body: dict[str, Any] = {
         "model": model,
         "max_tokens": max_tokens,
-        "messages": _check_messages(messages),
+        "messages": anthropic_messages(_check_messages(messages)),
         "system": _check_system(system),
         "temperature": temperature,
         "top_p": top_p,

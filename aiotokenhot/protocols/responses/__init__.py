@@ -30,6 +30,7 @@ from ._events import (
     ResponseRefusalDeltaEvent,
     ResponseRefusalDoneEvent,
 )
+from ._parse import ParsedResponse
 from ._resource import Responses
 from ._stream import ResponseStream
 from ._types import (
@@ -50,6 +51,7 @@ __all__ = [
     "EVENT_CLASSES",
     "GenericResponseEvent",
     "OutputItem",
+    "ParsedResponse",
     "Response",
     "ResponseAccumulator",
     "ResponseCompletedEvent",

@@ -9,9 +9,13 @@ import pydantic
 
 from ..._config import TimeoutTypes
 from ..._exceptions import InvalidRequestError
+from ..._media import defer_media, resolve_media
 from ...transport import RequestOptions
+from .._media import responses_input
 from .._resource import Resource
+from .._structured import ModelT, parse_final
 from ..chat._validate import check_body, request_body
+from ._parse import ParsedResponse, parse_response, text_config
 from ._stream import ResponseStream
 from ._types import Response
 
@@ -51,9 +55,11 @@ def _normalize_input(value: Any) -> Any:
 def responses_body(args: Mapping[str, Any]) -> dict[str, Any]:
     body = request_body(args)
     if "input" in body:
-        body["input"] = _normalize_input(body["input"])
+        body["input"] = responses_input(_normalize_input(body["input"]))
     elif "previous_response_id" not in body:
         raise InvalidRequestError("input is required (or previous_response_id)")
+    if "text" in body:
+        body["text"] = text_config(body["text"])  # a pydantic class as format → strict schema
     check_body(body)
     return body
 
@@ -91,6 +97,7 @@ class Responses(Resource):
         """One whole Response; ``response.output_text`` joins its text."""
         body = responses_body(locals())
         options = RequestOptions.of(locals())
+        await resolve_media(body)  # local files, read off the loop
         result = await self._transport.request("POST", PATH, json=body, options=options)
         return result.parse(Response)
 
@@ -125,4 +132,32 @@ class Responses(Resource):
         body = responses_body(locals())
         body["stream"] = True
         options = RequestOptions.of(locals())
-        return self._transport.stream(ResponseStream, "POST", PATH, json=body, options=options)
+        stream = defer_media(
+            self._transport.stream(ResponseStream, "POST", PATH, json=body, options=options), body)
+        output_type = text.get("format") if isinstance(text, Mapping) else None
+        if isinstance(output_type, type) and issubclass(output_type, pydantic.BaseModel):
+            chosen = output_type  # final() gives ParsedResponse
+            return parse_final(stream, lambda done: parse_response(done, chosen))
+        return stream
+
+    async def parse(
+        self,
+        *,
+        text_format: type[ModelT],
+        text: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> ParsedResponse[ModelT]:
+        """:meth:`create` with ``text.format`` a strict JSON schema made from ``text_format``
+        (a pydantic class), and the output text validated back into it as ``output_parsed``.
+
+        Takes every argument of :meth:`create`. A refusal is not an error: ``output_parsed``
+        stays None and ``refusal`` says why.
+
+        Raises:
+            ResponseValidationError: the output is not JSON of ``text_format`` (``body`` holds
+                the raw text).
+        """
+        if not (isinstance(text_format, type) and issubclass(text_format, pydantic.BaseModel)):
+            raise InvalidRequestError("text_format must be a pydantic model class")
+        response = await self.create(text={**(text or {}), "format": text_format}, **kwargs)
+        return parse_response(response, text_format)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import inspect
 import os
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Literal, Union
 from urllib.parse import quote
 
 from ..._config import TimeoutTypes
@@ -19,10 +19,12 @@ from ..._exceptions import (
     NotFoundError,
     PermissionDeniedError,
 )
+from ..._media import MediaSource, prepare_upload, resolve_media
 from ...transport import RequestOptions
-from ...transport._download import CHUNK_SIZE, open_url, save_response, target_path
+from ...transport._download import CHUNK_SIZE, DownloadProgress, open_url, save_response, target_path
 from ...transport._multipart import FileInput, build_multipart, is_file_input
 from .._resource import Resource
+from ._inputs import VideoInputs, build_task_body, sora_reference, video_family
 from ._types import VideoTask, VideoTaskError, parse_task
 
 __all__ = ["ProgressCallback", "Videos", "next_poll_delay"]
@@ -44,10 +46,16 @@ class Videos(Resource):
         seconds: str | int | None = None,
         duration: int | None = None,
         size: str | None = None,
-        image: str | None = None,
-        images: list[str] | None = None,
+        first_frame: MediaSource | None = None,
+        last_frame: MediaSource | None = None,
+        reference_images: Sequence[MediaSource] | None = None,
+        reference_videos: Sequence[MediaSource] | None = None,
+        audio: MediaSource | None = None,
+        image: MediaSource | None = None,
+        images: list[MediaSource] | None = None,
         input_reference: FileInput | None = None,
         metadata: Mapping[str, Any] | None = None,
+        body_style: Literal["gateway", "dashscope"] = "gateway",
         endpoint: str | None = None,
         timeout: TimeoutTypes | None = None,
         max_retries: int | None = None,
@@ -57,10 +65,18 @@ class Videos(Resource):
     ) -> VideoTask:
         """Submit a task and return it (usually ``queued``); then :meth:`wait` for it.
 
-        Sora (``sora-*``) takes ``seconds`` as a string ("4", "8", "12") and an optional
-        ``input_reference`` (a URL, or a file sent as multipart). Other models take the
+        Media inputs — ``first_frame``, ``last_frame``, ``reference_images``,
+        ``reference_videos``, ``audio`` — are URLs or local files (``Path``, bytes, a binary
+        file; sent as ``data:`` URLs) and are written in each family's shape: Seedance
+        ``metadata.content[]`` items with roles, Hailuo ``metadata.first_frame_image`` /
+        ``last_frame_image``, HappyHorse ``images`` / ``videos`` (or DashScope
+        ``input.media[]`` with ``body_style="dashscope"``), Sora one ``input_reference``
+        (multipart for a local file, ``{"image_url": url}`` for a URL). A combination the
+        family cannot take raises :class:`InvalidRequestError` before sending.
+
+        Sora (``sora-*``) takes ``seconds`` as a string ("4", "8", "12"). Other models take the
         gateway's generic fields (``duration``, ``size``, ``image(s)``, ``metadata``); vendor
-        bodies (Ark ``content[]``, DashScope ``input``/``parameters``) go whole in
+        bodies (Ark ``content[]``, DashScope ``input``/``parameters``) may go whole in
         ``extra_body``. ``endpoint`` overrides the submit path for gateways that differ.
         """
         options = RequestOptions.of(locals())
@@ -73,28 +89,35 @@ class Videos(Resource):
             raise InvalidRequestError("duration must be an int (seconds)")
         if seconds is not None and not str(seconds).strip().isdigit():
             raise InvalidRequestError(f"seconds must be a whole number of seconds, not {seconds!r}")
-        sora = model.lower().startswith("sora")
-        path = endpoint or (_OPENAI_PATH if sora else _TASK_PATH)
-        if sora:
-            if seconds is None and duration is not None:
-                seconds = duration
-            body: dict[str, Any] = {"model": model, "prompt": prompt, "size": size,
-                                    "seconds": str(seconds) if seconds is not None else None}
-        else:
-            body = {"model": model, "prompt": prompt, "duration": duration, "size": size,
-                    "seconds": str(seconds) if seconds is not None else None,
-                    "image": image, "images": images,
-                    "metadata": dict(metadata) if metadata else None}
-        body = {k: v for k, v in body.items() if v is not None}
-        if input_reference is not None:
-            if isinstance(input_reference, str) and input_reference.startswith(
-                ("http://", "https://", "data:")
-            ):
-                body["input_reference"] = input_reference
-            elif not is_file_input(input_reference):
-                raise InvalidRequestError("input_reference must be a URL or a file")
+        inputs = VideoInputs(first_frame, last_frame, list(reference_images or ()),
+                             list(reference_videos or ()), audio)
+        family = video_family(model)
+        path = endpoint or (_OPENAI_PATH if family == "sora" else _TASK_PATH)
+        if family != "sora":
+            body = build_task_body(
+                family, model=model, prompt=prompt, duration=duration, size=size,
+                seconds=str(seconds) if seconds is not None else None, image=image,
+                images=images, metadata=metadata, inputs=inputs, body_style=body_style)
+            await resolve_media(body)  # local frames and references, read off the loop
+            result = await self._transport.request("POST", path, json=body, options=options)
+            return parse_task(result.json())
+        if seconds is None and duration is not None:
+            seconds = duration
+        body = {k: v for k, v in {"model": model, "prompt": prompt, "size": size,
+                                  "seconds": str(seconds) if seconds is not None else None}.items()
+                if v is not None}
+        reference = sora_reference(inputs, input_reference)
+        if reference is not None:
+            if isinstance(reference, str) and reference.startswith(("http://", "https://", "data:")):
+                body["input_reference"] = {"image_url": reference}
             else:
-                form = build_multipart(body, [("input_reference", input_reference)],
+                if isinstance(reference, str):
+                    reference = Path(reference)
+                reference = await prepare_upload(reference, where="input_reference",
+                                                 kinds=("image",))
+                if not is_file_input(reference):
+                    raise InvalidRequestError("input_reference must be a URL or a file")
+                form = build_multipart(body, [("input_reference", reference)],
                                        extra=extra_body)
                 mp_options = RequestOptions.make(
                     timeout=timeout, max_retries=max_retries if form.replayable else 0,
@@ -181,6 +204,7 @@ class Videos(Resource):
         *,
         variant: str | None = None,
         chunk_size: int = CHUNK_SIZE,
+        on_progress: DownloadProgress | None = None,
         timeout: TimeoutTypes | None = None,
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
@@ -190,7 +214,9 @@ class Videos(Resource):
 
         Reads ``/v1/videos/{id}/content``; when the gateway cannot serve it (404/501, a 403
         URL block, a failed upstream fetch) falls back to the task's result URL. An interrupted
-        download leaves nothing under ``path``.
+        download leaves nothing under ``path``. ``on_progress(received_bytes, total_bytes)``
+        (sync or async; ``total_bytes`` is None when the server sends no length) runs after
+        each chunk.
         """
         if chunk_size <= 0:
             raise InvalidRequestError("chunk_size must be positive")
@@ -210,7 +236,7 @@ class Videos(Resource):
             if not task.result_url:
                 raise exc from None
             resp = await open_url(self._transport, task.result_url, options=options)
-        await save_response(resp, dest, chunk_size=chunk_size)
+        await save_response(resp, dest, chunk_size=chunk_size, on_progress=on_progress)
         return dest
 
     async def remix(

@@ -1,0 +1,23 @@
+"""Embeddings: ``th.embeddings.create`` (OpenAI shape) and the Gemini embedding types."""
+
+from ._resource import Embeddings
+from ._types import (
+    BatchEmbedContentsResponse,
+    ContentEmbedding,
+    CreateEmbeddingResponse,
+    EmbedContentResponse,
+    Embedding,
+    EmbeddingUsage,
+    decode_base64_floats,
+)
+
+__all__ = [
+    "BatchEmbedContentsResponse",
+    "ContentEmbedding",
+    "CreateEmbeddingResponse",
+    "EmbedContentResponse",
+    "Embedding",
+    "EmbeddingUsage",
+    "Embeddings",
+    "decode_base64_floats",
+]
