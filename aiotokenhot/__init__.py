@@ -31,7 +31,9 @@ if TYPE_CHECKING:
         NoChannelError,
         NotFoundError,
         PermissionDeniedError,
+        PoolTimeoutError,
         RateLimitError,
+        ResponseTooLargeError,
         ResponseValidationError,
         StreamError,
         TokenHotError,
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
     from .protocols.videos import VideoTaskError
     from .streams import SSEDecoder, SSEEvent, Stream
     from .transport import RequestOptions
+    from .transport._retry import RetryPolicy
     from .unified import (
         Completion,
         Finish,
@@ -54,6 +57,7 @@ _EXPORTS: dict[str, str] = {
     "AsyncTokenHot": "._client",
     "Timeout": "._config",
     "RequestOptions": ".transport",
+    "RetryPolicy": ".transport._retry",
     "SSEDecoder": ".streams",
     "SSEEvent": ".streams",
     "Stream": ".streams",
@@ -83,7 +87,9 @@ for _name in (
     "NoChannelError",
     "NotFoundError",
     "PermissionDeniedError",
+    "PoolTimeoutError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "ResponseValidationError",
     "StreamError",
     "TokenHotError",
@@ -111,10 +117,13 @@ __all__ = [
     "NoChannelError",
     "NotFoundError",
     "PermissionDeniedError",
+    "PoolTimeoutError",
     "RateLimitError",
     "ReasoningDelta",
     "RequestOptions",
+    "ResponseTooLargeError",
     "ResponseValidationError",
+    "RetryPolicy",
     "SSEDecoder",
     "SSEEvent",
     "Stream",
