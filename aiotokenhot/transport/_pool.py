@@ -128,7 +128,7 @@ class SessionPool:
         self.verify_ssl = verify_ssl
         self._proxy = _split_credentials(proxy) if proxy else None
         self._env = env_proxies() if trust_env and proxy is None else {}
-        self._routes: dict[tuple[str, str], ProxyRoute] = {}
+        self._routes: dict[tuple[str, str, int | None], ProxyRoute] = {}
         self._session = session
         self._owned = session is None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -149,7 +149,7 @@ class SessionPool:
             return self._proxy
         if not self._env:
             return None
-        key = (url.scheme, url.host or "")
+        key = (url.scheme, url.host or "", url.port)
         try:
             return self._routes[key]
         except KeyError:

@@ -546,7 +546,10 @@ def _fits(loop: asyncio.AbstractEventLoop, deadline: float | None, delay: float)
 def _redirect_target(current: URL, location: str) -> URL | None:
     """Where a ``Location`` points, or None when it is broken or not an http(s) URL."""
     try:
-        target = current.join(URL(location))
+        given = URL(location)
+        if given.scheme and not given.host:
+            return None
+        target = current.join(given)
     except (ValueError, TypeError):
         return None
     if target.scheme not in ("http", "https") or not target.host:
