@@ -87,8 +87,9 @@ def map_client_error(
             attempts=attempts,
         )
     if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
-        kind = "connecting" if isinstance(exc, aiohttp.ConnectionTimeoutError) else "waiting"
-        return APITimeoutError(f"{what} timed out ({kind})", attempts=attempts)
+        if isinstance(exc, aiohttp.ConnectionTimeoutError):
+            return APITimeoutError(f"{what} timed out while connecting", attempts=attempts)
+        return APITimeoutError(f"{what} timed out", attempts=attempts)
     if isinstance(exc, aiohttp.ClientPayloadError):
         cause = exc.__cause__
         if cause is not None and type(cause).__name__ == "DecompressSizeError":

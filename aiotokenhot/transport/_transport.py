@@ -392,14 +392,10 @@ class Transport:
                 data = payload if body is None else body()
                 resp = await self._follow(method, url, all_headers, data, query, client_timeout, body)
                 if read or resp.status >= 300:
-                    raw = await self._read_body(resp)
+                    raw = await self.read_body(resp)
             except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
-                failure = map_client_error(
-                    exc, what, secret=self.secret, attempts=attempt + 1,
-                    pool_exhausted=isinstance(exc, aiohttp.ConnectionTimeoutError)
-                    and self.pool.exhausted(),
-                    timeout=client_timeout.connect,
-                )
+                failure = self.client_error(exc, what, attempts=attempt + 1,
+                                            connect_timeout=client_timeout.connect)
             except BaseException:
                 if resp is not None:
                     resp.close()
@@ -432,7 +428,19 @@ class Transport:
             )
             raise_unchained(error)
 
-    async def _read_body(self, resp: aiohttp.ClientResponse) -> bytes:
+    def client_error(
+        self, exc: BaseException, what: str, *, attempts: int = 1,
+        connect_timeout: float | None = None,
+    ) -> TokenHotError:
+        """The SDK exception for an aiohttp/timeout error during ``what`` (see
+        :func:`map_client_error`), knowing this client's key and whether its pool is full."""
+        return map_client_error(
+            exc, what, secret=self.secret, attempts=attempts,
+            pool_exhausted=isinstance(exc, aiohttp.ConnectionTimeoutError) and self.pool.exhausted(),
+            timeout=self.timeout.connect if connect_timeout is None else connect_timeout,
+        )
+
+    async def read_body(self, resp: aiohttp.ClientResponse) -> bytes:
         """The whole body, bounded; the response is released (or closed if bytes remain).
 
         A success body over ``max_response_size`` raises :class:`ResponseTooLargeError`; an
