@@ -34,8 +34,8 @@ ERROR_BODY_LIMIT = 1024 * 1024
 class Timeout:
     """How long to wait, in seconds (None: no limit).
 
-    - ``connect``: getting a connection: waiting for a free one in the pool (else
-      :class:`PoolTimeoutError`) and establishing a new TCP/TLS connection.
+    - ``connect``: establishing a TCP/TLS connection, and the longest wait for a free pooled
+      connection during which none comes back to the pool (else :class:`PoolTimeoutError`).
     - ``total``: a whole non-streaming call, every retry and every wait between retries
       included; streams are never cut by it.
     - ``idle``: the longest gap between two meaningful stream events. Keep-alive comments and

@@ -5,7 +5,7 @@
     ├── InvalidRequestError           bad arguments, caught before anything is sent
     ├── APIConnectionError            the request never got an HTTP answer
     │   └── APITimeoutError           connect / total / idle timeout
-    │       └── PoolTimeoutError      no free pooled connection within the connect timeout
+    │       └── PoolTimeoutError      the pool stayed full for the whole connect timeout
     ├── APIStatusError                an HTTP answer that is an error
     │   ├── BadRequestError           400
     │   │   └── ContentPolicyError    400 (or 503) whose body names a safety/policy block
@@ -87,7 +87,8 @@ class APITimeoutError(APIConnectionError):
 
 
 class PoolTimeoutError(APITimeoutError):
-    """Every pooled connection stayed in use for the whole connect timeout. Not retried.
+    """No pooled connection came back for the whole connect timeout while a call waited for
+    one. Not retried.
 
     Usually streams left open (iterated without ``async with`` and never finished), or more
     concurrent calls than ``max_connections``.

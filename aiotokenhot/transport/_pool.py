@@ -212,6 +212,33 @@ class SessionPool:
         limit = getattr(connector, "limit", 0) if connector is not None else 0
         return bool(limit) and self.acquired_connections() >= limit
 
+    def busy(self) -> frozenset[object] | None:
+        """The checked-out connections when the pool is full right now, else None.
+
+        Taken before a request; if that request then times out waiting for a slot,
+        :meth:`pool_moved` tells a queue that is moving from a pool that is stuck.
+        """
+        session = self._session
+        connector = session.connector if session is not None else None
+        acquired = getattr(connector, "_acquired", None)
+        limit = getattr(connector, "limit", 0)
+        if not limit or acquired is None or len(acquired) < limit:
+            return None
+        return frozenset(acquired)
+
+    def pool_moved(self, busy: frozenset[object] | None) -> bool | None:
+        """After a connect timeout: did the pool give back a connection since ``busy``?
+
+        True: the queue moves (a connection in use then has been released), waiting again is
+        worth it. False: every connection stayed taken — the pool is stuck. None: the pool was
+        not full when the request started, so the time went on making a connection.
+        """
+        session = self._session
+        connector = session.connector if session is not None else None
+        if busy is None or connector is None:
+            return None
+        return not busy.issubset(getattr(connector, "_acquired", ()))
+
     async def aclose(self) -> None:
         self._closed = True
         session, self._session = self._session, None

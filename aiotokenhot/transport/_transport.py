@@ -382,20 +382,31 @@ class Transport:
         loop = asyncio.get_running_loop()
         deadline = None if total is None else loop.time() + total
         attempt = 0
+        again = False
+        pool = self.pool
         while True:
-            if attempt and deadline is not None:
+            if again and deadline is not None:
                 client_timeout = _attempt_timeout(client_timeout, deadline - loop.time())
+            again = True
             failure: TokenHotError | None = None
             resp: aiohttp.ClientResponse | None = None
             raw: bytes | None = None
+            busy = pool.busy()
             try:
                 data = payload if body is None else body()
                 resp = await self._follow(method, url, all_headers, data, query, client_timeout, body)
                 if read or resp.status >= 300:
                     raw = await self.read_body(resp)
             except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+                moved = None
+                if isinstance(exc, aiohttp.ConnectionTimeoutError):
+                    moved = pool.pool_moved(busy)
+                    if moved and (deadline is None or loop.time() < deadline):
+                        log.debug("%s still queued for a pooled connection", what)
+                        continue  # the queue moves: wait on, this is not a failed attempt
                 failure = self.client_error(exc, what, attempts=attempt + 1,
-                                            connect_timeout=client_timeout.connect)
+                                            connect_timeout=client_timeout.connect,
+                                            pool_stuck=moved is False)
             except BaseException:
                 if resp is not None:
                     resp.close()
@@ -430,13 +441,15 @@ class Transport:
 
     def client_error(
         self, exc: BaseException, what: str, *, attempts: int = 1,
-        connect_timeout: float | None = None,
+        connect_timeout: float | None = None, pool_stuck: bool | None = None,
     ) -> TokenHotError:
         """The SDK exception for an aiohttp/timeout error during ``what`` (see
-        :func:`map_client_error`), knowing this client's key and whether its pool is full."""
+        :func:`map_client_error`), knowing this client's key and whether its pool is stuck
+        (by default: whether every connection is checked out now)."""
+        if pool_stuck is None:
+            pool_stuck = isinstance(exc, aiohttp.ConnectionTimeoutError) and self.pool.exhausted()
         return map_client_error(
-            exc, what, secret=self.secret, attempts=attempts,
-            pool_exhausted=isinstance(exc, aiohttp.ConnectionTimeoutError) and self.pool.exhausted(),
+            exc, what, secret=self.secret, attempts=attempts, pool_exhausted=pool_stuck,
             timeout=self.timeout.connect if connect_timeout is None else connect_timeout,
         )
 

@@ -279,6 +279,17 @@ async def test_an_exhausted_pool_gives_a_typed_timeout_not_a_hang() -> None:
         assert (await th.models.list()).data  # the slots came back with the streams
 
 
+async def test_a_queue_that_moves_is_waited_for_beyond_the_connect_timeout() -> None:
+    """Twelve calls on two connections, each call a quarter second: the last ones queue for
+    longer than ``connect``, but a connection comes back every quarter second, so all succeed."""
+    async with FakeTokenHot() as fake, \
+            fake.client(max_connections=2, timeout=Timeout(connect=1.0), max_retries=0) as th:
+        fake.delay_next(0.25, n=12)
+        results = await asyncio.wait_for(
+            asyncio.gather(*(th.models.list() for _ in range(12)), return_exceptions=True), 60)
+    assert [type(r).__name__ for r in results] == ["ModelList"] * 12
+
+
 # -- redirects ----------------------------------------------------------------------------------------
 
 
