@@ -24,6 +24,8 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from yarl import URL
 
 from aiotokenhot import (
@@ -38,6 +40,8 @@ from aiotokenhot import (
 )
 from aiotokenhot.batch import run_batch
 from aiotokenhot.testing import FakeTokenHot
+from aiotokenhot.transport._errors import build_status_error
+from aiotokenhot.transport._transport import _redirect_target
 
 from ._servers import serve, until_client_gone
 
@@ -311,6 +315,13 @@ async def test_a_redirect_to_a_non_http_or_broken_location_is_a_typed_error(loca
         assert th.pool.acquired_connections() == 0
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60))
+def test_any_location_is_an_http_url_or_refused(location: str) -> None:
+    target = _redirect_target(URL("https://gw.example/v1/models"), location)
+    assert target is None or (target.scheme in ("http", "https") and target.host)
+
+
 # -- a key echoed back JSON-escaped -------------------------------------------------------------------
 
 
@@ -358,6 +369,18 @@ async def test_an_escaped_echo_never_reaches_the_batch_output(tmp_path: Path) ->
     assert line["response"]["body"]["error"]["param"]["given"] == "<redacted>"
     assert KEY not in out.read_text()
     assert KEY not in json.dumps(line, ensure_ascii=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.booleans(), min_size=len(KEY), max_size=len(KEY)),
+       st.sampled_from([400, 401, 403, 429, 500, 200]))
+def test_the_key_escaped_in_any_way_never_survives_in_an_error(escape: list[bool],
+                                                               status: int) -> None:
+    echoed = "".join(f"\\u{ord(c):04x}" if e else c for c, e in zip(KEY, escape, strict=True))
+    raw = ('{"error": {"message": "bad ' + echoed + '", "echo": ["' + echoed + '"]}}').encode()
+    error = build_status_error(status, {"x-echo": KEY}, raw, secret=KEY)
+    assert KEY not in str(error) and KEY not in repr(error.body)
+    assert KEY not in repr(error.headers)
 
 
 # -- proxies --------------------------------------------------------------------------------------------
