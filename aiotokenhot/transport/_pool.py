@@ -55,9 +55,11 @@ def proxy_for(url: URL, proxies: dict[str, str]) -> ProxyRoute:
         return None
     if _bypassed(host, url.port, proxies.get("no", "")):
         return None
-    chosen = proxies.get(url.scheme) or proxies.get("all")
+    chosen = (proxies.get(url.scheme) or proxies.get("all") or "").strip()
     if not chosen:
         return None
+    if "://" not in chosen:
+        chosen = "http://" + chosen  # "host:port", as curl and requests read it
     try:
         return _split_credentials(chosen)
     except (ConfigurationError, ValueError):

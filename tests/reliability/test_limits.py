@@ -469,6 +469,10 @@ def test_no_proxy_and_trust_env_decide_the_route(clean_proxy_env: pytest.MonkeyP
     assert th.pool.route(URL("https://a.corp.example/x")) is not None  # another port
     assert th.pool.route(URL("https://127.0.0.1:8000/x")) is None  # loopback goes direct
     assert th.pool.route(URL("https://localhost/x")) is None
+    clean_proxy_env.setenv("ALL_PROXY", "proxy.internal:8080")  # no scheme: http
+    fallback = AsyncTokenHot(api_key=KEY, base_url="https://gw.example")
+    assert fallback.pool.route(URL("http://gw.example/x")) == (URL("http://proxy.internal:8080"),
+                                                               None)
     off = AsyncTokenHot(api_key=KEY, base_url="https://gw.example", trust_env=False)
     assert off.pool.route(URL("https://gw.example/v1/models")) is None
 
