@@ -13,6 +13,7 @@ import contextlib
 import gc
 import json
 import logging
+import ssl
 import threading
 import tracemalloc
 import warnings
@@ -452,6 +453,55 @@ async def test_http_proxy_from_the_environment_is_honoured(
     async with th:
         assert (await th.models.list()).data
     assert proxy.seen == [(gateway + "/v1/models", None)]
+
+
+class ConnectTunnel:
+    """A forward proxy for HTTPS: answers ``CONNECT host:port`` and pipes bytes to ``upstream``
+    (a loopback port), whatever host the client named."""
+
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream_port = upstream_port
+        self.seen: list[str] = []
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        self.seen.append(head.split(b"\r\n", 1)[0].decode())
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream_port)
+        writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(ConnectionError):
+                while chunk := await src.read(65536):
+                    dst.write(chunk)
+                    await dst.drain()
+            dst.close()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+
+async def test_https_proxy_from_the_environment_tunnels_tls(
+    clean_proxy_env: pytest.MonkeyPatch,
+) -> None:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    here = Path(__file__).parent
+    context.load_cert_chain(here / "selfsigned-cert.pem", here / "selfsigned-key.pem")
+
+    async def models(request: web.Request) -> web.Response:
+        return web.json_response({"object": "list", "data": [{"id": "m", "object": "model"}]})
+
+    async with serve(app_with("/v1/models", models), ssl_context=context) as gateway_url:
+        tunnel = ConnectTunnel(URL(gateway_url).port or 0)
+        server = await asyncio.start_server(tunnel.handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            clean_proxy_env.setenv("https_proxy", f"127.0.0.1:{port}")
+            gateway = f"https://gateway.test:{URL(gateway_url).port}"
+            async with AsyncTokenHot(api_key=KEY, base_url=gateway, verify_ssl=False) as th:
+                assert [m.id for m in (await th.models.list()).data] == ["m"]
+        finally:
+            server.close()
+            await server.wait_closed()
+    assert tunnel.seen == [f"CONNECT gateway.test:{URL(gateway_url).port} HTTP/1.1"]
 
 
 def test_no_proxy_and_trust_env_decide_the_route(clean_proxy_env: pytest.MonkeyPatch) -> None:
