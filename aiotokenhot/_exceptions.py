@@ -225,9 +225,12 @@ class ResponseTooLargeError(TokenHotError):
     to disk are not bounded.
     """
 
-    def __init__(self, limit: int, *, status_code: int | None = None) -> None:
+    def __init__(
+        self, limit: int, *, status_code: int | None = None, message: str | None = None
+    ) -> None:
         super().__init__(
-            f"the response body exceeded {limit} bytes; raise max_response_size if this is expected"
+            message
+            or f"the response body exceeded {limit} bytes; raise max_response_size if this is expected"
         )
         self.limit = limit
         self.status_code = status_code

@@ -93,7 +93,10 @@ def map_client_error(
     if isinstance(exc, aiohttp.ClientPayloadError):
         cause = exc.__cause__
         if cause is not None and type(cause).__name__ == "DecompressSizeError":
-            return ResponseTooLargeError(_decompress_limit(cause))
+            limit = _decompress_limit(cause)
+            return ResponseTooLargeError(limit, message=(
+                f"{what}: the compressed body inflates past {limit} bytes from a single read "
+                "(a compression bomb?); refused"))
     return APIConnectionError(
         redact_text(f"{what} failed: {type(exc).__name__}: {exc}", secret), attempts=attempts
     )

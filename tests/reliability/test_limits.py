@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import gzip
 import json
 import logging
 import ssl
+import struct
 import threading
 import tracemalloc
 import warnings
@@ -53,10 +55,22 @@ CHAT = "/v1/chat/completions"
 
 
 def gzip_bomb(inflated_mib: int) -> bytes:
-    """A gzip body of about ``inflated_mib / 1000`` MiB that inflates to ``inflated_mib`` MiB."""
-    z = zlib.compressobj(9, zlib.DEFLATED, 31)
+    """A valid gzip body of about ``inflated_mib / 1000`` MiB that inflates to ``inflated_mib``
+    MiB of zeros. Each MiB is one fully flushed deflate block, so it is compressed once and
+    repeated (compressing 600 MiB would take seconds)."""
     zeros = bytes(MiB)
-    return b"".join(z.compress(zeros) for _ in range(inflated_mib)) + z.flush()
+    z = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = z.compress(zeros) + z.flush(zlib.Z_FULL_FLUSH)
+    crc = 0
+    for _ in range(inflated_mib):
+        crc = zlib.crc32(zeros, crc)
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
+    trailer = struct.pack("<II", crc, (inflated_mib * MiB) & 0xFFFFFFFF)
+    return header + block * inflated_mib + z.flush() + trailer
+
+
+def test_the_bomb_is_a_real_gzip_body() -> None:
+    assert gzip.decompress(gzip_bomb(5)) == bytes(5 * MiB)
 
 
 class Endless:
@@ -124,6 +138,7 @@ async def test_a_gzip_bomb_is_refused_without_inflating_it() -> None:
             await th.chat.completions.create(model="gpt-5.4", messages=MESSAGES)
         assert th.pool.acquired_connections() == 0
     assert info.value.limit <= 64 * MiB
+    assert "inflates" in str(info.value) or "max_response_size" in str(info.value)
     assert peak[0] < 64 * MiB + 50 * MiB  # nowhere near the 600 MiB it inflates to
 
 
