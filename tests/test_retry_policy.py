@@ -5,7 +5,8 @@ from __future__ import annotations
 import email.utils
 import math
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
 
 import pytest
 from aiohttp import web
@@ -26,8 +27,11 @@ from aiotokenhot import (
     ResponseTooLargeError,
     RetryPolicy,
 )
+from aiotokenhot.batch import run_batch
+from aiotokenhot.testing import FakeTokenHot
 from aiotokenhot.transport._retry import parse_retry_after
 
+MESSAGES = [{"role": "user", "content": "hi"}]
 UNPARSEABLE = ["1s", "soon", "nan", "inf", "-inf", "-5", "-0.5", "", "  ", "1.2.3", "0x10",
                "Mon, 99 Foo 2024 99:99:99 GMT", "Wed, 21 Oct 2015 07:28:00"]
 
@@ -198,3 +202,40 @@ async def test_the_client_policy_is_shared_by_with_options() -> None:
     assert th.with_options(retry_policy=other).retry_policy is other
     with pytest.raises(InvalidRequestError):
         AsyncTokenHot(api_key="sk-test", retry_policy=3)  # type: ignore[arg-type]
+
+
+# -- one policy drives every retry ---------------------------------------------------------------
+
+
+WAITS: list[tuple[str, int]] = []
+
+
+@dataclass(frozen=True)
+class RecordingPolicy(RetryPolicy):
+    """The default rules, no waiting, and a note of who asked for a wait."""
+
+    who: str = ""
+
+    def wait(self, attempt: int, headers: Mapping[str, str] | None = None) -> float:
+        WAITS.append((self.who, attempt))
+        return 0.0
+
+
+async def test_the_client_policy_drives_requests_stream_replays_and_batch_retries() -> None:
+    WAITS.clear()
+    policy = RecordingPolicy(who="client")
+    async with FakeTokenHot(reply_words=3) as fake, fake.client(retry_policy=policy) as th:
+        fake.fail_next(1, 503, path="/v1/models")
+        assert (await th.models.list()).data
+
+        fake.disconnect_after(0, path="/v1/chat/completions")  # before the first event
+        async with th.chat.completions.stream(model="gpt-5.4", messages=MESSAGES) as stream:
+            text = "".join([piece async for piece in stream.text()])
+        assert text
+
+        fake.fail_next(1, 503, path="/v1/chat/completions")
+        request = {"custom_id": "a", "method": "POST", "url": "/v1/chat/completions",
+                   "body": {"model": "gpt-5.4", "messages": MESSAGES}}
+        summary = await run_batch(th, [request])
+        assert (summary.ok, summary.retried) == (1, 1)
+    assert WAITS == [("client", 0)] * 3
