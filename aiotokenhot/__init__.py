@@ -33,7 +33,9 @@ if TYPE_CHECKING:
         NoChannelError,
         NotFoundError,
         PermissionDeniedError,
+        PoolTimeoutError,
         RateLimitError,
+        ResponseTooLargeError,
         ResponseValidationError,
         StreamError,
         TokenHotError,
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
     from .streams import SSEDecoder, SSEEvent, Stream
     from .tools import Tool, ToolResult, ToolRunResult, ToolStream
     from .transport import RequestOptions
+    from .transport._retry import RetryPolicy
     from .unified import (
         Attempt,
         Completion,
@@ -62,6 +65,7 @@ _EXPORTS: dict[str, str] = {
     "AsyncTokenHot": "._client",
     "Timeout": "._config",
     "RequestOptions": ".transport",
+    "RetryPolicy": ".transport._retry",
     "SSEDecoder": ".streams",
     "SSEEvent": ".streams",
     "Stream": ".streams",
@@ -103,7 +107,9 @@ for _name in (
     "NoChannelError",
     "NotFoundError",
     "PermissionDeniedError",
+    "PoolTimeoutError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "ResponseValidationError",
     "StreamError",
     "TokenHotError",
@@ -135,10 +141,13 @@ __all__ = [
     "NoChannelError",
     "NotFoundError",
     "PermissionDeniedError",
+    "PoolTimeoutError",
     "RateLimitError",
     "ReasoningDelta",
     "RequestOptions",
+    "ResponseTooLargeError",
     "ResponseValidationError",
+    "RetryPolicy",
     "SSEDecoder",
     "SSEEvent",
     "Stream",

@@ -11,6 +11,7 @@ import aiohttp
 from typing_extensions import Unpack
 
 from ._config import (
+    DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_TIMEOUT,
     Timeout,
     TimeoutTypes,
@@ -19,6 +20,7 @@ from ._config import (
 )
 from .streams._sse import DEFAULT_MAX_EVENT_SIZE
 from .transport import SessionPool, Transport
+from .transport._retry import DEFAULT_RETRY_POLICY, RetryPolicy
 
 if TYPE_CHECKING:
     from .protocols.account import APIKey, Billing, LanguageModels
@@ -45,6 +47,14 @@ class AsyncTokenHot:
     running loop and shared by every call. Use ``async with AsyncTokenHot() as th`` or call
     :meth:`aclose`. The key comes from ``api_key`` or ``TOKENHOT_API_KEY``; the gateway root
     from ``base_url`` or ``TOKENHOT_BASE_URL`` (a trailing ``/v1`` is accepted).
+
+    Reliability options: ``retry_policy`` (a :class:`RetryPolicy`: which failures are retried,
+    how long to wait; ``max_retries`` says how many times), ``max_response_size`` (bytes of a
+    whole non-streamed answer, default 64 MiB, None: no limit; else
+    :class:`ResponseTooLargeError`), ``proxy`` (``http://[user:pass@]host:port`` for every
+    request) and ``trust_env`` (default True: honour ``HTTP_PROXY`` / ``HTTPS_PROXY`` /
+    ``ALL_PROXY`` / ``NO_PROXY``; loopback hosts always go direct). Bad values raise
+    :class:`InvalidRequestError` or :class:`ConfigurationError` here.
     """
 
     def __init__(
@@ -59,11 +69,16 @@ class AsyncTokenHot:
         session: aiohttp.ClientSession | None = None,
         verify_ssl: bool = True,
         max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        retry_policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+        max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
+        proxy: str | None = None,
+        trust_env: bool = True,
     ) -> None:
         self.base_url = normalize_base_url(base_url)
         self._transport = Transport(
             pool=SessionPool(
-                max_connections=max_connections, session=session, verify_ssl=verify_ssl
+                max_connections=max_connections, session=session, verify_ssl=verify_ssl,
+                proxy=proxy, trust_env=trust_env,
             ),
             base_url=self.base_url,
             api_key=resolve_api_key(api_key),
@@ -71,6 +86,8 @@ class AsyncTokenHot:
             max_retries=max_retries,
             default_headers=default_headers,
             max_event_size=max_event_size,
+            retry_policy=retry_policy,
+            max_response_size=max_response_size,
         )
 
     @classmethod
@@ -81,11 +98,17 @@ class AsyncTokenHot:
         return client
 
     def with_options(
-        self, *, timeout: TimeoutTypes | None = None, max_retries: int | None = None
+        self,
+        *,
+        timeout: TimeoutTypes | None = None,
+        max_retries: int | None = None,
+        retry_policy: RetryPolicy | None = None,
     ) -> AsyncTokenHot:
         """A client with other defaults that shares this client's connection pool."""
         return AsyncTokenHot._from_transport(
-            self._transport.with_options(timeout=timeout, max_retries=max_retries)
+            self._transport.with_options(
+                timeout=timeout, max_retries=max_retries, retry_policy=retry_policy
+            )
         )
 
     @property
@@ -95,6 +118,10 @@ class AsyncTokenHot:
     @property
     def max_retries(self) -> int:
         return self._transport.max_retries
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        return self._transport.retry_policy
 
     @property
     def pool(self) -> SessionPool:

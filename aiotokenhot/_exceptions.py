@@ -5,6 +5,7 @@
     ├── InvalidRequestError           bad arguments, caught before anything is sent
     ├── APIConnectionError            the request never got an HTTP answer
     │   └── APITimeoutError           connect / total / idle timeout
+    │       └── PoolTimeoutError      the pool stayed full for the whole connect timeout
     ├── APIStatusError                an HTTP answer that is an error
     │   ├── BadRequestError           400
     │   │   └── ContentPolicyError    400 (or 503) whose body names a safety/policy block
@@ -20,6 +21,7 @@
     ├── StreamError                   an error event inside a stream
     ├── IncompleteStreamError         a stream ended before its terminator
     ├── EventTooLargeError            one SSE event exceeded the size limit
+    ├── ResponseTooLargeError         a whole (non-streamed) answer exceeded max_response_size
     ├── ResponseValidationError       a success body that does not match its type
     ├── AllModelsFailedError          every model of a fallback chain failed (``attempts``)
     ├── MaxTurnsExceededError         a tool loop reached ``max_turns`` (``messages`` so far)
@@ -52,7 +54,9 @@ __all__ = [
     "NoChannelError",
     "NotFoundError",
     "PermissionDeniedError",
+    "PoolTimeoutError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "ResponseValidationError",
     "StreamError",
     "TokenHotError",
@@ -86,6 +90,15 @@ class APIConnectionError(TokenHotError):
 
 class APITimeoutError(APIConnectionError):
     """A connect, total or stream-idle timeout fired."""
+
+
+class PoolTimeoutError(APITimeoutError):
+    """No pooled connection came back for the whole connect timeout while a call waited for
+    one. Not retried.
+
+    Usually streams left open (iterated without ``async with`` and never finished), or more
+    concurrent calls than ``max_connections``.
+    """
 
 
 class APIStatusError(TokenHotError):
@@ -159,6 +172,7 @@ class RateLimitError(APIStatusError):
 
     @property
     def retry_after(self) -> float | None:
+        """Seconds from ``retry-after-ms`` / ``Retry-After``; None when absent or unparseable."""
         from .transport._retry import parse_retry_after
 
         return parse_retry_after(self.headers)
@@ -208,6 +222,24 @@ class EventTooLargeError(TokenHotError):
             f"a server-sent event exceeded {limit} bytes; raise max_event_size if this is expected"
         )
         self.limit = limit
+
+
+class ResponseTooLargeError(TokenHotError):
+    """A whole answer grew past ``max_response_size`` bytes (after decompression); never retried.
+
+    Streams are bounded per event instead (:class:`EventTooLargeError`), and downloads written
+    to disk are not bounded.
+    """
+
+    def __init__(
+        self, limit: int, *, status_code: int | None = None, message: str | None = None
+    ) -> None:
+        super().__init__(
+            message
+            or f"the response body exceeded {limit} bytes; raise max_response_size if this is expected"
+        )
+        self.limit = limit
+        self.status_code = status_code
 
 
 class ResponseValidationError(TokenHotError):

@@ -18,9 +18,8 @@ from pathlib import Path
 import aiohttp
 from yarl import URL
 
-from .._exceptions import APIConnectionError, APITimeoutError, InvalidRequestError
-from .._redact import redact_text
-from ._errors import build_status_error
+from .._exceptions import InvalidRequestError, raise_unchained
+from ._errors import build_status_error, map_client_error
 from ._transport import RequestOptions, Transport
 
 __all__ = [
@@ -62,19 +61,17 @@ async def open_url(
         return await transport.open("GET", path, options=options, stream_idle=False)
     timeout = transport._timeout(options)
     client_timeout = aiohttp.ClientTimeout(
-        total=None, sock_connect=timeout.connect, sock_read=timeout.total
+        total=None, connect=timeout.connect, sock_connect=timeout.connect, sock_read=timeout.total
     )
     secret = transport.secret
+    route = transport.pool.route(target)
     try:
         resp = await transport.pool.session().get(
-            target, timeout=client_timeout, headers=dict(options.extra_headers or {})
+            target, timeout=client_timeout, headers=dict(options.extra_headers or {}),
+            proxy=route[0] if route else None, proxy_auth=route[1] if route else None,
         )
-    except asyncio.TimeoutError:
-        raise APITimeoutError(f"GET {target.host} timed out") from None
-    except aiohttp.ClientError as exc:
-        raise APIConnectionError(
-            redact_text(f"GET {target.host} failed: {type(exc).__name__}: {exc}", secret)
-        ) from None
+    except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+        raise_unchained(transport.client_error(exc, f"GET {target.host}"))
     if resp.status >= 400:
         raw = await resp.read()
         resp.release()
@@ -88,11 +85,10 @@ async def fetch_url_bytes(
     """The whole body of a (small) result URL, with its content type."""
     resp = await open_url(transport, url, options=options)
     try:
-        data = await resp.read()
+        data = await transport.read_body(resp)  # bounded by max_response_size
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
         resp.close()
-        raise APIConnectionError(f"reading {URL(url).host} failed: {type(exc).__name__}") from None
-    resp.release()
+        raise_unchained(transport.client_error(exc, f"reading {URL(url).host}"))
     return data, resp.headers.get("Content-Type")
 
 
@@ -135,10 +131,8 @@ async def _chunks(resp: aiohttp.ClientResponse, chunk_size: int) -> AsyncIterato
     try:
         async for chunk in resp.content.iter_chunked(chunk_size):
             yield chunk
-    except asyncio.TimeoutError:
-        raise APITimeoutError("the download stalled") from None
-    except aiohttp.ClientError as exc:
-        raise APIConnectionError(f"the download broke off: {type(exc).__name__}: {exc}") from None
+    except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+        raise_unchained(map_client_error(exc, "the download", secret=None))
 
 
 async def write_atomically(chunks: AsyncIterator[bytes], path: Path) -> int:
