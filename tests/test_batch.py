@@ -212,18 +212,21 @@ async def test_torn_last_line_is_cut_away_before_resuming(fake: FakeTokenHot, tm
     assert sorted(line["custom_id"] for line in read_lines(out)) == [f"req-{i}" for i in range(5)]
 
 
-async def test_invalid_json_last_line_counts_as_torn(fake: FakeTokenHot, tmp_path: Path) -> None:
+async def test_a_result_cut_just_before_its_newline_counts_as_torn(
+    fake: FakeTokenHot, tmp_path: Path
+) -> None:
     out = tmp_path / "out.jsonl"
-    out.write_text('{"custom_id": "req-0", "response": null, "error": null}\n{"custom_id": "re\n')
+    done = '{"custom_id":"req-0","response":{"status_code":200,"body":{}},"error":null}'
+    out.write_text(done + "\n" + done.replace("req-0", "req-1"))  # no final newline
     async with fake.client() as th:
         summary = await run_batch(th, [request(0), request(1)], output=out)
-    assert (summary.skipped, summary.ok) == (1, 1)
+    assert (summary.skipped, summary.ok, summary.repaired_bytes) == (1, 1, len(done))
     assert [line["custom_id"] for line in read_lines(out)] == ["req-0", "req-1"]
 
 
 async def test_a_broken_line_inside_the_output_is_refused(fake: FakeTokenHot, tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
-    out.write_text('garbage\n{"custom_id": "req-0", "response": null, "error": null}\n')
+    out.write_text('garbage\n{"custom_id": "req-0", "response": null, "error": {"message": "x"}}\n')
     async with fake.client() as th:
         with pytest.raises(InvalidRequestError, match="line 1 is not a batch result line"):
             await run_batch(th, [request(0)], output=out)

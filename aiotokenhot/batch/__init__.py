@@ -7,7 +7,7 @@ resumes from. ``aiotokenhot.batch.ray`` runs the same fan-out inside Ray Data (o
 """
 
 from ._input import KNOWN_ROUTES, BadLine, BatchItem, Shard
-from ._output import ResultLog
+from ._output import BatchOutputError, ResultLog
 from ._pacing import Pacer
 from ._runner import BatchResult, BatchRun, run_batch
 from ._summary import BatchSummary
@@ -16,6 +16,7 @@ __all__ = [
     "KNOWN_ROUTES",
     "BadLine",
     "BatchItem",
+    "BatchOutputError",
     "BatchResult",
     "BatchRun",
     "BatchSummary",
