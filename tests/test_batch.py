@@ -374,34 +374,3 @@ async def test_a_wrong_key_stops_the_run_without_writing(fake: FakeTokenHot, tmp
             await run_batch(th, [request(i) for i in range(20)], output=out, concurrency=2)
     assert out.read_bytes() == b""
     assert "sk-wrong-key" not in str(caught.value)
-
-
-async def test_ray_data_map_batches_runs_the_fan_out(fake: FakeTokenHot, tmp_path: Path) -> None:
-    import ray  # a dev dependency; users install it with the aiotokenhot[ray] extra
-
-    from aiotokenhot.batch.ray import TokenHotMapper
-
-    src = write_jsonl(tmp_path / "in.jsonl", [request(i) for i in range(40)] + ["{broken"])
-
-    def pipeline() -> list[dict[str, Any]]:
-        ds = ray.data.read_text(str(src)).map_batches(
-            TokenHotMapper,
-            fn_constructor_kwargs={"api_key": fake.api_key, "base_url": fake.base_url,
-                                   "concurrency": 4},
-            compute=ray.data.ActorPoolStrategy(size=1),
-            batch_size=16,
-            num_cpus=0,
-        )
-        return list(ds.take_all())
-
-    ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
-    try:
-        rows = await anyio.to_thread.run_sync(pipeline)  # the fake keeps serving meanwhile
-    finally:
-        ray.shutdown()
-    ok = {row["custom_id"]: json.loads(row["response"]) for row in rows if row["error"] is None}
-    assert sorted(ok) == sorted(f"req-{i}" for i in range(40))
-    assert ok["req-3"]["choices"][0]["message"]["content"].startswith("Echo: item 3")
-    [bad] = [json.loads(row["error"]) for row in rows if row["error"] is not None]
-    assert bad["type"] == "BadLine" and "not valid JSON" in bad["message"]
-    assert len(fake.requests) == 40 and fake.max_in_flight <= 4

@@ -71,12 +71,13 @@ def is_result(obj: Any) -> bool:
     return error is None or (isinstance(error, dict) and isinstance(error.get("message"), str))
 
 
-def _result_id(raw: bytes) -> str | None:
+def _parse_result(raw: bytes) -> tuple[str, bool] | None:
+    """``(custom_id, failed)`` of a result line, None if it is not one."""
     try:
         obj: Any = pydantic_core.from_json(raw)
     except ValueError:
         return None
-    return obj["custom_id"] if is_result(obj) else None
+    return (obj["custom_id"], obj["error"] is not None) if is_result(obj) else None
 
 
 class OutputScan:
@@ -86,6 +87,8 @@ class OutputScan:
         self.done: set[str] = set()
         self.good = 0  # byte length of the prefix made of whole result lines
         self.duplicates = 0  # lines whose id an earlier line already had
+        self.lines = 0  # whole result lines
+        self.failed = 0  # ... of which with an error
         self.torn = b""  # the cut-off last line, if any
 
 
@@ -111,16 +114,19 @@ def scan_output(path: str) -> OutputScan:
             ):
                 scan.torn = raw  # the last line, cut short (even if only its newline is missing)
                 break
-            cid = _result_id(raw)
-            if cid is None:
+            parsed = _parse_result(raw)
+            if parsed is None:
                 raise InvalidRequestError(
                     f"{path} line {line_no} is not a batch result line: this does not look like "
                     "a results file, refusing to write to it (give a new or a results file)"
                 )
+            cid, failed = parsed
             if cid in scan.done:
                 scan.duplicates += 1
             else:
                 scan.done.add(cid)
+            scan.lines += 1
+            scan.failed += failed
             scan.good += len(raw)
     return scan
 

@@ -34,6 +34,11 @@ def add_parser(sub: Any, parent: argparse.ArgumentParser) -> None:
     p.add_argument("--fsync", action="store_true", help="fsync after every result line")
     p.add_argument("--max-retries", type=int, help="retries per request (client default: 2)")
     p.add_argument("--timeout", type=float, help="seconds per request")
+    p.add_argument("--ray", action="store_true",
+                   help="run on a Ray cluster (RAY_ADDRESS, else a local Ray); OUTPUT is then a "
+                        "directory of JSONL parts and -c/--rpm/--tpm hold for the whole cluster")
+    p.add_argument("--workers", type=int, default=2, help="Ray workers with --ray (2)")
+    p.add_argument("--batch-size", type=int, default=64, help="requests per Ray batch (64)")
     p.set_defaults(command=batch)
 
 
@@ -67,6 +72,10 @@ async def batch(args: argparse.Namespace) -> int:
     if args.concurrency < 1:
         raise CLIError("--concurrency must be at least 1", EXIT_USAGE)
     report = BadLineReport()
+    if args.ray:
+        from ._batch_ray import batch_on_ray
+
+        return await batch_on_ray(args, report)
     source: Any = sys.stdin.buffer if args.input == "-" else args.input
     async with open_client(args) as th:
         run = run_batch(
