@@ -189,3 +189,74 @@ def test_leftover_journals_are_sealed_and_the_directory_scanned(tmp_path: Path) 
     assert (scan.done, scan.ok, scan.failed, scan.duplicates) == ({"a", "b", "c"}, 3, 1, 1)
     assert [json.loads(x)["custom_id"] for x in Path(part_path(out, "k2")).read_text().splitlines()] \
         == ["c"]
+
+
+# -- the driver's side, where no request is left to send (no Ray needed) ------------------------------
+
+
+def finished_dir(tmp_path: Path, ids: list[str]) -> Path:
+    out = tmp_path / "results"
+    out.mkdir()
+    (out / "part-old.jsonl").write_bytes(
+        b"".join(BatchResult(cid, 1, 200, {}, None, 1, 0.1).to_line() for cid in ids))
+    return out
+
+
+def test_a_finished_job_reruns_without_ray_and_reports_duplicates(tmp_path: Path) -> None:
+    from aiotokenhot.batch.ray import ClusterBatch
+
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(request(i)) + "\n" for i in range(5)) + "{oops\n")
+    out = finished_dir(tmp_path, [f"req-{i}" for i in range(5)] + ["req-0"])
+    bad: list[Any] = []
+    summary = ClusterBatch(src, out, on_bad_line=bad.append).run()
+    assert (summary.ok, summary.failed, summary.skipped, summary.bad) == (0, 0, 5, 1)
+    assert [str(b) for b in bad] == ["line 6: not valid JSON"]
+    assert summary.duplicates == 1
+    assert "the output holds 1 duplicate result lines" in summary.format()
+
+
+def test_a_second_driver_on_the_same_directory_is_refused(tmp_path: Path) -> None:
+    from aiotokenhot.batch import BatchOutputError
+    from aiotokenhot.batch._cluster import hold_lock
+    from aiotokenhot.batch.ray import ClusterBatch
+
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps(request(0)) + "\n")
+    out = finished_dir(tmp_path, ["req-0"])
+    job = ClusterBatch(src, out)
+    with hold_lock(str(out / ".driver.lock")), pytest.raises(BatchOutputError, match="in use by another"):
+        job.run()
+    assert not job.set_up
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--fake"], "--fake runs in this process"),
+    (["--shard", "0/2"], "do not apply with --ray"),
+    ([], "no API key"),
+])
+def test_cli_ray_set_up_errors_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    argv: list[str], message: str,
+) -> None:
+    from aiotokenhot.cli import main
+
+    monkeypatch.delenv("TOKENHOT_API_KEY", raising=False)
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps(request(0)) + "\n")
+    assert main(["batch", str(src), "-o", str(tmp_path / "out"), "--ray", *argv]) == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("aiotokenhot: error: ") and message in line
+
+
+def test_the_output_of_a_cluster_job_must_be_a_directory(tmp_path: Path) -> None:
+    from aiotokenhot import InvalidRequestError
+    from aiotokenhot.batch.ray import ClusterBatch
+
+    (tmp_path / "file").write_text("")
+    (tmp_path / "in.jsonl").write_text(json.dumps(request(0)) + "\n")
+    with pytest.raises(InvalidRequestError, match="is not a directory"):
+        ClusterBatch(tmp_path / "in.jsonl", tmp_path / "file")
+    with pytest.raises(InvalidRequestError, match="no such file"):
+        ClusterBatch(tmp_path / "missing.jsonl", tmp_path / "out")
+    assert not (tmp_path / "out").exists()

@@ -56,6 +56,7 @@ from .._exceptions import InvalidRequestError
 from ._cluster import (
     COUNTERS,
     ClusterBudget,
+    DirScan,
     LeasedPacer,
     batch_key,
     hold_lock,
@@ -69,7 +70,7 @@ from ._cluster import (
 )
 from ._input import BadLine, BatchItem, BatchSource, check_entry, is_file_object
 from ._pacing import Pacer
-from ._runner import BatchRun, run_batch
+from ._runner import BatchRun, _check_paths, run_batch
 from ._summary import BatchSummary, ProgressLine
 
 __all__ = ["ClusterBatch", "TokenHotMapper", "budget_actor"]
@@ -402,6 +403,7 @@ class ClusterBatch:
             Pacer(rpm, tpm)
         except ValueError as exc:
             raise InvalidRequestError(str(exc)) from None
+        _check_paths(requests, None)
         self.requests = requests
         self.output_dir = os.path.abspath(os.fspath(output_dir))
         if os.path.exists(self.output_dir) and not os.path.isdir(self.output_dir):
@@ -423,12 +425,13 @@ class ClusterBatch:
         self.on_bad_line = on_bad_line
         self.lease_ttl = lease_ttl
         self._coordinator: Any = None
+        self._prepared: BatchSummary | None = None
         #: True once the directory is locked and checked and sending may begin
         self.set_up = False
 
     # -- the pieces of run() ---------------------------------------------------------------------
 
-    def _prepare(self, summary: BatchSummary) -> tuple[list[str], int, Any]:
+    def _prepare(self, summary: BatchSummary) -> tuple[list[str], int, DirScan]:
         """Recover a dead run's journals, read what is done, write what is left to send."""
         directory = self.output_dir
         seal_leftovers(directory)
@@ -503,7 +506,10 @@ class ClusterBatch:
         coordinator = self._coordinator
         if coordinator is None:
             return BatchSummary()
-        return summary_from(ray.get(coordinator.snapshot.remote()))
+        live = summary_from(ray.get(coordinator.snapshot.remote()))
+        if self._prepared is not None:  # what the driver's read of the input found
+            live.bad, live.skipped = self._prepared.bad, self._prepared.skipped
+        return live
 
     def worker_pids(self) -> dict[str, int | None]:
         """Process ids of the workers holding a share now (for tests and diagnostics)."""
@@ -522,7 +528,7 @@ class ClusterBatch:
         """
         import ray
 
-        summary = BatchSummary()
+        summary = self._prepared = BatchSummary()
         os.makedirs(self.output_dir, exist_ok=True)
         with hold_lock(os.path.join(self.output_dir, _DRIVER_LOCK),
                        what=f"{self.output_dir} is in use by another batch run (one driver per "
