@@ -260,3 +260,21 @@ def test_the_output_of_a_cluster_job_must_be_a_directory(tmp_path: Path) -> None
     with pytest.raises(InvalidRequestError, match="no such file"):
         ClusterBatch(tmp_path / "missing.jsonl", tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_sdk_errors_cross_from_a_worker_to_the_driver_intact() -> None:
+    import pickle
+
+    from aiotokenhot import RateLimitError
+    from aiotokenhot.batch.ray import _Carried, _sdk_error
+
+    error = RateLimitError("slow down", status_code=429, body={"e": 1}, request_id="r-1",
+                           headers={"Retry-After": "3"})
+    carried = pickle.loads(pickle.dumps(_Carried.of(error)))  # as Ray ships it
+    wrapped = RuntimeError("task failed")
+    wrapped.cause = carried  # type: ignore[attr-defined]  # how a RayTaskError holds it
+    again = _sdk_error(wrapped)
+    assert isinstance(again, RateLimitError)
+    assert (str(again), again.body, again.headers, again.request_id) == (
+        str(error), {"e": 1}, {"Retry-After": "3"}, "r-1")
+    assert _sdk_error(RuntimeError("not ours")) is None

@@ -20,6 +20,7 @@ import anyio
 import pytest
 from aiohttp import web
 
+from aiotokenhot import AuthenticationError
 from aiotokenhot.cli import main
 from aiotokenhot.testing import FakeTokenHot
 
@@ -97,7 +98,14 @@ async def test_the_cli_keeps_the_cluster_in_one_budget_and_a_rerun_sends_nothing
         again = await anyio.to_thread.run_sync(ClusterBatch(
             src, out, api_key=fake.api_key, base_url=fake.base_url).run)
         assert len(fake.requests) == 40
-    assert (again.ok, again.failed, again.bad, again.skipped, again.duplicates) == (0, 0, 1, 40, 0)
+        assert (again.ok, again.failed, again.bad, again.skipped, again.duplicates) == (0, 0, 1, 40, 0)
+
+        wrong = ClusterBatch(src, tmp_path / "other", api_key="sk-wrong-key", base_url=fake.base_url,
+                             workers=1)
+        with pytest.raises(AuthenticationError) as caught:  # as on one machine, not a Ray error
+            await anyio.to_thread.run_sync(wrong.run)
+    assert "sk-wrong-key" not in str(caught.value)
+    assert result_ids(tmp_path / "other") == []
 
 
 async def test_a_worker_killed_mid_run_loses_only_its_requests_in_flight(tmp_path: Path) -> None:
@@ -135,7 +143,7 @@ import sys, ray
 from aiotokenhot.batch.ray import ClusterBatch
 ray.init(address=sys.argv[1], log_to_driver=False)
 ClusterBatch(sys.argv[2], sys.argv[3], api_key=sys.argv[4], base_url=sys.argv[5], concurrency=4,
-             workers=2, batch_size=10, lease_ttl=2.0).run()
+             workers=1, batch_size=10, lease_ttl=2.0).run()
 """
 
 
@@ -159,7 +167,7 @@ async def test_a_driver_killed_mid_run_and_a_rerun_give_one_result_per_id(tmp_pa
         assert finished < 80, "the killed run's workers finished the job before Ray reaped them"
 
         summary = await anyio.to_thread.run_sync(ClusterBatch(
-            src, out, api_key=fake.api_key, base_url=fake.base_url, concurrency=4, workers=2,
+            src, out, api_key=fake.api_key, base_url=fake.base_url, concurrency=4, workers=1,
             batch_size=10).run)
         sent = len(fake.requests)
     ids = result_ids(out)

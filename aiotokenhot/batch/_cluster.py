@@ -120,7 +120,7 @@ class ClusterBudget:
         ``in_use``: the worker's requests in flight; ``tokens_each``: the estimated tokens of
         each request to book; ``token_delta``: usage minus estimates since the last lease;
         ``rate_limited``: 429 answers since the last lease. Returns ``{"starts": [...]`` (clock
-        times), ``"limit"``: the worker's concurrency share ``}``.
+        times), ``"limit"``: the worker's concurrency share, ``"tpm"``: the cluster's ``}``.
         """
         now = self._clock()
         self._expire(now)
@@ -140,7 +140,7 @@ class ClusterBudget:
         starts: list[float] = []
         if state.granted and want > 0:
             starts = [self.pacer.reserve(tokens_each) for _ in range(self._lease_size(want, tokens_each))]
-        return {"starts": starts, "limit": state.granted}
+        return {"starts": starts, "limit": state.granted, "tpm": self.pacer.tpm}
 
     def release(self, worker: str, report: dict[str, float] | None = None) -> None:
         """The worker has nothing to send for now: its concurrency share is freed."""
@@ -271,6 +271,7 @@ class LeasedPacer(Pacer):
         )
         self._slots.extend(answer["starts"])
         self.limit = int(answer["limit"])
+        self.tpm = answer.get("tpm")  # the runner estimates tokens when the cluster has a tpm
         self._limiter.total_tokens = max(1, self.limit)
 
     def correct(self, delta_tokens: int) -> None:

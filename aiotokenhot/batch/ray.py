@@ -52,7 +52,7 @@ import pydantic_core
 
 from .._client import AsyncTokenHot
 from .._config import TimeoutTypes, normalize_base_url, resolve_api_key
-from .._exceptions import InvalidRequestError
+from .._exceptions import InvalidRequestError, TokenHotError
 from ._cluster import (
     COUNTERS,
     ClusterBudget,
@@ -70,7 +70,7 @@ from ._cluster import (
 )
 from ._input import BadLine, BatchItem, BatchSource, check_entry, is_file_object
 from ._pacing import Pacer
-from ._runner import BatchRun, _check_paths, run_batch
+from ._runner import BatchRun, _check_paths, _unwrap, run_batch
 from ._summary import BatchSummary, ProgressLine
 
 __all__ = ["ClusterBatch", "TokenHotMapper", "budget_actor"]
@@ -261,6 +261,13 @@ class TokenHotMapper:
                 else:
                     out = await self._written(client, limiter, pacer, _rows(batch))
                 tg.cancel_scope.cancel()
+        except Exception as exc:  # one failure inside the heartbeat's task group: unwrapped
+            inner = _unwrap(exc)
+            if isinstance(inner, TokenHotError):
+                raise _Carried.of(inner) from None
+            if inner is exc:
+                raise
+            raise inner from None
         finally:
             self._calls -= 1
             if self._calls == 0 and self._budget is not None:
@@ -318,6 +325,10 @@ class TokenHotMapper:
             # finished before (a retried task)
             counts["skipped"] = [len(ids)]
             return counts
+        if not ids:  # nothing to send: only bad rows
+            run = await self._run(client, limiter, pacer, rows)
+            counts["bad"] = [(await run).bad]
+            return counts
         journal = journal_path(self.output_dir, key)
         run = await self._run(client, limiter, pacer, rows, output=journal)
         self._live.append(run)
@@ -362,6 +373,55 @@ def _read_entries(source: BatchSource) -> Iterator[tuple[int, Any]]:
     if isinstance(source, Mapping) or not hasattr(source, "__iter__"):
         raise InvalidRequestError("requests must be a JSONL path, an open file or an iterable")
     yield from enumerate(source, 1)  # type: ignore[arg-type]
+
+
+class _Carried(Exception):
+    """An SDK error on its way from a Ray worker to the driver.
+
+    SDK errors take keyword-only arguments, which pickling cannot replay; this carries the
+    class name, the arguments and the attributes, and :meth:`rebuild` makes the error again.
+    """
+
+    def __init__(self, name: str, error_args: tuple[Any, ...], state: dict[str, Any]) -> None:
+        super().__init__(name)
+        self.name, self.error_args, self.state = name, tuple(error_args), dict(state)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_Carried, (self.name, self.error_args, self.state))
+
+    @classmethod
+    def of(cls, exc: TokenHotError) -> _Carried:
+        return cls(type(exc).__name__, exc.args, dict(vars(exc)))
+
+    def rebuild(self) -> TokenHotError:
+        from .. import _exceptions
+
+        klass = getattr(_exceptions, self.name, None)
+        if not (isinstance(klass, type) and issubclass(klass, TokenHotError)):
+            return TokenHotError(*self.error_args)
+        error = klass.__new__(klass)
+        Exception.__init__(error, *self.error_args)
+        vars(error).update(self.state)
+        return error
+
+
+def _sdk_error(exc: BaseException) -> TokenHotError | None:
+    """The SDK error inside the wrappers Ray puts around an error raised by a worker."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, TokenHotError):
+            return current
+        if isinstance(current, _Carried) and hasattr(current, "state"):
+            return current.rebuild()
+        seen.add(id(current))
+        grouped = getattr(current, "exceptions", None)
+        inner = getattr(current, "cause", None)
+        if isinstance(grouped, tuple) and grouped and isinstance(grouped[0], BaseException):
+            current = grouped[0]
+        else:
+            current = inner if isinstance(inner, BaseException) else current.__cause__
+    return None
 
 
 class ClusterBatch:
@@ -491,13 +551,19 @@ class ClusterBatch:
         }
         if secret is not None:
             kwargs["api_key"] = secret.reveal()
-        ds = ray.data.read_text(files).map_batches(
-            TokenHotMapper, fn_constructor_kwargs=kwargs,
-            compute=ray.data.ActorPoolStrategy(min_size=sizes[0], max_size=sizes[1]),
-            batch_size=self.batch_size, num_cpus=0,
-        )
-        for _ in ds.iter_batches(batch_size=None):
-            pass
+        context = ray.data.DataContext.get_current()
+        previous = context.raise_original_map_exception
+        context.raise_original_map_exception = True  # worker errors reach _sdk_error intact
+        try:
+            ds = ray.data.read_text(files).map_batches(
+                TokenHotMapper, fn_constructor_kwargs=kwargs,
+                compute=ray.data.ActorPoolStrategy(min_size=sizes[0], max_size=sizes[1]),
+                batch_size=self.batch_size, num_cpus=0,
+            )
+            for _ in ds.iter_batches(batch_size=None):
+                pass
+        finally:
+            context.raise_original_map_exception = previous
 
     def progress(self) -> BatchSummary:
         """Live totals over all workers (done, failed, rate, ETA); callable from any thread."""
@@ -557,6 +623,11 @@ class ClusterBatch:
                     shower.start()
                 try:
                     self._execute(files)
+                except Exception as exc:
+                    cause = _sdk_error(exc)
+                    if cause is None:
+                        raise
+                    raise cause from None  # e.g. a wrong key: the same error as on one machine
                 finally:
                     stop.set()
                     if show:

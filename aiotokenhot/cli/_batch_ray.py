@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import signal
 import sys
+import threading
 from typing import Any
-
-import anyio.to_thread
 
 from ._common import EXIT_ERROR, EXIT_USAGE, CLIError
 
@@ -34,9 +35,18 @@ async def batch_on_ray(args: argparse.Namespace, report: Any) -> int:
         workers=args.workers, batch_size=args.batch_size, max_retries=args.max_retries,
         timeout=args.timeout, on_bad_line=report,
     )
+    logging.getLogger("ray.data").setLevel(logging.WARNING)  # one view: ours
+    # The job blocks this (otherwise idle) loop; Ctrl-C must still reach it, as a
+    # KeyboardInterrupt (exit 130; the journals keep what finished, a rerun resumes).
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.getsignal(signal.SIGINT)
+    if main:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        summary = await anyio.to_thread.run_sync(lambda: job.run(progress=None))
+        summary = job.run(progress=None)
     finally:
+        if main:
+            signal.signal(signal.SIGINT, previous)
         report.close()
     print(summary.format(), file=sys.stderr)
     return EXIT_ERROR if summary.failed or summary.bad else 0
