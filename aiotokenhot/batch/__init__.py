@@ -3,7 +3,8 @@
 Requests in the OpenAI batch-line shape ``{"custom_id", "method", "url", "body"}`` are sent
 through the client's transport with bounded concurrency, optional rpm/tpm budgets and retries;
 results stream back as :class:`BatchResult` and/or are appended to a JSONL file that a rerun
-resumes from. ``aiotokenhot.batch.ray`` runs the same fan-out inside Ray Data (optional extra).
+resumes from. ``aiotokenhot.batch.ray`` runs the same fan-out on a Ray cluster (optional extra):
+one rate budget for all workers and exactly-once output to a directory of JSONL parts.
 """
 
 from ._input import KNOWN_ROUTES, BadLine, BatchItem, Shard
