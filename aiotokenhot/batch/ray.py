@@ -486,6 +486,7 @@ class ClusterBatch:
         self.lease_ttl = lease_ttl
         self._coordinator: Any = None
         self._prepared: BatchSummary | None = None
+        self._final: BatchSummary | None = None
         #: True once the directory is locked and checked and sending may begin
         self.set_up = False
 
@@ -566,13 +567,19 @@ class ClusterBatch:
             context.raise_original_map_exception = previous
 
     def progress(self) -> BatchSummary:
-        """Live totals over all workers (done, failed, rate, ETA); callable from any thread."""
+        """Live totals over all workers (done, failed, rate, ETA); callable from any thread.
+
+        Before the workers start: an empty summary; once :meth:`run` returned: its summary.
+        """
         import ray
 
         coordinator = self._coordinator
         if coordinator is None:
-            return BatchSummary()
-        live = summary_from(ray.get(coordinator.snapshot.remote()))
+            return self._final or BatchSummary()  # not started, or finished
+        try:
+            live = summary_from(ray.get(coordinator.snapshot.remote()))
+        except Exception:  # the job ended meanwhile
+            return self._final or BatchSummary()
         if self._prepared is not None:  # what the driver's read of the input found
             live.bad, live.skipped = self._prepared.bad, self._prepared.skipped
         return live
@@ -581,7 +588,11 @@ class ClusterBatch:
         """Process ids of the workers holding a share now (for tests and diagnostics)."""
         import ray
 
-        return {} if self._coordinator is None else ray.get(self._coordinator.pids.remote())
+        coordinator = self._coordinator
+        try:
+            return {} if coordinator is None else ray.get(coordinator.pids.remote())
+        except Exception:  # the job ended meanwhile
+            return {}
 
     def run(self, *, progress: bool | None = False, progress_stream: TextIO | None = None,
             on_started: Callable[[ClusterBatch], None] | None = None) -> BatchSummary:
@@ -632,8 +643,12 @@ class ClusterBatch:
                     stop.set()
                     if show:
                         shower.join()
-                    snapshot = ray.get(self._coordinator.finish.remote())
-                    ray.kill(self._coordinator)
+                    coordinator, self._coordinator = self._coordinator, None
+                    try:
+                        snapshot = ray.get(coordinator.finish.remote())
+                    except Exception:  # gone with a failing job: the error above matters
+                        snapshot = None
+                    ray.kill(coordinator)
             shutil.rmtree(os.path.join(self.output_dir, _TODO), ignore_errors=True)
             after = scan_dir(self.output_dir)
         summary.finished = time.monotonic()
@@ -645,6 +660,7 @@ class ClusterBatch:
             summary.retried = int(counters["retried"])
             summary.rate_limited = int(counters["rate_limited"])
             summary.tokens = int(counters["tokens"])
+        self._final = summary
         return summary
 
     def _show(self, stream: TextIO, stop: threading.Event) -> None:
