@@ -63,6 +63,20 @@ def test_a_lease_covers_about_half_a_second_of_the_workers_share() -> None:
     assert len(budget.lease("b", want=3)["starts"]) == 3
 
 
+def test_the_token_budget_is_shared_and_corrected_from_usage() -> None:
+    clock = Clock()
+    budget = ClusterBudget(tpm=6000, concurrency=8, clock=clock)  # 100 tokens a second
+    [a1] = budget.lease("a", want=4, tokens_each=50)["starts"]  # half a second's worth
+    assert budget.lease("b", want=4, tokens_each=50)["starts"] == []  # a holds all 8 slots
+    budget.lease("a", want=0)  # a heartbeat: a gives b room in the concurrency
+    [b1] = budget.lease("b", want=4, tokens_each=50)["starts"]
+    [a2] = budget.lease("a", want=4, tokens_each=50)["starts"]
+    assert [b1 - a1, a2 - a1] == pytest.approx([0.5, 1.0])  # one schedule: 50 tokens = 0.5 s
+    budget.lease("a", want=0, token_delta=100)  # a's requests used 100 tokens more than guessed
+    [b2] = budget.lease("b", want=4, tokens_each=50)["starts"]
+    assert b2 - a1 == pytest.approx(1.5 + 1.0)  # the extra 100 tokens cost everyone 1 s
+
+
 def test_a_429_from_any_worker_slows_every_worker() -> None:
     clock = Clock()
     budget = ClusterBudget(rpm=600, concurrency=8, clock=clock)
