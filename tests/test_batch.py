@@ -212,18 +212,21 @@ async def test_torn_last_line_is_cut_away_before_resuming(fake: FakeTokenHot, tm
     assert sorted(line["custom_id"] for line in read_lines(out)) == [f"req-{i}" for i in range(5)]
 
 
-async def test_invalid_json_last_line_counts_as_torn(fake: FakeTokenHot, tmp_path: Path) -> None:
+async def test_a_result_cut_just_before_its_newline_counts_as_torn(
+    fake: FakeTokenHot, tmp_path: Path
+) -> None:
     out = tmp_path / "out.jsonl"
-    out.write_text('{"custom_id": "req-0", "response": null, "error": null}\n{"custom_id": "re\n')
+    done = '{"custom_id":"req-0","response":{"status_code":200,"body":{}},"error":null}'
+    out.write_text(done + "\n" + done.replace("req-0", "req-1"))  # no final newline
     async with fake.client() as th:
         summary = await run_batch(th, [request(0), request(1)], output=out)
-    assert (summary.skipped, summary.ok) == (1, 1)
+    assert (summary.skipped, summary.ok, summary.repaired_bytes) == (1, 1, len(done))
     assert [line["custom_id"] for line in read_lines(out)] == ["req-0", "req-1"]
 
 
 async def test_a_broken_line_inside_the_output_is_refused(fake: FakeTokenHot, tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
-    out.write_text('garbage\n{"custom_id": "req-0", "response": null, "error": null}\n')
+    out.write_text('garbage\n{"custom_id": "req-0", "response": null, "error": {"message": "x"}}\n')
     async with fake.client() as th:
         with pytest.raises(InvalidRequestError, match="line 1 is not a batch result line"):
             await run_batch(th, [request(0)], output=out)
@@ -371,34 +374,3 @@ async def test_a_wrong_key_stops_the_run_without_writing(fake: FakeTokenHot, tmp
             await run_batch(th, [request(i) for i in range(20)], output=out, concurrency=2)
     assert out.read_bytes() == b""
     assert "sk-wrong-key" not in str(caught.value)
-
-
-async def test_ray_data_map_batches_runs_the_fan_out(fake: FakeTokenHot, tmp_path: Path) -> None:
-    import ray  # a dev dependency; users install it with the aiotokenhot[ray] extra
-
-    from aiotokenhot.batch.ray import TokenHotMapper
-
-    src = write_jsonl(tmp_path / "in.jsonl", [request(i) for i in range(40)] + ["{broken"])
-
-    def pipeline() -> list[dict[str, Any]]:
-        ds = ray.data.read_text(str(src)).map_batches(
-            TokenHotMapper,
-            fn_constructor_kwargs={"api_key": fake.api_key, "base_url": fake.base_url,
-                                   "concurrency": 4},
-            compute=ray.data.ActorPoolStrategy(size=1),
-            batch_size=16,
-            num_cpus=0,
-        )
-        return list(ds.take_all())
-
-    ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
-    try:
-        rows = await anyio.to_thread.run_sync(pipeline)  # the fake keeps serving meanwhile
-    finally:
-        ray.shutdown()
-    ok = {row["custom_id"]: json.loads(row["response"]) for row in rows if row["error"] is None}
-    assert sorted(ok) == sorted(f"req-{i}" for i in range(40))
-    assert ok["req-3"]["choices"][0]["message"]["content"].startswith("Echo: item 3")
-    [bad] = [json.loads(row["error"]) for row in rows if row["error"] is not None]
-    assert bad["type"] == "BadLine" and "not valid JSON" in bad["message"]
-    assert len(fake.requests) == 40 and fake.max_in_flight <= 4

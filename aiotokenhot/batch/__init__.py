@@ -3,11 +3,12 @@
 Requests in the OpenAI batch-line shape ``{"custom_id", "method", "url", "body"}`` are sent
 through the client's transport with bounded concurrency, optional rpm/tpm budgets and retries;
 results stream back as :class:`BatchResult` and/or are appended to a JSONL file that a rerun
-resumes from. ``aiotokenhot.batch.ray`` runs the same fan-out inside Ray Data (optional extra).
+resumes from. ``aiotokenhot.batch.ray`` runs the same fan-out on a Ray cluster (optional extra):
+one rate budget for all workers and exactly-once output to a directory of JSONL parts.
 """
 
 from ._input import KNOWN_ROUTES, BadLine, BatchItem, Shard
-from ._output import ResultLog
+from ._output import BatchOutputError, ResultLog
 from ._pacing import Pacer
 from ._runner import BatchResult, BatchRun, run_batch
 from ._summary import BatchSummary
@@ -16,6 +17,7 @@ __all__ = [
     "KNOWN_ROUTES",
     "BadLine",
     "BatchItem",
+    "BatchOutputError",
     "BatchResult",
     "BatchRun",
     "BatchSummary",

@@ -30,6 +30,8 @@ __all__ = [
     "iter_source",
 ]
 
+#: a JSONL path, an open JSONL file (binary or text, e.g. ``sys.stdin.buffer``), or an
+#: (async) iterable of request dicts
 BatchSource = Union[str, "os.PathLike[str]", Iterable[Any], AsyncIterable[Any]]
 
 #: Routes a batch line may target: whole JSON answers only (streams and binary bodies excluded).
@@ -145,6 +147,10 @@ def check_entry(
         bad = BadLine(line, "not a JSON object")
         return bad if shard is None or shard.owns_line(line) else None
     cid = entry.get("custom_id")
+    if "url" not in entry and ("response" in entry or "error" in entry):
+        bad = BadLine(line, "this is a result line, not a request (are input and output swapped?)",
+                      cid if isinstance(cid, str) else None)
+        return bad if shard is None or shard.owns_line(line) else None
     if not isinstance(cid, str) or not cid:
         bad = BadLine(line, "missing custom_id (a non-empty string)")
         return bad if shard is None or shard.owns_line(line) else None
@@ -182,6 +188,9 @@ async def iter_source(source: BatchSource) -> AsyncIterator[tuple[int, Any]]:
     if isinstance(source, (str, os.PathLike)):
         async for pair in _iter_jsonl(os.fspath(source)):
             yield pair
+    elif is_file_object(source):
+        async for pair in _iter_handle(source):
+            yield pair
     elif isinstance(source, AsyncIterable):
         line = 0
         async for entry in source:
@@ -203,21 +212,31 @@ async def _iter_jsonl(path: str) -> AsyncIterator[tuple[int, Any]]:
     except OSError as exc:
         raise InvalidRequestError(f"cannot read {path}: {exc.strerror}") from None
     try:
-        line = 0
-        while True:
-            chunk = await anyio.to_thread.run_sync(handle.readlines, _READ_CHUNK)
-            if not chunk:
-                return
-            for raw in chunk:
-                line += 1
-                if not raw.strip():
-                    continue
-                try:
-                    yield line, pydantic_core.from_json(raw)
-                except ValueError:
-                    yield line, BadLine(line, "not valid JSON")
+        async for pair in _iter_handle(handle):
+            yield pair
     finally:
         handle.close()
+
+
+def is_file_object(source: object) -> bool:
+    """An open file (binary or text), e.g. ``sys.stdin.buffer``: read as JSONL."""
+    return hasattr(source, "readlines") and hasattr(source, "read")
+
+
+async def _iter_handle(handle: Any) -> AsyncIterator[tuple[int, Any]]:
+    line = 0
+    while True:
+        chunk = await anyio.to_thread.run_sync(handle.readlines, _READ_CHUNK)
+        if not chunk:
+            return
+        for raw in chunk:
+            line += 1
+            if not raw.strip():
+                continue
+            try:
+                yield line, pydantic_core.from_json(raw)
+            except ValueError:
+                yield line, BadLine(line, "not valid JSON")
 
 
 def count_lines(source: BatchSource) -> int | None:
@@ -229,6 +248,6 @@ def count_lines(source: BatchSource) -> int | None:
                 total += block.count(b"\n")
                 tail = block[-1:]
         return total + (1 if tail not in (b"", b"\n") else 0)
-    if isinstance(source, Sized):
+    if isinstance(source, Sized) and not is_file_object(source):
         return len(source)
     return None

@@ -10,6 +10,7 @@ reorder window. Queues hold at most N entries, so memory stays flat for any inpu
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
     from .._client import AsyncTokenHot
 
 __all__ = ["BatchResult", "BatchRun", "run_batch"]
+
+log = logging.getLogger("aiotokenhot.batch")
 
 _FATAL = (ConfigurationError, AuthenticationError)  # every item would fail the same way
 
@@ -96,6 +99,23 @@ def _unwrap(exc: BaseException) -> BaseException:
     return exc
 
 
+def _check_paths(source: BatchSource, output: str | None) -> None:
+    """Refuse, before anything is sent, an input that cannot be read or is the output itself."""
+    if not isinstance(source, (str, os.PathLike)):
+        return
+    path = os.fspath(source)
+    if not os.path.isfile(path):
+        reason = "is a directory" if os.path.isdir(path) else "no such file"
+        raise InvalidRequestError(f"cannot read {path}: {reason}")
+    if output is not None and (
+        os.path.realpath(path) == os.path.realpath(output)
+        or (os.path.exists(output) and os.path.samefile(path, output))
+    ):
+        raise InvalidRequestError(
+            f"input and output are the same file ({path}); results go to a separate file"
+        )
+
+
 class BatchRun:
     """A running (or runnable) fan-out; see :func:`run_batch` for the two ways to drive it."""
 
@@ -136,6 +156,9 @@ class BatchRun:
         self._transport = client._transport
         self._source = requests
         self._output = None if output is None else os.fspath(output)
+        _check_paths(requests, self._output)
+        #: True once the output is open and checked and sending may begin (set-up is over)
+        self.set_up = False
         self._concurrency = concurrency
         self._ordered = ordered
         self._fsync = fsync
@@ -217,12 +240,17 @@ class BatchRun:
                 self._log = ResultLog(self._output, fsync=self._fsync)
                 done = await anyio.to_thread.run_sync(self._log.open)
                 summary.repaired_bytes = self._log.repaired_bytes
+                summary.duplicates = self._log.duplicates
+                if summary.repaired_bytes:
+                    log.warning("%s: cut a torn last line (%d bytes) left by an interrupted run",
+                                self._output, summary.repaired_bytes)
             if self._progress is not None:
                 try:
                     summary.total_lines = await anyio.to_thread.run_sync(count_lines, self._source)
                 except OSError:
                     summary.total_lines = None
             summary.started = time.monotonic()
+            self.set_up = True
             async with anyio.create_task_group() as outer:
                 if self._progress is not None:
                     outer.start_soon(self._show_progress)

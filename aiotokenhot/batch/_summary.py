@@ -29,6 +29,9 @@ class BatchSummary:
     ``skipped``: ids already present in the output (done by an earlier run).
     ``bad``: input entries not sent, each reported (the first 1000 kept in ``bad_lines``).
     ``retried``: extra attempts made after retryable failures.
+    ``repaired_bytes``: size of a torn last line cut from the output before resuming.
+    ``duplicates``: result lines in the output whose id an earlier line already had (two
+    writers at once in the past; the first line of each id counts).
     """
 
     ok: int = 0
@@ -43,6 +46,7 @@ class BatchSummary:
     dispatched: int = 0
     total_lines: int | None = None
     repaired_bytes: int = 0
+    duplicates: int = 0
     cancelled: bool = False
     bad_lines: list[BadLine] = field(default_factory=list)
     latencies: array[float] = field(default_factory=lambda: array("d"))
@@ -94,6 +98,9 @@ class BatchSummary:
         ]
         if self.repaired_bytes:
             lines.append(f"repaired a torn last line ({self.repaired_bytes} bytes cut)")
+        if self.duplicates:
+            lines.append(f"warning: the output holds {self.duplicates} duplicate result lines "
+                         "(ids written more than once); the first line of each id counts")
         return "\n".join(lines)
 
 

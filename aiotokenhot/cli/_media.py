@@ -90,7 +90,10 @@ async def video(args: argparse.Namespace) -> int:
         return await _existing_task(args)
     if not args.output:
         raise CLIError("-o/--output is required: where to save the video", EXIT_USAGE)
+    from ..transport._download import writable_target
+
     prompt = " ".join(args.prompt)
+    writable_target(args.output)  # a bad path fails now, not after the paid task
     interval = args.poll_interval or (0.2 if args.fake else 5.0)
     async with open_client(args, video_polls=5) as th:
         task = await th.videos.create(model=args.model, prompt=prompt, seconds=args.seconds,

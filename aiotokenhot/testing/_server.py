@@ -127,6 +127,10 @@ class FakeTokenHot:
         self.max_in_flight = 0
         self._runner: web.AppRunner | None = None
         self.app = self._build_app()
+        self.rpm_limit: float | None = None  # see limit_rpm()
+        self.rpm_window = 60.0
+        self.rate_limited = 0  # requests answered 429 by the rpm limit
+        self.admitted: list[float] = []  # monotonic times of the requests let through
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -215,6 +219,38 @@ class FakeTokenHot:
                   path=path, times=n)
         )
 
+    def limit_rpm(self, rpm: float | None, *, window: float = 60.0) -> None:
+        """Enforce ``rpm`` like a gateway: at most ``rpm * window / 60`` requests in any sliding
+        ``window`` seconds (a short window makes a test quick); the rest get 429 with
+        ``Retry-After: 1`` and are counted in ``rate_limited``. None lifts the limit."""
+        self.rpm_limit, self.rpm_window = rpm, window
+
+    def max_per_window(self, window: float | None = None) -> int:
+        """The most requests let through in any ``window`` seconds (default: the limit's)."""
+        span = self.rpm_window if window is None else window
+        times, most, first = self.admitted, 0, 0
+        for last, now in enumerate(times):
+            while times[first] <= now - span:
+                first += 1
+            most = max(most, last - first + 1)
+        return most
+
+    def _over_rpm(self) -> bool:
+        if self.rpm_limit is None:
+            return False
+        now = time.monotonic()
+        allowed = self.rpm_limit * self.rpm_window / 60.0
+        recent = 0
+        for stamp in reversed(self.admitted):
+            if stamp <= now - self.rpm_window:
+                break
+            recent += 1
+        if recent >= allowed:
+            self.rate_limited += 1
+            return True
+        self.admitted.append(now)
+        return False
+
     def _take_fault(self, path: str) -> Fault | None:
         for fault in self.faults:
             if fault.path is None or fault.path in path:
@@ -265,6 +301,9 @@ class FakeTokenHot:
         if not self._authorized(request):
             return error_response(request.path, 401, "Invalid token (request id: fake-401)",
                                   "authentication_error", "invalid_api_key")
+        if self._over_rpm():
+            return error_response(request.path, 429, "rate limit exceeded (request id: fake-429)",
+                                  headers={"Retry-After": "1"})
         fault = self._take_fault(request.path)
         if fault is not None:
             if fault.delay and not await _wait_unless_hung_up(request, fault.delay):

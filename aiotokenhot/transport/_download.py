@@ -3,6 +3,10 @@
 A URL on the gateway's own origin is fetched through the transport (auth, retries, error
 mapping); any other URL (a CDN link) is fetched through the same session with no credentials,
 so the API key never leaves for a third-party host.
+
+Deadlines: the client's ``idle`` timeout bounds every gap between two chunks of a download and
+its ``total`` timeout the whole download (see :func:`download_deadline`). Saved files get the
+user's umask, like any file they create (the temporary file is made with mode 0666 & ~umask).
 """
 
 from __future__ import annotations
@@ -11,23 +15,26 @@ import asyncio
 import contextlib
 import inspect
 import os
-import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import aiohttp
+import anyio
 from yarl import URL
 
-from .._exceptions import InvalidRequestError, raise_unchained
+from .._exceptions import APITimeoutError, InvalidRequestError, raise_unchained
 from ._errors import build_status_error, map_client_error
 from ._transport import RequestOptions, Transport
 
 __all__ = [
     "DownloadProgress",
+    "download_deadline",
     "fetch_url_bytes",
     "open_url",
     "save_response",
     "target_path",
+    "writable_target",
     "write_atomically",
     "write_bytes_atomically",
 ]
@@ -48,6 +55,35 @@ def target_path(path: str | os.PathLike[str]) -> Path:
     return dest
 
 
+def writable_target(path: str | os.PathLike[str]) -> Path:
+    """:func:`target_path`, plus proof that a file can be created beside it.
+
+    For commands that pay before they write (a video task): a probe file is created and
+    removed in the destination's directory, so a read-only or full location fails up front.
+    """
+    dest = target_path(path)
+    try:
+        fd, probe = _create_temp(dest)
+    except OSError as exc:
+        raise InvalidRequestError(f"cannot write to {dest.parent}: {exc.strerror}") from None
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(probe)
+    return dest
+
+
+@contextlib.contextmanager
+def download_deadline(total: float | None, what: str) -> Iterator[None]:
+    """Bound a whole download (connect, headers, body, disk) by ``total`` seconds.
+
+    Raises :class:`APITimeoutError` when it runs out, whatever the download was waiting for.
+    """
+    with anyio.move_on_after(total) as scope:
+        yield
+    if scope.cancelled_caught:
+        raise APITimeoutError(f"{what} did not finish within the total timeout of {total:g}s")
+
+
 async def open_url(
     transport: Transport, url: str, *, options: RequestOptions = _NO_OPTIONS
 ) -> aiohttp.ClientResponse:
@@ -58,10 +94,10 @@ async def open_url(
         raise InvalidRequestError(f"not a downloadable URL: {url[:200]!r}")
     if target.origin() == base.origin() and url.startswith(transport.base_url + "/"):
         path = url[len(transport.base_url):]
-        return await transport.open("GET", path, options=options, stream_idle=False)
+        return await transport.open("GET", path, options=options, stream_idle=True)
     timeout = transport._timeout(options)
     client_timeout = aiohttp.ClientTimeout(
-        total=None, connect=timeout.connect, sock_connect=timeout.connect, sock_read=timeout.total
+        total=None, connect=timeout.connect, sock_connect=timeout.connect, sock_read=timeout.idle
     )
     secret = transport.secret
     route = transport.pool.route(target)
@@ -142,7 +178,7 @@ async def write_atomically(chunks: AsyncIterator[bytes], path: Path) -> int:
     temporary file is removed and nothing appears under the final name.
     """
     loop = asyncio.get_running_loop()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    fd, tmp = _create_temp(path)
     written = 0
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -164,3 +200,14 @@ async def write_bytes_atomically(data: bytes, path: Path) -> int:
         yield data
 
     return await write_atomically(one(), path)
+
+
+def _create_temp(path: Path) -> tuple[int, str]:
+    """A new temporary file beside ``path``, created with mode 0666 so the umask applies."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        tmp = os.path.join(path.parent, f".{path.name}.{secrets.token_hex(4)}.part")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue

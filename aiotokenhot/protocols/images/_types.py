@@ -16,6 +16,7 @@ import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote_to_bytes
 
 import pydantic
 
@@ -69,9 +70,7 @@ class Image(APIModel):
         if not self.url:
             raise ResponseValidationError("this image has neither inline data nor a URL")
         if self.url.startswith("data:"):
-            header, _, payload = self.url.partition(",")
-            raw = base64.b64decode(payload) if ";base64" in header else payload.encode()
-            await write_bytes_atomically(raw, dest)
+            await write_bytes_atomically(_data_url_bytes(self.url), dest)
             return dest
         if self._transport is None:
             raise ResponseValidationError("this image is not bound to a client; cannot download it")
@@ -94,6 +93,19 @@ class ImagesResponse(APIModel):
     @property
     def images(self) -> list[Image]:
         return self.data
+
+
+def _data_url_bytes(url: str) -> builtins.bytes:
+    """The payload of a ``data:`` URL (RFC 2397); malformed → ResponseValidationError."""
+    header, comma, payload = url.partition(",")
+    if not comma:
+        raise ResponseValidationError("an image's data: URL has no ',' before its data")
+    if not header.endswith(";base64"):
+        return unquote_to_bytes(payload)
+    try:
+        return base64.b64decode(b"".join(unquote_to_bytes(payload).split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise ResponseValidationError("an image's data: URL holds malformed base64") from None
 
 
 def sniff_mime(data: builtins.bytes) -> str | None:

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any, Literal, Union
 from urllib.parse import quote
 
+import anyio
+
 from ..._config import TimeoutTypes
 from ..._exceptions import (
     APITimeoutError,
@@ -21,7 +23,14 @@ from ..._exceptions import (
 )
 from ..._media import MediaSource, prepare_upload, resolve_media
 from ...transport import RequestOptions
-from ...transport._download import CHUNK_SIZE, DownloadProgress, open_url, save_response, target_path
+from ...transport._download import (
+    CHUNK_SIZE,
+    DownloadProgress,
+    download_deadline,
+    open_url,
+    save_response,
+    target_path,
+)
 from ...transport._multipart import FileInput, build_multipart, is_file_input
 from .._resource import Resource
 from ._inputs import VideoInputs, build_task_body, sora_reference, video_family
@@ -158,9 +167,10 @@ class Videos(Resource):
         """Poll until the task finishes and return it; raise :class:`VideoTaskError` if it failed.
 
         Waits ``poll_interval`` first, growing by half each poll up to ``max_poll_interval``.
-        ``timeout`` bounds the whole wait (``APITimeoutError`` carrying the last state in
-        ``.partial``); ``request_timeout`` bounds each poll. ``on_progress(task)`` (sync or
-        async) runs whenever status or progress changes. Cancelling the awaiting task stops
+        ``timeout`` bounds the whole wait, a status poll under way included
+        (``APITimeoutError`` carrying the last state seen, or None, in ``.partial``);
+        ``request_timeout`` bounds each poll. ``on_progress(task)`` (sync or async) runs
+        whenever status or progress changes. Cancelling the awaiting task stops
         polling at once.
         """
         if poll_interval <= 0 or max_poll_interval <= 0:
@@ -175,8 +185,17 @@ class Videos(Resource):
         delay = poll_interval
         hint: str | None = None
         seen: tuple[object, ...] | None = None
+        task: VideoTask | None = None
         while True:
-            task, hint = await self._poll(video_id, hint, options)
+            remaining = None if deadline is None else max(0.0, deadline - loop.time())
+            with anyio.move_on_after(remaining) as scope:  # a poll that never answers
+                task, hint = await self._poll(video_id, hint, options)
+            if scope.cancelled_caught:
+                raise APITimeoutError(
+                    f"video task {video_id}: a status poll got no answer within the "
+                    f"{timeout:g}s wait", partial=task,
+                )
+            assert task is not None
             state = (task.status, task.progress)
             if state != seen:
                 seen = state
@@ -214,9 +233,12 @@ class Videos(Resource):
 
         Reads ``/v1/videos/{id}/content``; when the gateway cannot serve it (404/501, a 403
         URL block, a failed upstream fetch) falls back to the task's result URL. An interrupted
-        download leaves nothing under ``path``. ``on_progress(received_bytes, total_bytes)``
-        (sync or async; ``total_bytes`` is None when the server sends no length) runs after
-        each chunk.
+        download leaves nothing under ``path``; the file gets the user's umask.
+        ``on_progress(received_bytes, total_bytes)`` (sync or async; ``total_bytes`` is None
+        when the server sends no length) runs after each chunk.
+
+        Deadlines (``timeout`` or the client's): ``idle`` bounds each wait for the next chunk,
+        ``total`` the whole download; either raises :class:`APITimeoutError`.
         """
         if chunk_size <= 0:
             raise InvalidRequestError("chunk_size must be positive")
@@ -224,19 +246,20 @@ class Videos(Resource):
         options = RequestOptions.make(timeout=timeout, max_retries=max_retries,
                                       extra_headers=extra_headers, extra_query=extra_query)
         video_id = _task_id(video)
-        try:
-            resp = await self._transport.open(
-                "GET", f"{_OPENAI_PATH}/{quote(video_id, safe='')}/content",
-                params={"variant": variant} if variant else None,
-                options=options, stream_idle=False,
-            )
-        except (NotFoundError, PermissionDeniedError, InternalServerError) as exc:
-            known = video if isinstance(video, VideoTask) and video.result_url else None
-            task = known or (await self._poll(video_id, None, options))[0]
-            if not task.result_url:
-                raise exc from None
-            resp = await open_url(self._transport, task.result_url, options=options)
-        await save_response(resp, dest, chunk_size=chunk_size, on_progress=on_progress)
+        with download_deadline(self._transport._timeout(options).total, f"video {video_id} download"):
+            try:
+                resp = await self._transport.open(
+                    "GET", f"{_OPENAI_PATH}/{quote(video_id, safe='')}/content",
+                    params={"variant": variant} if variant else None,
+                    options=options, stream_idle=True,
+                )
+            except (NotFoundError, PermissionDeniedError, InternalServerError) as exc:
+                known = video if isinstance(video, VideoTask) and video.result_url else None
+                task = known or (await self._poll(video_id, None, options))[0]
+                if not task.result_url:
+                    raise exc from None
+                resp = await open_url(self._transport, task.result_url, options=options)
+            await save_response(resp, dest, chunk_size=chunk_size, on_progress=on_progress)
         return dest
 
     async def remix(
