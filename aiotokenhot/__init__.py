@@ -37,8 +37,10 @@ if TYPE_CHECKING:
         TokenHotError,
         UnprocessableEntityError,
     )
+    from ._pricing import ModelPrice, PriceTable
     from .protocols.videos import VideoTaskError
     from .streams import SSEDecoder, SSEEvent, Stream
+    from .telemetry import Telemetry
     from .transport import RequestOptions
     from .unified import (
         Completion,
@@ -65,6 +67,9 @@ _EXPORTS: dict[str, str] = {
     "Usage": ".unified",
     "Finish": ".unified",
     "VideoTaskError": ".protocols.videos",
+    "ModelPrice": "._pricing",
+    "PriceTable": "._pricing",
+    "Telemetry": ".telemetry",
 }
 for _name in (
     "APIConnectionError",
@@ -108,9 +113,11 @@ __all__ = [
     "IncompleteStreamError",
     "InternalServerError",
     "InvalidRequestError",
+    "ModelPrice",
     "NoChannelError",
     "NotFoundError",
     "PermissionDeniedError",
+    "PriceTable",
     "RateLimitError",
     "ReasoningDelta",
     "RequestOptions",
@@ -119,6 +126,7 @@ __all__ = [
     "SSEEvent",
     "Stream",
     "StreamError",
+    "Telemetry",
     "TextDelta",
     "Timeout",
     "TokenHotError",

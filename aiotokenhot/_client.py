@@ -16,6 +16,7 @@ from ._config import (
     normalize_base_url,
     resolve_api_key,
 )
+from ._pricing import ModelPrice, PriceTable
 from .streams._sse import DEFAULT_MAX_EVENT_SIZE
 from .transport import SessionPool, Transport
 
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     from .protocols.models import Models
     from .protocols.responses import Responses
     from .protocols.videos import Videos
+    from .telemetry import Telemetry
+    from .telemetry._seam import Instrumentation
     from .unified import Completion, UnifiedStream
 
 __all__ = ["AsyncTokenHot"]
@@ -56,6 +59,8 @@ class AsyncTokenHot:
         session: aiohttp.ClientSession | None = None,
         verify_ssl: bool = True,
         max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        prices: Mapping[str, ModelPrice] | None = None,
+        telemetry: bool | Telemetry | None = None,
     ) -> None:
         self.base_url = normalize_base_url(base_url)
         self._transport = Transport(
@@ -69,6 +74,7 @@ class AsyncTokenHot:
             default_headers=default_headers,
             max_event_size=max_event_size,
         )
+        self._transport.instrumentation = _instrumentation(self.base_url, prices, telemetry)
 
     @classmethod
     def _from_transport(cls, transport: Transport) -> AsyncTokenHot:
@@ -84,6 +90,35 @@ class AsyncTokenHot:
         return AsyncTokenHot._from_transport(
             self._transport.with_options(timeout=timeout, max_retries=max_retries)
         )
+
+    # -- cost --------------------------------------------------------------------------------
+
+    @property
+    def prices(self) -> PriceTable:
+        """The price table behind ``usage.cost``: model id → :class:`ModelPrice` (USD)."""
+        instrumentation = self._transport.instrumentation
+        if instrumentation is None:  # telemetry off and no prices yet: start an empty table
+            instrumentation = self._transport.instrumentation = _instrumentation(
+                self.base_url, None, False)
+        assert instrumentation is not None
+        return instrumentation.prices
+
+    async def load_prices(self) -> int:
+        """Add the gateway's prices to :attr:`prices` (xAI-style ``GET /v1/language-models``,
+        1/100 US cents per million tokens, converted to USD per million tokens).
+
+        Entries given by the caller are kept: the gateway only fills in models not priced yet.
+        Returns how many models were added.
+
+        Raises:
+            EndpointNotSupportedError: the gateway has no price list.
+        """
+        table = self.prices
+        loaded = PriceTable()
+        loaded.load_language_models(await self.language_models.list())
+        new = {model: price for model, price in loaded.items() if model not in table}
+        table.update(new)
+        return len(new)
 
     @property
     def timeout(self) -> Timeout:
@@ -210,3 +245,14 @@ class AsyncTokenHot:
         from .unified import complete
 
         return await complete(self, **kwargs)
+
+
+def _instrumentation(
+    base_url: str, prices: Mapping[str, ModelPrice] | None, telemetry: bool | Telemetry | None
+) -> Instrumentation | None:
+    """Telemetry and cost accounting for a client; None when both are off (nothing runs)."""
+    if telemetry is False and not prices:
+        return None
+    from .telemetry._seam import Instrumentation
+
+    return Instrumentation(base_url=base_url, telemetry=telemetry, prices=PriceTable(prices))
