@@ -98,9 +98,10 @@ class AsyncTokenHot:
         """The price table behind ``usage.cost``: model id → :class:`ModelPrice` (USD)."""
         instrumentation = self._transport.instrumentation
         if instrumentation is None:  # telemetry off and no prices yet: start an empty table
-            instrumentation = self._transport.instrumentation = _instrumentation(
-                self.base_url, None, False)
-        assert instrumentation is not None
+            from .telemetry._seam import Instrumentation
+
+            instrumentation = self._transport.instrumentation = Instrumentation(
+                base_url=self.base_url, telemetry=False, prices=PriceTable())
         return instrumentation.prices
 
     async def load_prices(self) -> int:

@@ -349,9 +349,9 @@ async def test_a_stream_retried_before_its_first_event_keeps_one_span(
     fake: FakeTokenHot, otel: Recorded
 ) -> None:
     fake.fail_next(1, status=503)
-    async with fake.client(max_retries=1, telemetry=otel.telemetry) as th:
-        async with th.chat.completions.stream(model="gpt-5.4", messages=MESSAGES) as stream:
-            await stream.until_done()
+    async with fake.client(max_retries=1, telemetry=otel.telemetry) as th, \
+            th.chat.completions.stream(model="gpt-5.4", messages=MESSAGES) as stream:
+        await stream.until_done()
     span = otel.span()
     assert [e.name for e in span.events] == ["retry"]
     assert "error.type" not in (span.attributes or {})

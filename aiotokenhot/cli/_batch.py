@@ -30,6 +30,9 @@ def add_parser(sub: Any, parent: argparse.ArgumentParser) -> None:
     p.add_argument("--fsync", action="store_true", help="fsync after every result line")
     p.add_argument("--max-retries", type=int, help="retries per request (client default: 2)")
     p.add_argument("--timeout", type=float, help="seconds per request")
+    p.add_argument("--prices", metavar="FILE",
+                   help="JSON {model: {input, output, cached_input, ...}} in USD per million "
+                        "tokens: the summary and progress line show the running cost")
     p.set_defaults(command=batch)
 
 
@@ -43,6 +46,8 @@ async def batch(args: argparse.Namespace) -> int:
         print(bad, file=sys.stderr)
 
     async with open_client(args) as th:
+        if args.prices:
+            th.prices.update(read_prices(args.prices))
         run = run_batch(
             th, args.input, output=args.output, concurrency=args.concurrency, rpm=args.rpm,
             tpm=args.tpm, shard=args.shard, ordered=args.ordered, fsync=args.fsync,
@@ -54,3 +59,26 @@ async def batch(args: argparse.Namespace) -> int:
         finally:
             print(run.summary.format(), file=sys.stderr)
     return EXIT_ERROR if summary.failed or summary.bad else 0
+
+
+def read_prices(path: str) -> dict[str, Any]:
+    """A price file: ``{"gpt-5.4": {"input": "1.25", "output": "10"}}`` (USD per million tokens)."""
+    import json
+
+    from .._exceptions import InvalidRequestError
+    from .._pricing import ModelPrice
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError) as exc:
+        raise CLIError(f"cannot read the price file {path}: {exc}", EXIT_USAGE) from None
+    if not isinstance(data, dict):
+        raise CLIError(f"the price file {path} must hold a JSON object of models", EXIT_USAGE)
+    prices: dict[str, Any] = {}
+    for model, entry in data.items():
+        try:
+            prices[model] = ModelPrice(**entry)
+        except (TypeError, InvalidRequestError) as exc:
+            raise CLIError(f"the price of {model!r} in {path}: {exc}", EXIT_USAGE) from None
+    return prices
