@@ -18,6 +18,7 @@ Run alone: ``python -m benchmarks --only telemetry --no-write``.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import statistics
@@ -38,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BASE = "without the instrumentation"
 OFF = "telemetry=False"
 SDK = "SDK provider, no-op exporter"
+_INNER = 3
 
 
 def _baseline_tree(into: Path) -> Path | None:
@@ -81,7 +83,8 @@ def _child(variant: str, base_url: str, chunks: int, requests: int, concurrency:
 
         tracer_provider = TracerProvider()
         tracer_provider.add_span_processor(SimpleSpanProcessor(Drop()))
-        kwargs["telemetry"] = Telemetry(tracer_provider, MeterProvider(metric_readers=[InMemoryMetricReader()]))
+        meter_provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
+        kwargs["telemetry"] = Telemetry(tracer_provider, meter_provider)
 
     async def main() -> dict[str, float]:
         async with AsyncTokenHot(api_key=KEY, base_url=base_url, max_retries=0,
@@ -110,14 +113,19 @@ def _child(variant: str, base_url: str, chunks: int, requests: int, concurrency:
 
             await stream()
             await burst(concurrency)  # warm: every connection opened once
-            cpu0 = time.process_time()
-            events = await stream()
-            stream_cpu = time.process_time() - cpu0
-            wall0, cpu0 = time.perf_counter(), time.process_time()
-            await burst(requests)
-            wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-            return {"events/s": events / stream_cpu, "req/s": requests / wall,
-                    "µs CPU/req": cpu / requests * 1e6}
+            best: dict[str, float] = {"events/s": 0.0, "req/s": 0.0, "µs CPU/req": float("inf")}
+            for _ in range(_INNER):  # best of a few: the least disturbed by other processes
+                gc.collect()
+                cpu0 = time.process_time()
+                events = await stream()
+                best["events/s"] = max(best["events/s"], events / (time.process_time() - cpu0))
+                gc.collect()
+                wall0, cpu0 = time.perf_counter(), time.process_time()
+                await burst(requests)
+                wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+                best["req/s"] = max(best["req/s"], requests / wall)
+                best["µs CPU/req"] = min(best["µs CPU/req"], cpu / requests * 1e6)
+            return best
 
     return asyncio.run(main())
 
@@ -133,8 +141,9 @@ def telemetry_tables(base_url: str, chunks: int, requests: int, concurrency: int
         variants = {OFF: str(ROOT), SDK: str(ROOT)}
         if base is not None:
             variants = {BASE: str(base), **variants}
-        for _ in range(reps):
-            for name, path in variants.items():
+        order = list(variants.items())
+        for rep in range(reps):
+            for name, path in order[rep % len(order):] + order[:rep % len(order)]:  # rotate
                 env = {**os.environ, "PYTHONPATH": os.pathsep.join((path, str(ROOT)))}
                 out = subprocess.run(
                     [sys.executable, "-m", "benchmarks._telemetry", name, base_url, str(chunks),
@@ -156,7 +165,8 @@ def telemetry_tables(base_url: str, chunks: int, requests: int, concurrency: int
         fanout.rows.append(Row(name, "chat", "aiotokenhot",
                                {k: values[k] for k in ("req/s", "µs CPU/req")}))
         log(f"  {name:32} {values['events/s']:>10,.0f} ev/s  {values['req/s']:>8,.0f} req/s")
-    note = (f"median of {reps} run(s), each variant in its own process, variants taking turns; "
+    note = (f"median of {reps} process(es) per variant, each the best of {_INNER} runs, "
+            "variants taking turns in a rotating order; "
             "events/s = events / client CPU seconds; the × column is the ratio to the package "
             "without the telemetry seam (target for telemetry=False: within 3 %)")
     stream.notes.append(note)

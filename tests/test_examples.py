@@ -172,3 +172,15 @@ def test_images_example_saves_every_family(tmp_path: Path) -> None:
     saved = sorted(p.name for p in tmp_path.iterdir())
     assert saved == ["kite.png", "lighthouse.png", "merged.png"]
     assert (tmp_path / "lighthouse.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_telemetry_prints_genai_spans_and_costs() -> None:
+    out = run_example("telemetry.py")
+    assert out.count('"name": "chat gpt-5.4"') == 2
+    assert '"name": "generate_content gemini-2.5-flash"' in out
+    assert '"gen_ai.provider.name": "anthropic"' in out
+    costs = [line for line in out.splitlines() if line.startswith("cost:")]
+    assert len(costs) == 4
+    assert all("$None" not in line for line in costs[:3])
+    assert costs[3].startswith("cost: claude-opus-4-6 None")
+    assert "Say hello to the async world" not in out  # no prompt recorded without opting in

@@ -4,6 +4,8 @@ span exporter and metric reader, against the fake gateway."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -396,3 +398,51 @@ async def test_telemetry_false_records_nothing(fake: FakeTokenHot, otel: Recorde
 async def test_non_genai_endpoints_get_no_span(th: AsyncTokenHot, otel: Recorded) -> None:
     await th.models.list()
     assert otel.spans() == []
+
+
+def test_nothing_of_opentelemetry_is_imported_until_an_application_uses_it() -> None:
+    script = (
+        "import asyncio, sys\n"
+        "from aiotokenhot.testing import FakeTokenHot\n"
+        "async def main():\n"
+        "    ask = {'model': 'gpt-5.4', 'messages': [{'role': 'user', 'content': 'hi'}]}\n"
+        "    async with FakeTokenHot() as fake:\n"
+        "        for telemetry in (None, False):\n"
+        "            async with fake.client(telemetry=telemetry) as th:\n"
+        "                await th.chat.completions.create(**ask)\n"
+        "                async with th.chat.completions.stream(**ask) as s:\n"
+        "                    await s.until_done()\n"
+        "asyncio.run(main())\n"
+        "print(sorted(m for m in sys.modules if m.startswith('opentelemetry')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_asking_for_telemetry_without_the_extra_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from aiotokenhot import ConfigurationError
+    from aiotokenhot.telemetry import _seam
+
+    monkeypatch.setattr(_seam, "otel_installed", lambda: False)
+    with pytest.raises(ConfigurationError, match=r"aiotokenhot\[otel\]"):
+        AsyncTokenHot("sk-test", "http://127.0.0.1:9", telemetry=True)
+    # the default quietly stays off
+    assert not AsyncTokenHot("sk-test", "http://127.0.0.1:9")._transport.instrumentation.enabled  # type: ignore[union-attr]
+
+
+async def test_a_stream_replayed_after_a_cut_before_any_event_keeps_one_span(
+    fake: FakeTokenHot, otel: Recorded
+) -> None:
+    fake.disconnect_after(0)
+    async with fake.client(max_retries=1, telemetry=otel.telemetry) as th, \
+            th.chat.completions.stream(model="gpt-5.4", messages=MESSAGES) as stream:
+        await stream.until_done()
+    span = otel.span()
+    [retry] = [e for e in span.events if e.name == "retry"]
+    assert retry.attributes is not None and retry.attributes["error.type"] == "APIConnectionError"
+    assert "error.type" not in (span.attributes or {})
+    assert (span.attributes or {})["gen_ai.response.finish_reasons"] == ("stop",)

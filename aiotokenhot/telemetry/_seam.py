@@ -13,10 +13,11 @@ import contextvars
 import functools
 import importlib.util
 import os
+import sys
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
 from .._exceptions import APITimeoutError, ConfigurationError
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["Call", "Instrumentation", "current_call", "note_event", "observed_request"]
 
 T = TypeVar("T")
+P = ParamSpec("P")
 _CURRENT: contextvars.ContextVar[Call | None] = contextvars.ContextVar("aiotokenhot_call", default=None)
 _CAPTURE_ENV = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 
@@ -86,6 +88,8 @@ class Instrumentation:
     def _resolve(self) -> Recorder | None:
         recorder = self._recorder
         if recorder is None and self._auto:
+            if "opentelemetry.trace" not in sys.modules and "opentelemetry.metrics" not in sys.modules:
+                return None  # nobody imported OpenTelemetry: no provider can be set up yet
             from ._otel import providers_configured
 
             if providers_configured():
@@ -229,21 +233,22 @@ def note_event(name: str, attributes: dict[str, Any] | None = None) -> None:
 
 
 def observed_request(
-    request: Callable[..., Coroutine[Any, Any, HTTPResult]],
-) -> Callable[..., Coroutine[Any, Any, HTTPResult]]:
+    request: Callable[Concatenate[Transport, str, str, P], Coroutine[Any, Any, HTTPResult]],
+) -> Callable[Concatenate[Transport, str, str, P], Coroutine[Any, Any, HTTPResult]]:
     """Decorates :meth:`Transport.request`: a GenAI call gets a span and a cost on its result."""
 
     @functools.wraps(request)
-    async def observed(self: Transport, method: str, path: str, **kwargs: Any) -> HTTPResult:
+    async def observed(self: Transport, method: str, path: str, /,
+                       *args: P.args, **kwargs: P.kwargs) -> HTTPResult:
         instrumentation = self.instrumentation
         call = None if instrumentation is None else instrumentation.start(
             path, kwargs.get("json"), kwargs.get("params"))
         if call is None:
-            return await request(self, method, path, **kwargs)
+            return await request(self, method, path, *args, **kwargs)
         call.begin()
         token = _CURRENT.set(call)
         try:
-            result = await request(self, method, path, **kwargs)
+            result = await request(self, method, path, *args, **kwargs)
         except BaseException as exc:
             call.finish(error=exc)
             raise

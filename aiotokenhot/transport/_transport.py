@@ -303,7 +303,7 @@ class Transport:
             )
 
         retries = self.max_retries if options.max_retries is None else options.max_retries
-        call = self.instrumentation.start(path, json, params) if self.instrumentation else None
+        call = None if self.instrumentation is None else self.instrumentation.start(path, json, params)
         stream = cls(
             opener if call is None else call.opener(opener),
             idle_timeout=self.idle_timeout(options),
