@@ -208,7 +208,7 @@ class Harness:
         self.log("telemetry cost")
         count, concurrency, _ = self.s.fanout[0]
         self.report.tables += await asyncio.to_thread(
-            telemetry_tables, self.base, self.s.chunks, count, concurrency, self.s.stream_reps,
+            telemetry_tables, self.base, self.s.chunks, count, concurrency, 3 * self.s.stream_reps,
             self.log)
 
     async def breakdown(self) -> None:
