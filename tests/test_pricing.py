@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aiotokenhot import AsyncTokenHot, InvalidRequestError, ModelPrice, PriceTable
@@ -195,3 +195,26 @@ def test_cli_batch_line_shows_the_cost_from_a_price_file(
     assert main(["batch", "--fake", str(src), "-o", str(tmp_path / "p.jsonl"),
                  "--prices", str(prices)]) == 2
     assert "ModelPrice.input is not a number" in capsys.readouterr().err
+
+
+KEYS = st.sampled_from([
+    "usage", "usageMetadata", "choices", "candidates", "model", "id", "prompt_tokens", "input_tokens",
+    "output_tokens", "completion_tokens", "promptTokenCount", "candidatesTokenCount",
+    "cache_read_input_tokens", "prompt_tokens_details", "cached_tokens", "finish_reason", "content",
+    "text", "status", "output", "stop_reason", "parts", "finishReason", "message"])
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-10, 10**6) | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner, max_size=5),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=400)
+@given(st.sampled_from(["chat", "completions", "responses", "messages", "gemini", "embeddings"]),
+       st.dictionaries(KEYS, JSON, max_size=6) | JSON)
+def test_reading_any_gateway_answer_never_raises_and_never_counts_negative_tokens(
+    family: str, body: object
+) -> None:
+    answer = read_answer(family, body)
+    if answer.counts is not None:
+        assert all(n >= 0 for n in answer.counts)

@@ -446,3 +446,19 @@ async def test_a_stream_replayed_after_a_cut_before_any_event_keeps_one_span(
     assert retry.attributes is not None and retry.attributes["error.type"] == "APIConnectionError"
     assert "error.type" not in (span.attributes or {})
     assert (span.attributes or {})["gen_ai.response.finish_reasons"] == ("stop",)
+
+
+async def test_a_stream_abandoned_by_break_without_async_with_ends_its_span_when_collected(
+    th: AsyncTokenHot, otel: Recorded
+) -> None:
+    import gc
+
+    async for _ in th.chat.completions.stream(model="gpt-5.4", messages=MESSAGES):
+        break
+    for _ in range(5):  # the event loop closes the abandoned generator once it is collected
+        gc.collect()
+        await asyncio.sleep(0)
+    span = otel.span()
+    assert "error.type" not in (span.attributes or {})
+    [duration] = otel.points("gen_ai.client.operation.duration")
+    assert duration.count == 1

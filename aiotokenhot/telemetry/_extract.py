@@ -142,7 +142,13 @@ def _get(obj: Any, *names: str) -> Any:
 
 
 def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+    """A token count: a non-negative int, anything else counts as 0."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def _items(value: Any) -> Any:
+    """A JSON array or a typed list; anything else reads as empty."""
+    return value if isinstance(value, (list, tuple)) else ()
 
 
 @dataclass
@@ -176,7 +182,7 @@ def _openai_usage(answer: Answer, usage: Any, input_key: tuple[str, ...],
 
 def _read_chat(result: Any, answer: Answer) -> None:
     reasons, texts = [], []
-    for choice in _get(result, "choices") or ():
+    for choice in _items(_get(result, "choices")):
         reason = _get(choice, "finish_reason")
         if reason:
             reasons.append(str(reason))
@@ -193,8 +199,8 @@ def _read_responses(result: Any, answer: Answer) -> None:
     if status:
         answer.finish_reasons = [str(status)]
     texts = []
-    for item in _get(result, "output") or ():
-        for part in _get(item, "content") or ():
+    for item in _items(_get(result, "output")):
+        for part in _items(_get(item, "content")):
             text = _get(part, "text")
             if isinstance(text, str):
                 texts.append(text)
@@ -207,7 +213,7 @@ def _read_messages(result: Any, answer: Answer) -> None:
     reason = _get(result, "stop_reason")
     answer.finish_reasons = [str(reason)] if reason else []
     answer.text = "".join(
-        t for t in (_get(b, "text") for b in _get(result, "content") or ()) if isinstance(t, str)
+        t for t in (_get(b, "text") for b in _items(_get(result, "content"))) if isinstance(t, str)
     )
     usage = _get(result, "usage")
     if usage is None:
@@ -223,11 +229,11 @@ def _read_messages(result: Any, answer: Answer) -> None:
 
 def _read_gemini(result: Any, answer: Answer) -> None:
     reasons, texts = [], []
-    for candidate in _get(result, "candidates") or ():
+    for candidate in _items(_get(result, "candidates")):
         reason = _get(candidate, "finishReason", "finish_reason")
         if reason:
             reasons.append(str(reason))
-        for part in _get(_get(candidate, "content"), "parts") or ():
+        for part in _items(_get(_get(candidate, "content"), "parts")):
             text = _get(part, "text")
             if isinstance(text, str) and not _get(part, "thought"):
                 texts.append(text)
