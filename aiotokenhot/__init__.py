@@ -43,8 +43,10 @@ if TYPE_CHECKING:
         UnprocessableEntityError,
     )
     from ._media import to_data_url
+    from ._pricing import ModelPrice, PriceTable
     from .protocols.videos import VideoTaskError
     from .streams import SSEDecoder, SSEEvent, Stream
+    from .telemetry import Telemetry
     from .tools import Tool, ToolResult, ToolRunResult, ToolStream
     from .transport import RequestOptions
     from .transport._retry import RetryPolicy
@@ -85,6 +87,9 @@ _EXPORTS: dict[str, str] = {
     "ToolRunResult": ".tools",
     "ToolStream": ".tools",
     "to_data_url": "._media",
+    "ModelPrice": "._pricing",
+    "PriceTable": "._pricing",
+    "Telemetry": ".telemetry",
 }
 for _name in (
     "AllModelsFailedError",
@@ -138,10 +143,12 @@ __all__ = [
     "InternalServerError",
     "InvalidRequestError",
     "MaxTurnsExceededError",
+    "ModelPrice",
     "NoChannelError",
     "NotFoundError",
     "PermissionDeniedError",
     "PoolTimeoutError",
+    "PriceTable",
     "RateLimitError",
     "ReasoningDelta",
     "RequestOptions",
@@ -152,6 +159,7 @@ __all__ = [
     "SSEEvent",
     "Stream",
     "StreamError",
+    "Telemetry",
     "TextDelta",
     "Timeout",
     "TokenHotError",

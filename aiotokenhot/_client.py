@@ -18,6 +18,7 @@ from ._config import (
     normalize_base_url,
     resolve_api_key,
 )
+from ._pricing import ModelPrice, PriceTable
 from .streams._sse import DEFAULT_MAX_EVENT_SIZE
 from .transport import SessionPool, Transport
 from .transport._retry import DEFAULT_RETRY_POLICY, RetryPolicy
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
     from .protocols.models import Models
     from .protocols.responses import Responses
     from .protocols.videos import Videos
+    from .telemetry import Telemetry
+    from .telemetry._seam import Instrumentation
     from .tools import ToolLoopParams, ToolRunResult, ToolStream
     from .unified import Completion, FallbackStream, UnifiedStream
 
@@ -73,6 +76,8 @@ class AsyncTokenHot:
         max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
         proxy: str | None = None,
         trust_env: bool = True,
+        prices: Mapping[str, ModelPrice] | None = None,
+        telemetry: bool | Telemetry | None = None,
     ) -> None:
         self.base_url = normalize_base_url(base_url)
         self._transport = Transport(
@@ -89,6 +94,7 @@ class AsyncTokenHot:
             retry_policy=retry_policy,
             max_response_size=max_response_size,
         )
+        self._transport.instrumentation = _instrumentation(self.base_url, prices, telemetry)
 
     @classmethod
     def _from_transport(cls, transport: Transport) -> AsyncTokenHot:
@@ -110,6 +116,36 @@ class AsyncTokenHot:
                 timeout=timeout, max_retries=max_retries, retry_policy=retry_policy
             )
         )
+
+    # -- cost --------------------------------------------------------------------------------
+
+    @property
+    def prices(self) -> PriceTable:
+        """The price table behind ``usage.cost``: model id → :class:`ModelPrice` (USD)."""
+        instrumentation = self._transport.instrumentation
+        if instrumentation is None:  # telemetry off and no prices yet: start an empty table
+            from .telemetry._seam import Instrumentation
+
+            instrumentation = self._transport.instrumentation = Instrumentation(
+                base_url=self.base_url, telemetry=False, prices=PriceTable())
+        return instrumentation.prices
+
+    async def load_prices(self) -> int:
+        """Add the gateway's prices to :attr:`prices` (xAI-style ``GET /v1/language-models``,
+        1/100 US cents per million tokens, converted to USD per million tokens).
+
+        Entries given by the caller are kept: the gateway only fills in models not priced yet.
+        Returns how many models were added.
+
+        Raises:
+            EndpointNotSupportedError: the gateway has no price list.
+        """
+        table = self.prices
+        loaded = PriceTable()
+        loaded.load_language_models(await self.language_models.list())
+        new = {model: price for model, price in loaded.items() if model not in table}
+        table.update(new)
+        return len(new)
 
     @property
     def timeout(self) -> Timeout:
@@ -316,3 +352,13 @@ class AsyncTokenHot:
         from .tools import ToolStream
 
         return ToolStream(self, **params)
+
+def _instrumentation(
+    base_url: str, prices: Mapping[str, ModelPrice] | None, telemetry: bool | Telemetry | None
+) -> Instrumentation | None:
+    """Telemetry and cost accounting for a client; None when both are off (nothing runs)."""
+    if telemetry is False and not prices:
+        return None
+    from .telemetry._seam import Instrumentation
+
+    return Instrumentation(base_url=base_url, telemetry=telemetry, prices=PriceTable(prices))

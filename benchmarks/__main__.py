@@ -10,7 +10,7 @@ from ._clients import ALL_CLIENTS
 from ._report import machine_info, write_readme_section
 from ._runner import OURS, ROOT, Settings, run
 
-SCENARIOS = ("stream", "breakdown", "fanout", "ttfe", "memory", "cold")
+SCENARIOS = ("stream", "breakdown", "fanout", "ttfe", "memory", "cold", "telemetry")
 
 
 def main() -> None:

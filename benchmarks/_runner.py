@@ -54,7 +54,8 @@ class Settings:
     open_streams: int = 1_000
     big_mb: int = 200
     cold_reps: int = 5
-    scenarios: tuple[str, ...] = ("stream", "breakdown", "fanout", "ttfe", "memory", "cold")
+    scenarios: tuple[str, ...] = ("stream", "breakdown", "fanout", "ttfe", "memory", "cold",
+                                  "telemetry")
     clients: tuple[type[Client], ...] = ALL_CLIENTS
     verbose: bool = True
 
@@ -200,6 +201,15 @@ class Harness:
                            "sustains; `wall events/s` also counts time the client waited for a "
                            "core or for bytes (noisy on a shared 2-core machine)")
         self.report.tables.append(table)
+
+    async def telemetry(self) -> None:
+        from ._telemetry import telemetry_tables
+
+        self.log("telemetry cost")
+        count, concurrency, _ = self.s.fanout[0]
+        self.report.tables += await asyncio.to_thread(
+            telemetry_tables, self.base, self.s.chunks, count, concurrency, 3 * self.s.stream_reps,
+            self.log)
 
     async def breakdown(self) -> None:
         from ._breakdown import breakdown
@@ -492,7 +502,8 @@ def _server() -> Iterator[PayloadServer]:
 async def _run(settings: Settings, base_url: str) -> Report:
     harness = Harness(settings, base_url)
     steps = {"stream": harness.streams, "breakdown": harness.breakdown, "fanout": harness.fanout,
-             "ttfe": harness.ttfe, "memory": harness.memory, "cold": harness.cold}
+             "ttfe": harness.ttfe, "memory": harness.memory, "cold": harness.cold,
+             "telemetry": harness.telemetry}
     for name in settings.scenarios:
         await steps[name]()
     harness.targets()

@@ -27,7 +27,7 @@ def report() -> Report:
         fanout=((40, 8, 0), (20, 10, 5)),
         fanout_reps=1,
         ttfe_streams=8,
-        scenarios=("stream", "breakdown", "fanout", "ttfe"),
+        scenarios=("stream", "breakdown", "fanout", "ttfe", "telemetry"),
         clients=(RawBytes, RawOrjson, TokenHotNative, TokenHotUnified, TokenHotCore),
         verbose=False,
     )
@@ -76,3 +76,18 @@ def test_targets_and_markdown_are_written_and_history_is_kept(report: Report, tm
     assert "old numbers" not in text
     assert "| aiotokenhot native | chat |" in text
     assert text.endswith("## Speed work log\nkept by hand\n")
+
+
+def test_telemetry_tables_compare_off_and_sdk_with_the_package_without_the_seam(
+    report: Report,
+) -> None:
+    from benchmarks._telemetry import BASE, OFF, SDK
+
+    for title in ("Telemetry cost: one chat stream", "Telemetry cost: fan-out"):
+        got = rows(report, title)
+        assert {(OFF, "chat"), (SDK, "chat")} <= got
+        (table,) = [t for t in report.tables if t.title.startswith(title)]
+        off = table.row(OFF, "chat")
+        assert off is not None and table.ratio_to_reference(off) is not None
+        if (BASE, "chat") in got:  # needs the git history
+            assert table.reference == BASE

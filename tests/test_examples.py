@@ -207,3 +207,13 @@ def test_structured_outputs_example_parses_a_local_photo_on_three_protocols() ->
     out = run_example("structured_outputs.py").splitlines()
     assert [line.split(":", 1)[0] for line in out] == ["gpt-5.4", "claude-opus-4-6", "gemini-2.5-flash"]
     assert all("Photo(subject='Describe this photo'" in line for line in out)
+def test_telemetry_prints_genai_spans_and_costs() -> None:
+    out = run_example("telemetry.py")
+    assert out.count('"name": "chat gpt-5.4"') == 2
+    assert '"name": "generate_content gemini-2.5-flash"' in out
+    assert '"gen_ai.provider.name": "anthropic"' in out
+    costs = [line for line in out.splitlines() if line.startswith("cost:")]
+    assert len(costs) == 4
+    assert all("$None" not in line for line in costs[:3])
+    assert costs[3].startswith("cost: claude-opus-4-6 None")
+    assert "Say hello to the async world" not in out  # no prompt recorded without opting in

@@ -376,6 +376,7 @@ class BatchRun:
                 except ResponseValidationError:
                     body = answer.text()
                 tokens = usage_tokens(body)
+                summary.add_cost(answer.cost)
                 if tokens is not None:
                     summary.tokens += tokens
                     pacer.correct(tokens - estimate)

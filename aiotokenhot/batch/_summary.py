@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from array import array
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TextIO
 
 from ._input import BadLine
@@ -32,6 +33,8 @@ class BatchSummary:
     ``repaired_bytes``: size of a torn last line cut from the output before resuming.
     ``duplicates``: result lines in the output whose id an earlier line already had (two
     writers at once in the past; the first line of each id counts).
+    ``cost``: USD (``Decimal``) of the ``priced`` answers whose model is in the client's price
+    table (see ``AsyncTokenHot(prices=...)``); answers with no known price are not counted.
     """
 
     ok: int = 0
@@ -52,6 +55,18 @@ class BatchSummary:
     latencies: array[float] = field(default_factory=lambda: array("d"))
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
+    cost: Decimal = field(default_factory=Decimal)
+    priced: int = 0
+
+    def add_cost(self, cost: Decimal | None) -> None:
+        """Count one answer's cost (None: its price is unknown)."""
+        if cost is not None:
+            self.cost += cost
+            self.priced += 1
+
+    def cost_text(self) -> str:
+        """``$0.001234 (5 priced)``, or "" when no answer had a known price."""
+        return f"${self.cost:.6f} ({self.priced} priced)" if self.priced else ""
 
     @property
     def done(self) -> int:
@@ -96,6 +111,8 @@ class BatchSummary:
             f"retried {self.retried} (429: {self.rate_limited}), tokens {self.tokens:,}, "
             f"{rate:.1f} req/s, latency p50 {ms(self.latency_p50)} p95 {ms(self.latency_p95)}",
         ]
+        if self.priced:
+            lines.append(f"cost {self.cost_text()}")
         if self.repaired_bytes:
             lines.append(f"repaired a torn last line ({self.repaired_bytes} bytes cut)")
         if self.duplicates:
@@ -121,6 +138,7 @@ class ProgressLine:
         return (
             f"lines {s.lines_read}{total} | ok {s.ok} failed {s.failed} bad {s.bad} "
             f"| in-flight {s.in_flight} | {rate:.1f} req/s{eta_text} | tokens {s.tokens:,}"
+            + (f" | cost ${s.cost:.6f}" if s.priced else "")
         )
 
     def update(self) -> None:

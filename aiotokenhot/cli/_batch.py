@@ -39,6 +39,9 @@ def add_parser(sub: Any, parent: argparse.ArgumentParser) -> None:
                         "directory of JSONL parts and -c/--rpm/--tpm hold for the whole cluster")
     p.add_argument("--workers", type=int, default=2, help="Ray workers with --ray (2)")
     p.add_argument("--batch-size", type=int, default=64, help="requests per Ray batch (64)")
+    p.add_argument("--prices", metavar="FILE",
+                   help="JSON {model: {input, output, cached_input, ...}} in USD per million "
+                        "tokens: the summary and progress line show the running cost")
     p.set_defaults(command=batch)
 
 
@@ -78,6 +81,8 @@ async def batch(args: argparse.Namespace) -> int:
         return await batch_on_ray(args, report)
     source: Any = sys.stdin.buffer if args.input == "-" else args.input
     async with open_client(args) as th:
+        if args.prices:
+            th.prices.update(read_prices(args.prices))
         run = run_batch(
             th, source, output=args.output, concurrency=args.concurrency, rpm=args.rpm,
             tpm=args.tpm, shard=args.shard, ordered=args.ordered, fsync=args.fsync,
@@ -91,3 +96,26 @@ async def batch(args: argparse.Namespace) -> int:
             if run.set_up:  # a set-up error is one line, with no summary before it
                 print(run.summary.format(), file=sys.stderr)
     return EXIT_ERROR if summary.failed or summary.bad else 0
+
+
+def read_prices(path: str) -> dict[str, Any]:
+    """A price file: ``{"gpt-5.4": {"input": "1.25", "output": "10"}}`` (USD per million tokens)."""
+    import json
+
+    from .._exceptions import InvalidRequestError
+    from .._pricing import ModelPrice
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError) as exc:
+        raise CLIError(f"cannot read the price file {path}: {exc}", EXIT_USAGE) from None
+    if not isinstance(data, dict):
+        raise CLIError(f"the price file {path} must hold a JSON object of models", EXIT_USAGE)
+    prices: dict[str, Any] = {}
+    for model, entry in data.items():
+        try:
+            prices[model] = ModelPrice(**entry)
+        except (TypeError, InvalidRequestError) as exc:
+            raise CLIError(f"the price of {model!r} in {path}: {exc}", EXIT_USAGE) from None
+    return prices

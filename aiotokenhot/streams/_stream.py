@@ -15,7 +15,7 @@ import time
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from types import TracebackType
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import aiohttp
 import pydantic_core
@@ -34,6 +34,9 @@ from ..transport._errors import body_error, build_status_error, extract_error
 from ..transport._retry import DEFAULT_RETRY_POLICY, RetryPolicy
 from ._sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder, SSEEvent
 
+if TYPE_CHECKING:
+    from ..telemetry._seam import Call
+
 __all__ = ["Opener", "Stream"]
 
 EventT = TypeVar("EventT")
@@ -51,6 +54,8 @@ class Stream(Generic[EventT]):
     multi_events: ClassVar[bool] = False
     #: the protocol's name in error messages.
     protocol: ClassVar[str] = "stream"
+    #: telemetry and cost for this call (set by the transport; None: nothing to record)
+    _call: Call | None = None
 
     def __init__(
         self,
@@ -130,6 +135,8 @@ class Stream(Generic[EventT]):
         """Stop reading and release the connection; safe to call more than once."""
         await self._gen.aclose()
         self._release(force=True)
+        if self._call is not None:  # a stream opened but never iterated
+            self._call.finish_stream(self, None)
 
     async def text(self) -> AsyncIterator[str]:
         """The text pieces of the stream, in order."""
@@ -214,6 +221,8 @@ class Stream(Generic[EventT]):
         keepalive = self.keepalive_types
         on_event = self._on_event
         multi = self.multi_events
+        call = self._call
+        on_chunk = call.on_chunk if call is not None else None
         try:
             while True:
                 resp = await self._ensure_open()
@@ -245,11 +254,15 @@ class Stream(Generic[EventT]):
                             if multi:
                                 if idle is not None:
                                     self._deadline = clock() + idle
+                                if on_chunk is not None:
+                                    on_chunk()
                                 for item in event:  # type: ignore[attr-defined]
                                     yield item
                                 continue
                             if idle is not None and event.__class__ not in keepalive:
                                 self._deadline = clock() + idle
+                            if on_chunk is not None:
+                                on_chunk()
                             yield event
                         if self._complete:
                             break
@@ -282,6 +295,8 @@ class Stream(Generic[EventT]):
                     return
                 # Only a stream that delivered nothing may be replayed.
                 if self._events_seen == 0 and attempt < self._max_retries:
+                    if call is not None:
+                        call.event("retry", {"error.type": type(failure).__name__, "attempt": attempt + 1})
                     self._cancel_timer()
                     self._release(force=True)
                     self._response = None
@@ -291,7 +306,13 @@ class Stream(Generic[EventT]):
                 if self._events_seen:
                     failure.partial = self._partial()
                 raise_unchained(failure)
+        except BaseException as exc:
+            if call is not None:
+                call.finish_stream(self, exc)
+            raise
         finally:
+            if call is not None:
+                call.finish_stream(self, None)
             self._finished = True
             self._cancel_timer()
             self._release(force=not self._complete)

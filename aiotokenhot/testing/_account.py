@@ -4,7 +4,8 @@
   under ``/v1``), ``/api/usage/token/``.
 - xAI-only routes (``/v1/language-models[/{id}]``, ``/v1/tokenize-text``, ``/v1/api-key``):
   like TokenHot's gateway they answer 404 "Invalid URL" by default; set
-  ``fake.state["xai_routes"] = True`` to serve them in xAI's shapes.
+  ``fake.state["xai_routes"] = True`` to serve them in xAI's shapes, and
+  ``fake.state["language_models"] = [...]`` to serve another price list.
 """
 
 from __future__ import annotations
@@ -81,12 +82,17 @@ async def token_usage(request: web.Request) -> web.StreamResponse:
 
 
 async def list_language_models(request: web.Request) -> web.StreamResponse:
-    return json_response({"models": list(LANGUAGE_MODELS)})
+    return json_response({"models": _language_models(request)})
+
+
+def _language_models(request: web.Request) -> list[dict[str, Any]]:
+    """The served price list: ``fake.state["language_models"]`` (xAI shape) or the default two."""
+    return list(request.app[FAKE_KEY].state.get("language_models", LANGUAGE_MODELS))
 
 
 async def get_language_model(request: web.Request) -> web.StreamResponse:
     wanted = request.match_info["model_id"]
-    for model in LANGUAGE_MODELS:
+    for model in _language_models(request):
         if wanted == model["id"] or wanted in model["aliases"]:
             return json_response(model)
     return error_response(request.path, 404, f"The model {wanted} does not exist",

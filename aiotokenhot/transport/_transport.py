@@ -10,6 +10,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -35,8 +36,10 @@ from .._exceptions import (
     TokenHotError,
     raise_unchained,
 )
+from .._pricing import attach_cost
 from .._redact import SENSITIVE_HEADERS, redact_headers, redact_text, redact_value, scrub_exception
 from .._version import __version__
+from ..telemetry._seam import Instrumentation, note_event, observed_request
 from ._errors import body_error, build_status_error, map_client_error
 from ._pool import SessionPool
 from ._retry import DEFAULT_RETRY_POLICY, RetryPolicy
@@ -100,7 +103,7 @@ _NO_OPTIONS = RequestOptions()
 class HTTPResult:
     """A complete success answer: status, headers and the raw body."""
 
-    __slots__ = ("_secret", "content", "headers", "status")
+    __slots__ = ("_secret", "content", "cost", "headers", "status")
 
     def __init__(self, status: int, headers: Mapping[str, str], content: bytes,
                  secret: str | None = None) -> None:
@@ -108,6 +111,7 @@ class HTTPResult:
         self.headers = headers
         self.content = content
         self._secret = secret  # redacted from errors that quote the body
+        self.cost: Decimal | None = None  # USD, when the client's price table knows the model
 
     @property
     def content_type(self) -> str:
@@ -122,7 +126,9 @@ class HTTPResult:
     def parse(self, model: type[ModelT]) -> ModelT:
         """Validate the body as ``model`` straight from bytes (one JSON pass, in Rust)."""
         try:
-            return model.__pydantic_validator__.validate_json(self.content)  # type: ignore[no-any-return]
+            parsed: ModelT = model.__pydantic_validator__.validate_json(self.content)
+            attach_cost(parsed, self.cost)
+            return parsed
         except pydantic.ValidationError as exc:
             raise self._invalid(
                 f"the response does not match {model.__name__}: {exc.error_count()} error(s): "
@@ -140,6 +146,9 @@ class HTTPResult:
 
 class Transport:
     """Sends requests for one client configuration over a shared :class:`SessionPool`."""
+
+    #: telemetry and cost accounting for GenAI calls; None: nothing to record
+    instrumentation: Instrumentation | None = None
 
     def __init__(
         self,
@@ -185,7 +194,7 @@ class Transport:
         retry_policy: RetryPolicy | None = None,
     ) -> Transport:
         """A transport with other defaults that shares this one's pool and key."""
-        return Transport(
+        transport = Transport(
             pool=self.pool,
             base_url=self.base_url,
             api_key=self._key,
@@ -196,6 +205,8 @@ class Transport:
             retry_policy=self.retry_policy if retry_policy is None else retry_policy,
             max_response_size=self.max_response_size,
         )
+        transport.instrumentation = self.instrumentation
+        return transport
 
     @property
     def secret(self) -> str | None:
@@ -234,6 +245,7 @@ class Transport:
 
     # -- public entry points ---------------------------------------------------------------------
 
+    @observed_request
     async def request(
         self,
         method: str,
@@ -322,8 +334,9 @@ class Transport:
             )
 
         retries = self.max_retries if options.max_retries is None else options.max_retries
-        return cls(
-            opener,
+        call = None if self.instrumentation is None else self.instrumentation.start(path, json, params)
+        stream = cls(
+            opener if call is None else call.opener(opener),
             idle_timeout=self.idle_timeout(options),
             max_event_size=self.max_event_size,
             max_retries=retries,
@@ -331,6 +344,8 @@ class Transport:
             retry_policy=self.retry_policy,
             **kwargs,
         )
+        stream._call = call
+        return stream
 
     # -- internals -------------------------------------------------------------------------------
 
@@ -418,6 +433,8 @@ class Transport:
                     delay = policy.wait(attempt)
                     if _fits(loop, deadline, delay):
                         log.debug("retrying %s in %.2fs after %s", what, delay, failure)
+                        note_event("retry", {"error.type": type(failure).__name__,
+                                             "attempt": attempt + 1})
                         await asyncio.sleep(delay)
                         attempt += 1
                         continue
@@ -430,6 +447,7 @@ class Transport:
                 delay = policy.wait(attempt, resp.headers)
                 if _fits(loop, deadline, delay):
                     log.debug("retrying %s in %.2fs after HTTP %d", what, delay, resp.status)
+                    note_event("retry", {"error.type": str(resp.status), "attempt": attempt + 1})
                     await asyncio.sleep(delay)
                     attempt += 1
                     continue

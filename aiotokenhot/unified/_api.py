@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._config import TimeoutTypes
 from .._exceptions import ResponseValidationError
+from .._pricing import attach_cost
 from ..transport import RequestOptions
 from ._complete import PARSERS
 from ._convert import NativeRequest, build_request, pick_protocol
@@ -98,9 +99,11 @@ async def complete(
     )
     body = result.json()
     try:
-        return PARSERS[native.protocol](body)
+        completion = PARSERS[native.protocol](body)
     except (KeyError, IndexError, TypeError, AttributeError) as exc:
         raise ResponseValidationError(
             f"the {native.protocol} response does not have the expected shape ({exc!r})",
             body=body,
         ) from None
+    attach_cost(completion, result.cost)
+    return completion

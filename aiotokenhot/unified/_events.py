@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Literal
 
 import pydantic_core
@@ -72,6 +73,8 @@ class Usage:
     output_tokens: int = 0
     reasoning_tokens: int = 0
     cached_tokens: int = 0
+    #: USD (``Decimal``) from the client's price table, set on a finished reply; None: unknown
+    cost: Decimal | None = None
 
     @property
     def total_tokens(self) -> int:
@@ -152,6 +155,8 @@ class Completion:
     parsed: Any = None
     #: why the model declined, when it refused instead of answering in ``response_format``
     refusal: str | None = None
+    #: what the call cost in USD (``Decimal``) from the client's price table; None when unknown
+    cost: Decimal | None = None
 
     @property
     def finish_reason(self) -> FinishReason | None:

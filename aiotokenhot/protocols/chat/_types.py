@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from typing_extensions import Required, TypedDict
 
 from ..._models import APIModel
+from ..._pricing import Costed
 from .._lazy import LazyModel
 
 __all__ = [
@@ -155,7 +156,7 @@ class CompletionTokensDetails(APIModel):
     rejected_prediction_tokens: int | None = None
 
 
-class CompletionUsage(APIModel):
+class CompletionUsage(Costed, APIModel):
     """Token counts. Gateways sometimes send zeros: do not read them as "free"."""
 
     prompt_tokens: int = 0

@@ -92,7 +92,11 @@ class TextCompletionStream(Stream[TextCompletionChunk]):
     def _partial(self) -> TextCompletion | None:
         return self._acc.snapshot() if self._acc.chunks_seen else None
 
+    _final: TextCompletion | None = None
+
     def final(self) -> TextCompletion:
         """The accumulated completion; the stream must have been read to ``[DONE]``."""
         self._require_complete()
-        return self._acc.snapshot()
+        if self._final is None:  # built once, so what is attached to it (usage.cost) stays
+            self._final = self._acc.snapshot()
+        return self._final

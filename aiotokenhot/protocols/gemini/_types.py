@@ -13,6 +13,7 @@ from pydantic import ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from ..._models import APIModel
+from ..._pricing import Costed
 from .._lazy import LazyModel
 
 __all__ = [
@@ -110,7 +111,7 @@ class ModalityTokenCount(GoogleModel):
     token_count: int | None = None
 
 
-class UsageMetadata(GoogleModel):
+class UsageMetadata(Costed, GoogleModel):
     prompt_token_count: int | None = None
     candidates_token_count: int | None = None
     total_token_count: int | None = None

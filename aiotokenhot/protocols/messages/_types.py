@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Discriminator, Field, Tag
 
 from ..._models import APIModel
+from ..._pricing import Costed
 
 __all__ = [
     "ContentBlock",
@@ -98,7 +99,7 @@ ContentBlock = Annotated[
 ]
 
 
-class MessageUsage(APIModel):
+class MessageUsage(Costed, APIModel):
     """Token counts. Gateways add their own cache keys; they are kept as extras."""
 
     input_tokens: int = 0

@@ -92,10 +92,14 @@ class ResponseStream(Stream[ResponseEvent]):
         """The Response assembled from the events received so far."""
         return self._acc.snapshot()
 
+    _final: Response | None = None
+
     def final(self) -> Response:
         """The completed (or incomplete) Response; the stream must have been read to its end."""
         self._require_complete()
-        return self._acc.snapshot()
+        if self._final is None:  # built once, so what is attached to it (usage.cost) stays
+            self._final = self._acc.snapshot()
+        return self._final
 
 
 #: event classes that end the stream (the only per-event check besides accumulation)

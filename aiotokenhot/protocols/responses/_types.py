@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from pydantic import Discriminator, Field, Tag
 
 from ..._models import APIModel
+from ..._pricing import Costed
 
 __all__ = [
     "OutputItem",
@@ -103,7 +104,7 @@ class ResponseError(APIModel):
     message: str | None = None
 
 
-class ResponseUsage(APIModel):
+class ResponseUsage(Costed, APIModel):
     input_tokens: int | None = None
     output_tokens: int | None = None
     total_tokens: int | None = None
