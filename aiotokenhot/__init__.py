@@ -37,9 +37,10 @@ if TYPE_CHECKING:
         TokenHotError,
         UnprocessableEntityError,
     )
+    from .protocols._raw import RawResponse
     from .protocols.videos import VideoTaskError
     from .streams import SSEDecoder, SSEEvent, Stream
-    from .transport import RequestOptions
+    from .transport import RequestOptions, RequestOptionsParams
     from .unified import (
         Completion,
         Finish,
@@ -65,6 +66,8 @@ _EXPORTS: dict[str, str] = {
     "Usage": ".unified",
     "Finish": ".unified",
     "VideoTaskError": ".protocols.videos",
+    "RawResponse": ".protocols._raw",
+    "RequestOptionsParams": ".transport",
 }
 for _name in (
     "APIConnectionError",
@@ -112,8 +115,10 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RawResponse",
     "ReasoningDelta",
     "RequestOptions",
+    "RequestOptionsParams",
     "ResponseValidationError",
     "SSEDecoder",
     "SSEEvent",

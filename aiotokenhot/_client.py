@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
+from typing_extensions import Unpack
 
 from ._config import (
     DEFAULT_TIMEOUT,
@@ -16,11 +17,12 @@ from ._config import (
     normalize_base_url,
     resolve_api_key,
 )
+from ._exceptions import ConfigurationError
 from .streams._sse import DEFAULT_MAX_EVENT_SIZE
 from .transport import SessionPool, Transport
 
 if TYPE_CHECKING:
-    from .protocols.account import APIKey, Billing, LanguageModels
+    from .protocols.account import APIKey, Billing, LanguageModels, TokenizeParams, TokenizeResult
     from .protocols.audio import Audio
     from .protocols.chat import Chat
     from .protocols.completions import Completions
@@ -78,11 +80,38 @@ class AsyncTokenHot:
         return client
 
     def with_options(
-        self, *, timeout: TimeoutTypes | None = None, max_retries: int | None = None
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: TimeoutTypes | None = None,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        max_event_size: int | None = None,
     ) -> AsyncTokenHot:
-        """A client with other defaults that shares this client's connection pool."""
+        """A client with other defaults that shares this client's connection pool.
+
+        Every option that can change between calls: ``api_key``, ``base_url`` (a trailing
+        ``/v1`` is accepted), ``timeout`` (seconds or a :class:`Timeout`), ``max_retries``,
+        ``default_headers`` (added to this client's; the same name replaces) and
+        ``max_event_size`` (bytes). ``None`` keeps this client's value. Pool settings
+        (``max_connections``, ``session``, ``verify_ssl``) belong to the pool and stay.
+        Closing either client closes the shared pool.
+
+        Raises :class:`ConfigurationError` for a malformed ``base_url`` or an empty ``api_key``
+        and :class:`InvalidRequestError` for a negative ``max_retries`` or ``max_event_size``.
+        """
+        key = None
+        if api_key is not None:
+            key = resolve_api_key(api_key)
+            if key is None:
+                raise ConfigurationError("api_key must not be empty")
         return AsyncTokenHot._from_transport(
-            self._transport.with_options(timeout=timeout, max_retries=max_retries)
+            self._transport.with_options(
+                base_url=None if base_url is None else normalize_base_url(base_url),
+                api_key=key, timeout=timeout, max_retries=max_retries,
+                default_headers=default_headers, max_event_size=max_event_size,
+            )
         )
 
     @property
@@ -191,11 +220,15 @@ class AsyncTokenHot:
 
         return Billing(self)
 
-    async def tokenize(self, *, text: str, model: str, **kwargs: Any) -> Any:
-        """xAI-style ``POST /v1/tokenize-text``."""
+    async def tokenize(self, **params: Unpack[TokenizeParams]) -> TokenizeResult:
+        """xAI-style ``POST /v1/tokenize-text``: the token ids of ``text`` for ``model``.
+
+        Returns a :class:`TokenizeResult` (``.token_ids``); raises
+        :class:`EndpointNotSupportedError` on gateways without the route (TokenHot's).
+        """
         from .protocols.account import tokenize
 
-        return await tokenize(self, text=text, model=model, **kwargs)
+        return await tokenize(self, **params)
 
     # -- one delta stream over every protocol ----------------------------------------------------
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -29,7 +29,9 @@ from .._exceptions import (
 )
 from .._redact import SENSITIVE_HEADERS, redact_headers, redact_text, scrub_exception
 from .._version import __version__
-from ._errors import body_error, build_status_error, is_retryable_body
+from ._capture import report
+from ._errors import body_error, build_status_error, is_retryable_body, request_id_of
+from ._options import RequestOptions
 from ._pool import SessionPool
 from ._retry import RETRYABLE_STATUS, backoff_delay, parse_retry_after
 
@@ -47,45 +49,6 @@ _MAX_REDIRECTS = 5
 ANTHROPIC_VERSION = "2023-06-01"
 
 
-@dataclass(frozen=True)
-class RequestOptions:
-    """Per-call overrides every public method accepts."""
-
-    timeout: TimeoutTypes | None = None
-    max_retries: int | None = None
-    extra_headers: Mapping[str, str] | None = None
-    extra_query: Mapping[str, Any] | None = None
-    extra_body: Mapping[str, Any] | None = None
-
-    @classmethod
-    def make(
-        cls,
-        *,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> RequestOptions:
-        """Checked here, so a bad per-call option fails before anything is sent."""
-        if max_retries is not None and (
-            isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0
-        ):
-            raise InvalidRequestError(f"max_retries must be an integer >= 0, got {max_retries!r}")
-        if timeout is not None:
-            Timeout.coerce(timeout)
-        return cls(timeout, max_retries, extra_headers, extra_query, extra_body)
-
-    @classmethod
-    def of(cls, args: Mapping[str, Any]) -> RequestOptions:
-        """The per-call options among a public method's ``locals()``."""
-        return cls.make(
-            timeout=args.get("timeout"), max_retries=args.get("max_retries"),
-            extra_headers=args.get("extra_headers"), extra_query=args.get("extra_query"),
-            extra_body=args.get("extra_body"),
-        )
-
-
 _NO_OPTIONS = RequestOptions()
 
 
@@ -100,6 +63,11 @@ class HTTPResult:
         self.headers = headers
         self.content = content
         self._secret = secret  # redacted from errors that quote the body
+
+    @property
+    def request_id(self) -> str | None:
+        """The gateway's id for this request, from the answer's headers (None if not sent)."""
+        return request_id_of(self.headers)
 
     @property
     def content_type(self) -> str:
@@ -158,17 +126,27 @@ class Transport:
         self._header_sets: dict[str, dict[str, str]] | None = None
 
     def with_options(
-        self, *, timeout: TimeoutTypes | None = None, max_retries: int | None = None
+        self,
+        *,
+        base_url: str | None = None,
+        api_key: Secret | None = None,
+        timeout: TimeoutTypes | None = None,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        max_event_size: int | None = None,
     ) -> Transport:
-        """A transport with other defaults that shares this one's pool and key."""
+        """A transport with other defaults that shares this one's pool; ``None`` keeps a value.
+
+        ``default_headers`` are added to this transport's (a header of the same name is replaced).
+        """
         return Transport(
             pool=self.pool,
-            base_url=self.base_url,
-            api_key=self._key,
+            base_url=self.base_url if base_url is None else base_url,
+            api_key=self._key if api_key is None else api_key,
             timeout=self.timeout if timeout is None else Timeout.coerce(timeout),
             max_retries=self.max_retries if max_retries is None else max_retries,
-            default_headers=self._default_headers,
-            max_event_size=self.max_event_size,
+            default_headers={**self._default_headers, **(default_headers or {})},
+            max_event_size=self.max_event_size if max_event_size is None else max_event_size,
         )
 
     @property
@@ -238,7 +216,9 @@ class Transport:
                 raise build_status_error(
                     200, dict(resp.headers), raw, secret=self.secret, attempts=attempts
                 )
-        return HTTPResult(resp.status, resp.headers, raw, self.secret)
+        result = HTTPResult(resp.status, resp.headers, raw, self.secret)
+        report(result)
+        return result
 
     async def open(
         self,
@@ -266,6 +246,7 @@ class Transport:
             method, path, json, body, params, headers, options, client_timeout,
             unsupported_on_404, read=False,
         )
+        report(resp)
         return resp
 
     def idle_timeout(self, options: RequestOptions = _NO_OPTIONS) -> float | None:

@@ -12,10 +12,40 @@ from typing import Any
 from urllib.parse import quote
 
 import pydantic
+from typing_extensions import Required
 
 from ..._exceptions import InvalidRequestError
+from ...transport._options import RequestOptionsParams
 
-__all__ = ["build_request", "camel_keys", "model_path"]
+__all__ = [
+    "CountTokensParams", "GenerateContentParams", "ListModelsParams", "build_request", "camel_keys",
+    "model_path",
+]
+
+
+class GenerateContentParams(RequestOptionsParams, total=False):
+    """The keywords of ``generate_content`` and ``stream_generate_content`` (after ``model``)."""
+
+    contents: Required[Any]
+    system_instruction: Any
+    generation_config: Mapping[str, Any] | Any
+    tools: Sequence[Any] | None
+    tool_config: Mapping[str, Any] | None
+    safety_settings: Sequence[Any] | None
+    cached_content: str | None
+
+
+class CountTokensParams(RequestOptionsParams, total=False):
+    """The keywords of ``count_tokens`` (after ``model``)."""
+
+    contents: Required[Any]
+
+
+class ListModelsParams(RequestOptionsParams, total=False):
+    """The keywords of ``list_models``."""
+
+    page_size: int | None
+    page_token: str | None
 
 #: values whose keys are the caller's own data (wire names on the left, either casing)
 _OPAQUE = frozenset({

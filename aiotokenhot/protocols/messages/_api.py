@@ -2,122 +2,125 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from functools import cached_property
+from typing import Literal, overload
 
-from ..._config import TimeoutTypes
+from typing_extensions import Unpack
+
 from ...transport import RequestOptions
-from .._resource import Resource
-from ._params import build_legacy_body, build_messages_body
+from .._raw import RawMethod, RawStreamMethod, RawView
+from .._resource import Resource, accepts
+from ._params import LegacyCompletionParams, MessageCreateParams, build_legacy_body, build_messages_body
 from ._stream import MessageStream
 from ._types import LegacyCompletion, Message
 
-__all__ = ["Messages"]
+__all__ = ["Messages", "MessagesWithRawResponse"]
 
 
 class Messages(Resource):
     """Anthropic Messages. The transport adds ``x-api-key`` and ``anthropic-version`` here."""
 
+    @overload
     async def create(
-        self,
-        *,
-        model: str,
-        max_tokens: int,
-        messages: Sequence[Any],
-        system: str | Sequence[Any] | None = None,
-        temperature: float | None = None,
-        top_p: float | None = None,
-        top_k: int | None = None,
-        stop_sequences: Sequence[str] | None = None,
-        tools: Sequence[Any] | None = None,
-        tool_choice: str | Mapping[str, Any] | None = None,
-        thinking: Mapping[str, Any] | None = None,
-        metadata: Mapping[str, Any] | None = None,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> Message:
-        """Send a conversation and get the whole assistant :class:`Message` back.
+        self, *, stream: Literal[False] = False, **params: Unpack[MessageCreateParams]
+    ) -> Message: ...
 
-        ``max_tokens`` is required by the protocol; ``tool_choice`` may be a shorthand string
-        (``"auto"``, ``"any"``, ``"none"``). Blocks of an earlier ``Message`` can be passed back
-        as they are.
+    @overload
+    async def create(
+        self, *, stream: Literal[True], **params: Unpack[MessageCreateParams]
+    ) -> MessageStream: ...
+
+    @overload
+    async def create(
+        self, *, stream: bool, **params: Unpack[MessageCreateParams]
+    ) -> Message | MessageStream: ...
+
+    @accepts(MessageCreateParams)
+    async def create(
+        self, *, stream: bool = False, **params: Unpack[MessageCreateParams]
+    ) -> Message | MessageStream:
+        """Send a conversation and get the whole assistant :class:`Message` back, or with
+        ``stream=True`` the open :class:`MessageStream`.
+
+        Parameters that matter:
+
+        - ``model`` (str); ``max_tokens``: upper bound on generated tokens, required by the
+          protocol (>= 1); ``messages``: a non-empty list of ``{"role": "user" | "assistant",
+          "content": str | [blocks]}`` (blocks of an earlier :class:`Message`, such as
+          ``tool_use``, can be passed back as they are; answer one with a ``tool_result`` block).
+        - ``system``: a string or a list of text blocks (there is no ``system`` role).
+        - ``temperature`` 0–1, ``top_p`` 0–1, ``top_k`` (>= 1), ``stop_sequences``: a list of
+          non-empty strings.
+        - ``tools``: ``[{"name", "description", "input_schema": <JSON schema>}]``;
+          ``tool_choice``: ``"auto"``, ``"any"``, ``"none"`` or ``{"type": "tool", "name": ...}``.
+        - ``thinking``: ``{"type": "enabled", "budget_tokens": N}`` with ``N < max_tokens``.
+        - Per call: ``timeout`` (seconds or :class:`~aiotokenhot.Timeout`), ``max_retries``,
+          ``extra_headers`` (e.g. ``anthropic-beta``), ``extra_query``, ``extra_body``.
+
+        Returns a :class:`Message` (``.content`` blocks, ``.text``, ``.stop_reason``, ``.usage``
+        in tokens, ``.request_id``), or the stream.
+
+        Raises :class:`~aiotokenhot.InvalidRequestError` for bad arguments (a ``system`` role in
+        ``messages``, a thinking budget not below ``max_tokens``...) before anything is sent,
+        ``TypeError`` for an unknown keyword, :class:`~aiotokenhot.APIStatusError` subclasses
+        for error answers (Anthropic's ``overloaded_error`` as ``InternalServerError``),
+        :class:`~aiotokenhot.APITimeoutError` / :class:`~aiotokenhot.APIConnectionError` once
+        retries are spent.
         """
-        body = build_messages_body(
-            model=model, max_tokens=max_tokens, messages=messages, system=system,
-            temperature=temperature, top_p=top_p, top_k=top_k, stop_sequences=stop_sequences,
-            tools=tools, tool_choice=tool_choice, thinking=thinking, metadata=metadata,
-        )
-        options = RequestOptions.of(locals())
+        fields, options = RequestOptions.split(params)
+        body = build_messages_body(**fields, stream=stream)
+        if stream:
+            events = self._transport.stream(MessageStream, "POST", "/v1/messages", json=body,
+                                            options=options)
+            return await events.__aenter__()
         result = await self._transport.request("POST", "/v1/messages", json=body, options=options)
         return result.parse(Message)
 
-    def stream(
-        self,
-        *,
-        model: str,
-        max_tokens: int,
-        messages: Sequence[Any],
-        system: str | Sequence[Any] | None = None,
-        temperature: float | None = None,
-        top_p: float | None = None,
-        top_k: int | None = None,
-        stop_sequences: Sequence[str] | None = None,
-        tools: Sequence[Any] | None = None,
-        tool_choice: str | Mapping[str, Any] | None = None,
-        thinking: Mapping[str, Any] | None = None,
-        metadata: Mapping[str, Any] | None = None,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> MessageStream:
-        """A :class:`MessageStream` of typed events; the request is sent on ``async with``.
+    @accepts(MessageCreateParams)
+    def stream(self, **params: Unpack[MessageCreateParams]) -> MessageStream:
+        """A :class:`MessageStream` of typed events (``message_start``, ``content_block_delta``...
+        ``message_stop``).
 
-        Arguments are checked now, before anything is sent.
+        Takes the same keywords as :meth:`create`. Arguments are checked now (same errors); the
+        request is sent on ``async with`` or the first iteration, where status errors are
+        raised. ``.text()`` yields the text deltas, ``final()`` the accumulated
+        :class:`Message` once read to the end; an in-stream ``error`` event raises
+        :class:`~aiotokenhot.StreamError`, a cut stream
+        :class:`~aiotokenhot.IncompleteStreamError`, with what arrived in ``.partial``.
         """
-        body = build_messages_body(
-            model=model, max_tokens=max_tokens, messages=messages, system=system,
-            temperature=temperature, top_p=top_p, top_k=top_k, stop_sequences=stop_sequences,
-            tools=tools, tool_choice=tool_choice, thinking=thinking, metadata=metadata,
-            stream=True,
-        )
-        options = RequestOptions.of(locals())
-        return self._transport.stream(MessageStream, "POST", "/v1/messages", json=body, options=options)
+        fields, options = RequestOptions.split(params)
+        body = build_messages_body(**fields, stream=True)
+        return self._transport.stream(MessageStream, "POST", "/v1/messages", json=body,
+                                      options=options)
 
-    async def legacy_complete(
-        self,
-        *,
-        model: str,
-        prompt: str,
-        max_tokens_to_sample: int,
-        temperature: float | None = None,
-        top_p: float | None = None,
-        top_k: int | None = None,
-        stop_sequences: Sequence[str] | None = None,
-        metadata: Mapping[str, Any] | None = None,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> LegacyCompletion:
+    @accepts(LegacyCompletionParams)
+    async def legacy_complete(self, **params: Unpack[LegacyCompletionParams]) -> LegacyCompletion:
         """Anthropic's legacy text completion, ``POST /v1/complete``.
 
-        ``prompt`` is the raw ``"\\n\\nHuman: ...\\n\\nAssistant:"`` transcript and
-        ``max_tokens_to_sample`` is required. TokenHot's gateway does not route this endpoint
-        (xAI does): a 404 raises :class:`~aiotokenhot.EndpointNotSupportedError`.
+        ``prompt`` is the raw ``"\\n\\nHuman: ...\\n\\nAssistant:"`` transcript;
+        ``max_tokens_to_sample`` (>= 1) is required; ``temperature`` 0–1, ``top_p`` 0–1,
+        ``top_k`` >= 1, ``stop_sequences``. Returns a :class:`LegacyCompletion`
+        (``.completion`` text, ``.stop_reason``).
+
+        Raises :class:`~aiotokenhot.InvalidRequestError` for bad arguments,
+        :class:`~aiotokenhot.EndpointNotSupportedError` on a 404 (TokenHot's gateway does not
+        route this endpoint; xAI does) and the usual status and connection errors.
         """
-        body = build_legacy_body(
-            model=model, prompt=prompt, max_tokens_to_sample=max_tokens_to_sample,
-            temperature=temperature, top_p=top_p, top_k=top_k, stop_sequences=stop_sequences,
-            metadata=metadata,
-        )
-        options = RequestOptions.of(locals())
+        fields, options = RequestOptions.split(params)
+        body = build_legacy_body(**fields)
         result = await self._transport.request(
             "POST", "/v1/complete", json=body, options=options, unsupported_on_404=True
         )
         return result.parse(LegacyCompletion)
+
+    @cached_property
+    def with_raw_response(self) -> MessagesWithRawResponse:
+        """The same methods, returning a :class:`~aiotokenhot.RawResponse` (status, headers,
+        body; ``.parse()`` gives the ordinary result)."""
+        return MessagesWithRawResponse(self)
+
+
+class MessagesWithRawResponse(RawView[Messages]):
+    create = RawMethod(Messages.create)
+    stream = RawStreamMethod(Messages.stream)
+    legacy_complete = RawMethod(Messages.legacy_complete)
