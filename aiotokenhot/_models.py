@@ -35,7 +35,8 @@ class APIModel(pydantic.BaseModel):
 
 def attach_request_id(value: object, request_id: str | None) -> None:
     """Give a call's result (a model, a list of models, or an object with a ``request_id``
-    attribute) the request id of the answer it came from."""
+    attribute) the request id of the answer it came from. Streams read theirs from their own
+    response and are left alone."""
     if request_id is None:
         return
     if isinstance(value, APIModel):
@@ -45,6 +46,6 @@ def attach_request_id(value: object, request_id: str | None) -> None:
     elif isinstance(value, list):
         for item in value:
             attach_request_id(item, request_id)
-    elif hasattr(value, "request_id"):
-        setattr(value, "request_id", request_id)  # noqa: B010
+    elif hasattr(value, "request_id") and not isinstance(getattr(type(value), "request_id", None), property):
+        setattr(value, "request_id", request_id)  # noqa: B010 (a plain attribute, e.g. SpeechResult's)
 

@@ -4,8 +4,9 @@ The test copies the project (pyproject, README, package) to a temporary folder, 
 there, installs the copy with `pip install -e .` and runs `mypy --strict` on a small script that uses the
 SDK the way the README shows. It needs no network: the new virtualenv sees the test environment's
 packages (aiohttp, pydantic, setuptools) through one `.pth` line, pip builds without isolation and
-without dependencies. It takes about 10 s on a laptop (2 s for pip, the rest is mypy's first,
-cache-less look at the package and its dependencies), so it runs in CI like every other test.
+without dependencies. It takes 10 s on an idle laptop, up to 40 s on a busy machine (2 s of pip, the
+rest is mypy's first, cache-less look at the package and its dependencies), so it runs in CI like
+every other test.
 """
 
 from __future__ import annotations
@@ -30,7 +31,10 @@ from __future__ import annotations
 
 import asyncio
 
-from aiotokenhot import AsyncTokenHot, ChatCompletion, ChatCompletionStream, RawResponse
+from aiotokenhot import AsyncTokenHot, RawResponse
+from aiotokenhot.protocols.chat import ChatCompletion, ChatCompletionStream
+from aiotokenhot.protocols.messages import Message, MessageStream
+from aiotokenhot.protocols.responses import ResponseStream
 
 
 async def ask(th: AsyncTokenHot, question: str) -> str:
@@ -53,6 +57,20 @@ async def stream(th: AsyncTokenHot) -> str:
     return "".join(pieces)
 
 
+async def other_protocols(th: AsyncTokenHot) -> str:
+    events: ResponseStream = await th.responses.create(model="gpt-5.4", input="hi", stream=True)
+    await events.aclose()
+    message: Message = await th.messages.create(
+        model="claude-sonnet-4-5", max_tokens=64, messages=[{"role": "user", "content": "hi"}],
+    )
+    blocks: MessageStream = await th.messages.create(
+        model="claude-sonnet-4-5", max_tokens=64, messages=[{"role": "user", "content": "hi"}],
+        stream=True,
+    )
+    await blocks.aclose()
+    return message.text
+
+
 async def raw(th: AsyncTokenHot) -> int:
     answer: RawResponse[ChatCompletion] = await th.chat.completions.with_raw_response.create(
         model="gpt-5.4", messages=[{"role": "user", "content": "hi"}],
@@ -65,7 +83,7 @@ async def raw(th: AsyncTokenHot) -> int:
 async def main() -> None:
     async with AsyncTokenHot(api_key="sk-demo") as th:
         fast = th.with_options(timeout=5.0, max_retries=1, default_headers={"X-App": "demo"})
-        print(await ask(fast, "hello"), await stream(th), await raw(th))
+        print(await ask(fast, "hello"), await stream(th), await raw(th), await other_protocols(th))
 
 
 asyncio.run(main())
@@ -131,8 +149,8 @@ def _mypy(python: Path, user: Path, script: str) -> subprocess.CompletedProcess[
     (user / "app.py").write_text(script)
     mypy = Path(sys.executable).with_name("mypy")
     command = [str(mypy)] if mypy.exists() else [sys.executable, "-m", "mypy"]
-    return _run(command + ["--strict", "--python-executable", str(python),
-                           "--cache-dir", str(user / ".mypy_cache"), "app.py"], cwd=user)
+    return _run([*command, "--strict", "--python-executable", str(python),
+                 "--cache-dir", str(user / ".mypy_cache"), "app.py"], cwd=user)
 
 
 def test_editable_install_is_a_plain_path_entry(installed: tuple[Path, Path]) -> None:

@@ -1,6 +1,7 @@
 """OpenAI Chat Completions: ``th.chat.completions.create(...)`` and ``.stream(...)``."""
 
 from ._accumulate import ChatCompletionAccumulator
+from ._params import ChatCompletionParams, ChatCompletionStreamParams
 from ._resource import Chat, ChatCompletions
 from ._stream import ChatCompletionStream
 from ._types import (
@@ -62,3 +63,4 @@ __all__ = [
     "ToolParam",
     "UserMessageParam",
 ]
+__all__ += ["ChatCompletionParams", "ChatCompletionStreamParams"]

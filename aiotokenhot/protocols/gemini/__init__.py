@@ -1,7 +1,7 @@
 """Native Gemini: ``th.gemini.generate_content / stream_generate_content / count_tokens / list_models``."""
 
 from ._api import Gemini
-from ._params import camel_keys
+from ._params import CountTokensParams, GenerateContentParams, ListModelsParams, camel_keys
 from ._stream import GenerateContentStream, merge_parts
 from ._types import (
     Blob,
@@ -44,3 +44,4 @@ __all__ = [
     "camel_keys",
     "merge_parts",
 ]
+__all__ += ["CountTokensParams", "GenerateContentParams", "ListModelsParams"]

@@ -30,6 +30,7 @@ from ._events import (
     ResponseRefusalDeltaEvent,
     ResponseRefusalDoneEvent,
 )
+from ._params import ResponseCreateParams
 from ._resource import Responses
 from ._stream import ResponseStream
 from ._types import (
@@ -89,3 +90,4 @@ __all__ = [
     "Responses",
     "SummaryPart",
 ]
+__all__ += ["ResponseCreateParams"]
