@@ -90,6 +90,8 @@ class LanguageModels(Resource):
     async def retrieve(self, model_id: str, **options: Unpack[RequestOptionsParams]) -> LanguageModel:
         """``GET /v1/language-models/{model_id}``: one model with its prices.
 
+        Returns a :class:`LanguageModel` (token prices in xAI's own unit).
+
         Raises :class:`~aiotokenhot.InvalidRequestError` for an empty id,
         :class:`~aiotokenhot.NotFoundError` for an unknown model,
         :class:`~aiotokenhot.EndpointNotSupportedError` where the route does not exist.

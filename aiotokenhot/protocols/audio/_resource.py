@@ -226,8 +226,9 @@ class Translations(_Whisper):
         """Translate speech into English text.
 
         Takes the ``file``, ``model`` (default ``whisper-1``), ``prompt``, ``response_format``
-        and ``temperature`` of :meth:`Transcriptions.create`, with the same shapes and errors.
-        Returns a :class:`Transcription` whose ``.text`` is English.
+        and ``temperature`` of :meth:`Transcriptions.create`, with the same shapes. Returns a
+        :class:`Transcription` whose ``.text`` is English. Raises the errors of
+        :meth:`Transcriptions.create`.
         """
         fields, options = RequestOptions.split(params)
         return await self._send(fields, options)

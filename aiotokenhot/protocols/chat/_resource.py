@@ -105,10 +105,12 @@ class ChatCompletions(Resource):
 
         Takes the same keywords as :meth:`create` plus ``stream_options``
         (``{"include_usage": True}`` puts token usage in the last chunk and in ``final()``).
-        Arguments are checked now (same errors as :meth:`create`); the request is sent on
-        ``async with`` or the first iteration, where status errors are raised. ``.text()``
-        yields the text pieces, ``final()`` the accumulated :class:`ChatCompletion` once the
-        stream is read to its end; a broken stream raises
+        Returns the stream unopened: the request is sent on ``async with`` or the first
+        iteration, where status errors are raised. ``.text()`` yields the text pieces,
+        ``final()`` the accumulated :class:`ChatCompletion` once the stream is read to its end.
+
+        Raises the argument errors of :meth:`create` now, before anything is sent; a broken
+        stream raises
         :class:`~aiotokenhot.IncompleteStreamError` or :class:`~aiotokenhot.StreamError` with
         what arrived in ``.partial``.
         """

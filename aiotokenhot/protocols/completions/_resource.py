@@ -113,9 +113,12 @@ class Completions(Resource):
         """A :class:`TextCompletionStream` of completion chunks (``data:`` … ``[DONE]``).
 
         Takes the keywords of :meth:`create` except ``best_of``, plus ``stream_options``
-        (``{"include_usage": True}``). Arguments are checked now; the request is sent on
+        (``{"include_usage": True}``). Returns the stream unopened: the request is sent on
         ``async with`` or the first iteration, where status errors are raised; ``final()`` is
         the accumulated :class:`TextCompletion` once read to the end.
+
+        Raises the argument errors of :meth:`create` now, before anything is sent; a cut stream
+        raises :class:`~aiotokenhot.IncompleteStreamError` with what arrived in ``.partial``.
         """
         fields, options = RequestOptions.split(params)
         body = completions_body(fields, stream=True)

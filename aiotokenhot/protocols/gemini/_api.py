@@ -92,10 +92,14 @@ class Gemini(Resource):
     ) -> GenerateContentStream:
         """``POST /v1beta/models/{model}:streamGenerateContent?alt=sse`` as typed chunks.
 
-        Takes the same keywords as :meth:`generate_content`. Arguments are checked now (same
-        errors); the request is sent on ``async with`` or the first iteration, where status
-        errors are raised. Each chunk is a :class:`GenerateContentResponse`; ``.text()`` yields
-        the text pieces and ``final()`` the merged answer once read to the end.
+        Takes the same keywords as :meth:`generate_content`. Returns the stream unopened: the
+        request is sent on ``async with`` or the first iteration, where status errors are
+        raised. Each chunk is a :class:`GenerateContentResponse`; ``.text()`` yields the text
+        pieces and ``final()`` the merged answer once read to the end.
+
+        Raises the argument errors of :meth:`generate_content` now, before anything is sent; a
+        cut stream raises :class:`~aiotokenhot.IncompleteStreamError` with what arrived in
+        ``.partial``.
         """
         path = model_path(model, "streamGenerateContent")
         fields, options = RequestOptions.split(params)
@@ -108,7 +112,7 @@ class Gemini(Resource):
     async def count_tokens(self, model: str, **params: Unpack[CountTokensParams]) -> CountTokensResponse:
         """``POST /v1beta/models/{model}:countTokens``: how many tokens ``contents`` is.
 
-        ``contents`` takes the shapes of :meth:`generate_content`. Returns a
+        ``model`` and ``contents`` take the shapes of :meth:`generate_content`. Returns a
         :class:`CountTokensResponse` (``.total_tokens``). Raises
         :class:`~aiotokenhot.InvalidRequestError` for bad contents or model name and the usual
         status and connection errors.

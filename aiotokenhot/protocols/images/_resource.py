@@ -67,7 +67,7 @@ class Images(Resource):
 
         ``image`` / ``mask``: each a path (streamed from disk), bytes, an async file-like object
         or an async iterator of bytes, optionally as ``(filename, content[, content_type])``.
-        ``prompt`` says what to change; the other fields are those of :meth:`generate` plus
+        ``model`` (str); ``prompt`` says what to change; the other fields are those of :meth:`generate` plus
         ``input_fidelity``. Gemini image models get the images inline through generateContent
         instead (no mask). An upload read from an async source can be sent once only, so it is
         not retried.

@@ -81,10 +81,13 @@ class Messages(Resource):
         """A :class:`MessageStream` of typed events (``message_start``, ``content_block_delta``...
         ``message_stop``).
 
-        Takes the same keywords as :meth:`create`. Arguments are checked now (same errors); the
-        request is sent on ``async with`` or the first iteration, where status errors are
-        raised. ``.text()`` yields the text deltas, ``final()`` the accumulated
-        :class:`Message` once read to the end; an in-stream ``error`` event raises
+        Takes the same keywords as :meth:`create`. Returns the stream unopened: the request is
+        sent on ``async with`` or the first iteration, where status errors are raised.
+        ``.text()`` yields the text deltas, ``final()`` the accumulated :class:`Message` once
+        read to the end.
+
+        Raises the argument errors of :meth:`create` now, before anything is sent; an in-stream
+        ``error`` event raises
         :class:`~aiotokenhot.StreamError`, a cut stream
         :class:`~aiotokenhot.IncompleteStreamError`, with what arrived in ``.partial``.
         """
@@ -97,7 +100,7 @@ class Messages(Resource):
     async def legacy_complete(self, **params: Unpack[LegacyCompletionParams]) -> LegacyCompletion:
         """Anthropic's legacy text completion, ``POST /v1/complete``.
 
-        ``prompt`` is the raw ``"\\n\\nHuman: ...\\n\\nAssistant:"`` transcript;
+        ``model`` (str); ``prompt`` is the raw ``"\\n\\nHuman: ...\\n\\nAssistant:"`` transcript;
         ``max_tokens_to_sample`` (>= 1) is required; ``temperature`` 0–1, ``top_p`` 0–1,
         ``top_k`` >= 1, ``stop_sequences``. Returns a :class:`LegacyCompletion`
         (``.completion`` text, ``.stop_reason``).

@@ -34,7 +34,7 @@ class Models(Resource):
 
     @accepts(RequestOptionsParams)
     async def retrieve(self, model: str, **options: Unpack[RequestOptionsParams]) -> Model:
-        """``GET /v1/models/{model}``: one model by id.
+        """``GET /v1/models/{model}``: one model by id (``model``, e.g. ``"gpt-5.4"``).
 
         Returns a :class:`Model`. Raises :class:`~aiotokenhot.InvalidRequestError` for an
         empty id and :class:`~aiotokenhot.NotFoundError` for an unknown one (the gateway

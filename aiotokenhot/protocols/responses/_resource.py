@@ -126,10 +126,13 @@ class Responses(Resource):
         """A :class:`ResponseStream` of typed Responses events (``response.created``,
         ``response.output_text.delta``... ``response.completed``).
 
-        Takes the same keywords as :meth:`create`. Arguments are checked now (same errors); the
-        request is sent on ``async with`` or the first iteration, where status errors are
-        raised. ``.text()`` yields the text deltas; ``final()`` the completed :class:`Response`
-        once read to the end. A broken stream raises
+        Takes the same keywords as :meth:`create`. Returns the stream unopened: the request is
+        sent on ``async with`` or the first iteration, where status errors are raised.
+        ``.text()`` yields the text deltas; ``final()`` the completed :class:`Response` once
+        read to the end.
+
+        Raises the argument errors of :meth:`create` now, before anything is sent; a broken
+        stream raises
         :class:`~aiotokenhot.IncompleteStreamError` or :class:`~aiotokenhot.StreamError` (an
         in-stream ``error`` or ``response.failed`` event), with what arrived in ``.partial``.
         """

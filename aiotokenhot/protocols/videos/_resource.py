@@ -47,6 +47,8 @@ class Videos(Resource):
 
         Parameters that matter:
 
+        - ``model`` (str): ``sora-*`` models go to ``POST /v1/videos``, others to
+          ``POST /v1/video/generations``.
         - Sora (``sora-*``, ``POST /v1/videos``): ``prompt``, ``seconds`` as whole seconds
           (``"4"``, ``"8"``, ``"12"``; ``duration`` is accepted too), ``size`` (``"1280x720"``),
           ``input_reference``: a URL, or a file (path, bytes, async file) sent as multipart.
