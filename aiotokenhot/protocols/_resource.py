@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ForwardRef, TypeVar, cast
 
 from .._models import attach_request_id
-from ..transport._capture import recording
+from ..transport._capture import begin, end
 from ..transport._errors import request_id_of
 from ..transport._options import OPTION_NAMES
 
@@ -79,6 +79,7 @@ def accepts(*schemas: type[Mapping[str, Any]]) -> Callable[[F], F]:
         name = func.__qualname__
 
         def check(kwargs: dict[str, Any]) -> None:
+            """Raise the ``TypeError`` for an unknown or missing keyword."""
             if not kwargs.keys() <= known:
                 unknown = next(k for k in kwargs if k not in known)
                 close = difflib.get_close_matches(unknown, known, n=1)
@@ -91,9 +92,13 @@ def accepts(*schemas: type[Mapping[str, Any]]) -> Callable[[F], F]:
         wrapper: Any
         if inspect.iscoroutinefunction(func):
             async def call(*args: Any, **kwargs: Any) -> Any:
-                check(kwargs)
-                with recording() as answers:
+                if not kwargs.keys() <= known or not required <= kwargs.keys():
+                    check(kwargs)
+                answers, token = begin()
+                try:
                     value = await func(*args, **kwargs)
+                finally:
+                    end(token)
                 if answers:
                     attach_request_id(value, request_id_of(answers[-1].headers))
                 return value
@@ -101,7 +106,8 @@ def accepts(*schemas: type[Mapping[str, Any]]) -> Callable[[F], F]:
             wrapper = call
         else:
             def call_sync(*args: Any, **kwargs: Any) -> Any:
-                check(kwargs)
+                if not kwargs.keys() <= known or not required <= kwargs.keys():
+                    check(kwargs)
                 return func(*args, **kwargs)
 
             wrapper = call_sync

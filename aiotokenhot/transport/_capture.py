@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Protocol
 
-__all__ = ["Answer", "recording", "report"]
+__all__ = ["Answer", "begin", "end", "recording", "report"]
 
 
 class Answer(Protocol):
@@ -32,6 +32,21 @@ def report(answer: Answer) -> None:
     answers = _ANSWERS.get()
     if answers is not None:
         answers.append(answer)
+
+
+def begin() -> tuple[list[Answer], Token[list[Answer] | None] | None]:
+    """Start recording (the hot-path form of :func:`recording`): ``(answers, token)``; pass
+    the token to :func:`end` (``None`` when an enclosing recording's list is reused)."""
+    answers = _ANSWERS.get()
+    if answers is not None:
+        return answers, None
+    answers = []
+    return answers, _ANSWERS.set(answers)
+
+
+def end(token: Token[list[Answer] | None] | None) -> None:
+    if token is not None:
+        _ANSWERS.reset(token)
 
 
 @contextmanager
