@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Concatenate, Generic, TypeVar
+from typing import Any, Concatenate, Generic, TypeVar, overload
 
 import pydantic_core
-from typing_extensions import ParamSpec
+from typing_extensions import ParamSpec, Self
 
 from .._exceptions import TokenHotError
 from ..streams._stream import Stream
@@ -100,7 +100,17 @@ class RawMethod(Generic[S, P, R]):
     def __init__(self, method: Callable[Concatenate[S, P], Awaitable[R]]) -> None:
         self._name = method.__name__
 
-    def __get__(self, view: RawView[S], owner: Any = None) -> Callable[P, Awaitable[RawResponse[R]]]:
+    @overload
+    def __get__(self, view: None, owner: Any = None) -> Self: ...
+
+    @overload
+    def __get__(self, view: RawView[S], owner: Any = None) -> Callable[P, Awaitable[RawResponse[R]]]: ...
+
+    def __get__(
+        self, view: RawView[S] | None, owner: Any = None
+    ) -> Self | Callable[P, Awaitable[RawResponse[R]]]:
+        if view is None:  # looked up on the class (help(), inspect)
+            return self
         bound = getattr(view._resource, self._name)
 
         async def call(*args: P.args, **kwargs: P.kwargs) -> RawResponse[R]:
