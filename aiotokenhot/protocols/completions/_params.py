@@ -9,7 +9,7 @@ from typing_extensions import Required
 
 from ...transport._options import RequestOptionsParams
 
-__all__ = ["CompletionCreateParams", "CompletionStreamParams", "Prompt", "_AnyParams"]
+__all__ = ["CompletionCreateParams", "CompletionStreamParams", "Prompt"]
 
 #: one prompt, several prompts, one prompt as token ids, or several as lists of token ids
 Prompt = str | Sequence[str] | Sequence[int] | Sequence[Sequence[int]]
