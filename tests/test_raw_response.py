@@ -147,3 +147,20 @@ def test_with_options_checks_its_values() -> None:
     with pytest.raises(ConfigurationError):
         th.with_options(api_key="  ")
     assert "sk-test" not in repr(th.with_options(api_key="sk-new"))
+
+
+def test_the_raw_responses_example_prints_ids_and_headers() -> None:
+    import os
+    import subprocess
+    import sys
+
+    example = Path(__file__).resolve().parent.parent / "examples" / "raw_responses.py"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TOKENHOT_")}
+    done = subprocess.run([sys.executable, str(example)], capture_output=True, text=True, env=env,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("request id fake-req-1: Echo: What is a request id for?")
+    assert lines[1].startswith("raw: HTTP 200, application/json") and "request id fake-req-2" in lines[1]
+    assert lines[2] == "parsed: stop"
+    assert lines[3].startswith("streamed (request id fake-req-3): Echo: Stream this")
