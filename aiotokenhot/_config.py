@@ -13,6 +13,7 @@ from ._exceptions import ConfigurationError, InvalidRequestError
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_RESPONSE_SIZE",
     "DEFAULT_TIMEOUT",
     "Secret",
     "Timeout",
@@ -23,14 +24,20 @@ __all__ = [
 DEFAULT_BASE_URL = "https://api.tokenhot.ai"
 API_KEY_ENV = "TOKENHOT_API_KEY"
 BASE_URL_ENV = "TOKENHOT_BASE_URL"
+#: the largest whole (non-streamed) answer read into memory, after decompression, in bytes
+DEFAULT_MAX_RESPONSE_SIZE = 64 * 1024 * 1024
+#: how much of an error answer's body is read (the rest is dropped with the connection)
+ERROR_BODY_LIMIT = 1024 * 1024
 
 
 @dataclass(frozen=True)
 class Timeout:
     """How long to wait, in seconds (None: no limit).
 
-    - ``connect``: establishing the TCP/TLS connection.
-    - ``total``: a whole non-streaming call; streams are never cut by it.
+    - ``connect``: establishing a TCP/TLS connection, and the longest wait for a free pooled
+      connection during which none comes back to the pool (else :class:`PoolTimeoutError`).
+    - ``total``: a whole non-streaming call, every retry and every wait between retries
+      included; streams are never cut by it.
     - ``idle``: the longest gap between two meaningful stream events. Keep-alive comments and
       ``ping`` events do not reset it, so a stream kept alive only by pings still times out.
       Also bounds the wait for a stream's response headers.

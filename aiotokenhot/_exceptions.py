@@ -5,6 +5,7 @@
     ├── InvalidRequestError           bad arguments, caught before anything is sent
     ├── APIConnectionError            the request never got an HTTP answer
     │   └── APITimeoutError           connect / total / idle timeout
+    │       └── PoolTimeoutError      the pool stayed full for the whole connect timeout
     ├── APIStatusError                an HTTP answer that is an error
     │   ├── BadRequestError           400
     │   │   └── ContentPolicyError    400 (or 503) whose body names a safety/policy block
@@ -20,7 +21,11 @@
     ├── StreamError                   an error event inside a stream
     ├── IncompleteStreamError         a stream ended before its terminator
     ├── EventTooLargeError            one SSE event exceeded the size limit
-    └── ResponseValidationError       a success body that does not match its type
+    ├── ResponseTooLargeError         a whole (non-streamed) answer exceeded max_response_size
+    ├── ResponseValidationError       a success body that does not match its type
+    ├── AllModelsFailedError          every model of a fallback chain failed (``attempts``)
+    ├── MaxTurnsExceededError         a tool loop reached ``max_turns`` (``messages`` so far)
+    └── ToolCallError                 a tool call could not run (``on_tool_error="raise"``)
 
 Messages never contain the API key: every text that may echo request data is redacted.
 """
@@ -34,6 +39,7 @@ __all__ = [
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "AllModelsFailedError",
     "AuthenticationError",
     "BadRequestError",
     "ConfigurationError",
@@ -44,13 +50,17 @@ __all__ = [
     "IncompleteStreamError",
     "InternalServerError",
     "InvalidRequestError",
+    "MaxTurnsExceededError",
     "NoChannelError",
     "NotFoundError",
     "PermissionDeniedError",
+    "PoolTimeoutError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "ResponseValidationError",
     "StreamError",
     "TokenHotError",
+    "ToolCallError",
     "UnprocessableEntityError",
 ]
 
@@ -80,6 +90,15 @@ class APIConnectionError(TokenHotError):
 
 class APITimeoutError(APIConnectionError):
     """A connect, total or stream-idle timeout fired."""
+
+
+class PoolTimeoutError(APITimeoutError):
+    """No pooled connection came back for the whole connect timeout while a call waited for
+    one. Not retried.
+
+    Usually streams left open (iterated without ``async with`` and never finished), or more
+    concurrent calls than ``max_connections``.
+    """
 
 
 class APIStatusError(TokenHotError):
@@ -153,6 +172,7 @@ class RateLimitError(APIStatusError):
 
     @property
     def retry_after(self) -> float | None:
+        """Seconds from ``retry-after-ms`` / ``Retry-After``; None when absent or unparseable."""
         from .transport._retry import parse_retry_after
 
         return parse_retry_after(self.headers)
@@ -204,6 +224,24 @@ class EventTooLargeError(TokenHotError):
         self.limit = limit
 
 
+class ResponseTooLargeError(TokenHotError):
+    """A whole answer grew past ``max_response_size`` bytes (after decompression); never retried.
+
+    Streams are bounded per event instead (:class:`EventTooLargeError`), and downloads written
+    to disk are not bounded.
+    """
+
+    def __init__(
+        self, limit: int, *, status_code: int | None = None, message: str | None = None
+    ) -> None:
+        super().__init__(
+            message
+            or f"the response body exceeded {limit} bytes; raise max_response_size if this is expected"
+        )
+        self.limit = limit
+        self.status_code = status_code
+
+
 class ResponseValidationError(TokenHotError):
     """A success response whose body could not be read as the documented type."""
 
@@ -211,6 +249,45 @@ class ResponseValidationError(TokenHotError):
         super().__init__(message)
         self.message = message
         self.body = body
+
+
+class AllModelsFailedError(TokenHotError):
+    """Every model of a fallback chain failed with an error that allows trying the next one.
+
+    ``attempts`` lists them in order (each an ``Attempt`` with ``model``, ``protocol`` and the
+    ``error`` it raised); the last one's error is also the ``__cause__``.
+    """
+
+    def __init__(self, message: str, *, attempts: list[Any]) -> None:
+        super().__init__(message)
+        self.message = message
+        self.attempts = attempts
+
+
+class MaxTurnsExceededError(TokenHotError):
+    """A tool loop still got tool calls after ``max_turns`` model replies.
+
+    ``messages`` is the conversation so far (it ends with the last turn's tool results, so it can
+    be passed back to continue); ``completion`` the last reply; ``turns`` the number of replies.
+    """
+
+    def __init__(self, message: str, *, messages: list[Any], completion: Any, turns: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.messages = messages
+        self.completion = completion
+        self.turns = turns
+
+
+class ToolCallError(TokenHotError):
+    """A tool call the model made could not run: unknown tool, arguments that do not validate,
+    or the tool's timeout. Raised only with ``on_tool_error="raise"`` (otherwise the text goes
+    back to the model); ``call`` is the ``ToolCall``."""
+
+    def __init__(self, message: str, *, call: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.call = call
 
 
 def raise_unchained(exc: BaseException) -> NoReturn:

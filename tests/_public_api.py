@@ -18,7 +18,8 @@ def public_methods(th: AsyncTokenHot) -> list[tuple[str, Callable[..., Any]]]:
         "completions": th.completions, "messages": th.messages, "gemini": th.gemini,
         "models": th.models, "images": th.images, "videos": th.videos, "audio": th.audio,
         "audio.transcriptions": th.audio.transcriptions, "audio.translations": th.audio.translations,
-        "language_models": th.language_models, "api_key": th.api_key, "billing": th.billing,
+        "embeddings": th.embeddings, "language_models": th.language_models, "api_key": th.api_key,
+        "billing": th.billing,
     }
     found = []
     for path, resource in namespaces.items():

@@ -101,7 +101,10 @@ def test_video_waits_with_progress_and_downloads(
     assert captured.out.strip() == str(target)
     assert target.stat().st_size > 0
     progress = captured.err.splitlines()
-    assert any("running" in line for line in progress) and "succeeded 100%" in progress[-1]
+    assert any("running" in line for line in progress)
+    assert any("succeeded 100%" in line for line in progress)
+    size = f"{target.stat().st_size:,}"
+    assert progress[-1] == f"download: {size} / {size} bytes (100%)"
 
 
 def test_batch_reports_bad_lines_and_a_rerun_resumes(
@@ -205,7 +208,8 @@ def test_demo_tours_every_feature(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     for expected in ("Chat Completions", "Responses", "Anthropic Messages", "Gemini",
                      "th.stream(...)", "40 ok, 0 failed", "40 already done", "succeeded 100%",
-                     "downloaded boat.mp4"):
+                     "downloaded boat.mp4", "sent cat.png as image/png",
+                     "City: City(name='Tell me about Paris', population=42"):
         assert expected in out
 
 

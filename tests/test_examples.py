@@ -172,3 +172,38 @@ def test_images_example_saves_every_family(tmp_path: Path) -> None:
     saved = sorted(p.name for p in tmp_path.iterdir())
     assert saved == ["kite.png", "lighthouse.png", "merged.png"]
     assert (tmp_path / "lighthouse.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_tool_loop_example_answers_with_tools_over_a_fallback_chain() -> None:
+    out = run_example("tool_loop.py")
+    assert "[tool get_weather -> " in out and "[tool convert_temperature -> 34.7]" in out
+    assert '"model": "gpt-5.4"' in out and '"fell_back_from": ["claude-opus-4-6"]' in out
+    assert 'answer: {"answer": "Echo: Is Lisbon warm today?' in out
+
+
+async def test_tool_loop_example_stops_upstream_when_the_client_leaves() -> None:
+    app_module = load("tool_loop.py")
+    async with FakeTokenHot(tool_calls=2) as fake, fake.client() as th:
+        fake.stall_after(2, seconds=60, ping_interval=0.05)  # the first reply never ends
+        runner = app_module.make_runner(th)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            port = runner.addresses[0][1]
+            async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as session:
+                resp = await session.post("/ask", json={"question": "Is Oslo cold?"})
+                with anyio.fail_after(10):
+                    while not fake.in_flight:
+                        await anyio.sleep(0.01)
+                assert th.pool.acquired_connections() == 1
+                resp.close()  # the browser goes away while the model is still answering
+            with anyio.fail_after(10):
+                while th.pool.acquired_connections() or fake.in_flight:
+                    await anyio.sleep(0.01)
+        finally:
+            await runner.cleanup()
+def test_structured_outputs_example_parses_a_local_photo_on_three_protocols() -> None:
+    out = run_example("structured_outputs.py").splitlines()
+    assert [line.split(":", 1)[0] for line in out] == ["gpt-5.4", "claude-opus-4-6", "gemini-2.5-flash"]
+    assert all("Photo(subject='Describe this photo'" in line for line in out)

@@ -5,11 +5,19 @@ from __future__ import annotations
 import inspect
 from pathlib import Path
 
+import pydantic
 import pytest
 
-from aiotokenhot import AsyncTokenHot, ConfigurationError, RawResponse
+from aiotokenhot import (
+    AsyncTokenHot,
+    ConfigurationError,
+    InvalidRequestError,
+    RawResponse,
+    ResponseTooLargeError,
+    RetryPolicy,
+)
 from aiotokenhot.protocols._raw import RawView
-from aiotokenhot.protocols.chat import ChatCompletion, ChatCompletionStream
+from aiotokenhot.protocols.chat import ChatCompletion, ChatCompletionStream, ParsedChatCompletion
 from aiotokenhot.protocols.models import ModelList
 from aiotokenhot.testing import FakeTokenHot
 from tests._public_api import METHODS, resolve
@@ -147,6 +155,63 @@ def test_with_options_checks_its_values() -> None:
     with pytest.raises(ConfigurationError):
         th.with_options(api_key="  ")
     assert "sk-test" not in repr(th.with_options(api_key="sk-new"))
+
+
+def test_with_options_takes_the_transport_options() -> None:
+    th = AsyncTokenHot(api_key="sk-test")
+    patient = RetryPolicy(initial_delay=0.1, max_delay=0.2)
+    assert th.with_options(retry_policy=patient).retry_policy is patient
+    assert th.with_options(timeout=3).retry_policy is th.retry_policy  # kept unless given
+    with pytest.raises(InvalidRequestError, match="retry_policy"):
+        th.with_options(retry_policy="fast")  # type: ignore[arg-type]
+    with pytest.raises(InvalidRequestError, match="max_response_size"):
+        th.with_options(max_response_size=0)
+
+
+async def test_with_options_bounds_or_unbounds_response_bodies(th: AsyncTokenHot) -> None:
+    small = th.with_options(max_response_size=16)
+    with pytest.raises(ResponseTooLargeError):
+        await small.models.list()
+    assert (await small.with_options(timeout=30).with_options(max_response_size=None).models.list()).data
+    with pytest.raises(ResponseTooLargeError):  # a limit is kept when another option changes
+        await small.with_options(timeout=30).models.list()
+
+
+# -- structured outputs and embeddings ----------------------------------------------------------
+
+
+class City(pydantic.BaseModel):
+    name: str
+    population: int
+
+
+async def test_parse_and_embedding_methods_have_request_ids_and_raw_variants(
+    fake: FakeTokenHot, th: AsyncTokenHot
+) -> None:
+    parsed = await th.chat.completions.parse(model="gpt-5.4", messages=HELLO, response_format=City)
+    raw = await th.gemini.with_raw_response.parse("gemini-2.5-flash", contents="Hello there",
+                                                  response_schema=City)
+    vectors = await th.embeddings.create(model="text-embedding-3-small", input="red")
+    one = await th.gemini.embed_content("gemini-embedding-001", content="hello")
+
+    assert isinstance(parsed.choices[0].message.parsed, City)
+    assert isinstance(raw.parse().parsed, City) and raw.status_code == 200
+    assert raw.json()["candidates"]
+    ids = [parsed.request_id, raw.request_id, vectors.request_id, one.request_id]
+    assert ids == [f"fake-req-{n}" for n in range(1, 5)]
+    with pytest.raises(TypeError, match=r"Embeddings.create\(\) got an unexpected keyword argument 'inputs'"):
+        await th.embeddings.create(model="text-embedding-3-small", inputs="red")  # type: ignore[call-arg]
+    assert len(fake.requests) == 4
+
+
+async def test_create_stream_true_with_a_class_gives_a_parsed_final(th: AsyncTokenHot) -> None:
+    stream = await th.chat.completions.create(model="gpt-5.4", messages=HELLO, response_format=City,
+                                              stream=True)
+    async with stream:
+        text = "".join([piece async for piece in stream.text()])
+    final = stream.final()
+    assert isinstance(final, ParsedChatCompletion)
+    assert final.parsed == City.model_validate_json(text)
 
 
 def test_the_raw_responses_example_prints_ids_and_headers() -> None:

@@ -48,7 +48,8 @@ KNOWN_ROUTES = frozenset({
     "/v1/videos",
     "/v1/tokenize-text",
 })
-_GEMINI_ROUTE = re.compile(r"^/v1beta/models/[A-Za-z0-9._\-/]+:(generateContent|countTokens|embedContent)$")
+_GEMINI_ROUTE = re.compile(
+    r"^/v1beta/models/[A-Za-z0-9._\-/]+:(generateContent|countTokens|embedContent|batchEmbedContents)$")
 _READ_CHUNK = 1 << 20  # bytes of lines fetched per thread hop
 
 

@@ -26,19 +26,15 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from .._config import TimeoutTypes
 from .._exceptions import (
-    APIConnectionError,
     APIStatusError,
     AuthenticationError,
     ConfigurationError,
-    ContentPolicyError,
     InvalidRequestError,
-    NoChannelError,
     RateLimitError,
     ResponseValidationError,
     TokenHotError,
 )
 from ..transport import RequestOptions
-from ..transport._retry import RETRYABLE_STATUS, backoff_delay, parse_retry_after
 from ._input import BadLine, BatchItem, BatchSource, Shard, check_entry, count_lines, iter_source
 from ._output import ResultLog
 from ._pacing import Pacer, estimate_tokens, usage_tokens
@@ -98,16 +94,6 @@ def _unwrap(exc: BaseException) -> BaseException:
         exc = inner[0]
         inner = getattr(exc, "exceptions", None)
     return exc
-
-
-def _retryable(exc: TokenHotError) -> bool:
-    if isinstance(exc, APIConnectionError):
-        return True
-    if isinstance(exc, (NoChannelError, ContentPolicyError)):
-        return False
-    return isinstance(exc, RateLimitError) or (
-        isinstance(exc, APIStatusError) and exc.status_code in RETRYABLE_STATUS
-    )
 
 
 class BatchRun:
@@ -371,14 +357,14 @@ class BatchRun:
                 summary.in_flight -= 1
             if isinstance(error, RateLimitError):
                 pacer.on_rate_limited()
-            if not (_retryable(error) and attempt < self._max_retries):
+            policy = self._transport.retry_policy
+            if not (policy.should_retry(error) and attempt < self._max_retries):
                 status = error.status_code if isinstance(error, APIStatusError) else None
                 body = error.body if isinstance(error, APIStatusError) else None
                 return BatchResult(item.custom_id, item.line, status, body, _error_dict(error),
                                    attempt + 1, time.monotonic() - started)
-            hint = parse_retry_after(error.headers) if isinstance(error, APIStatusError) else None
             summary.retried += 1
-            await anyio.sleep(backoff_delay(attempt, hint))
+            await anyio.sleep(policy.wait_after(error, attempt))
             attempt += 1
 
     async def _write(self, finished: MemoryObjectReceiveStream[tuple[int, BatchResult]]) -> None:

@@ -1,8 +1,9 @@
 """``aiotokenhot demo``: a few-second tour against an in-process fake gateway (``make demo``).
 
 Streams one reply over each wire protocol, the unified stream over three model families, a
-fan-out batch of a few hundred requests with its progress and summary, and a video task
-waited on with progress. Needs no key and no network beyond 127.0.0.1.
+fan-out batch of a few hundred requests with its progress and summary, a video task
+waited on with progress, an image edit from a local file and a structured output parsed into a
+pydantic model. Needs no key and no network beyond 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -63,6 +64,35 @@ def _batch_lines(n: int) -> list[dict[str, Any]]:
     return out
 
 
+async def _local_file_and_structured_output(th: Any, tmp: Path) -> None:
+    """An image edit from a file on disk, and a reply parsed into a pydantic model."""
+    from pydantic import BaseModel
+
+    from ..testing._media import fake_png
+
+    class City(BaseModel):
+        name: str
+        population: int
+        landmarks: list[str]
+
+    _title("an image edit from a local file")
+    photo = tmp / "cat.png"
+    photo.write_bytes(fake_png("a cat on a sofa", size=32))
+    edited = await th.images.edit(model="gpt-image-2", image=photo, prompt="add a tiny hat")
+    got = edited.raw["received"]["image"][0]  # the fake gateway lists the parts it received
+    print(f"sent {got['filename']} as {got['content_type']} ({got['size']:,} bytes, "
+          "type sniffed from the content, streamed from disk)")
+    saved = await edited.data[0].save(tmp / "cat-with-hat.png")
+    print(f"got {saved.name}: {saved.stat().st_size:,} bytes")
+
+    _title("a structured output, parsed into a pydantic model")
+    reply = await th.chat.completions.parse(
+        model="gpt-5.4", messages=[{"role": "user", "content": "Tell me about Paris"}],
+        response_format=City)
+    city = reply.choices[0].message.parsed
+    print(f"{type(city).__name__}: {city!r}")
+
+
 async def demo(args: argparse.Namespace) -> int:
     from ..batch import run_batch
     from ..testing import FakeTokenHot
@@ -120,5 +150,7 @@ async def demo(args: argparse.Namespace) -> int:
                                         on_progress=progress_printer("video", sys.stdout))
             path = await th.videos.download(done, Path(tmp) / "boat.mp4")
             print(f"downloaded {path.name}: {path.stat().st_size:,} bytes")
+
+            await _local_file_and_structured_output(th, Path(tmp))
         print("\nEvery call above went through the real client and the fake gateway's sockets.")
     return 0

@@ -1,4 +1,5 @@
-"""``aiotokenhot models`` and ``aiotokenhot video MODEL "prompt" -o out.mp4``."""
+"""``aiotokenhot models`` and ``aiotokenhot video``: ``MODEL "prompt" -o out.mp4`` (create, wait,
+download), ``status TASK_ID`` and ``download TASK_ID -o out.mp4`` (resume an existing task)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from typing import Any, TextIO
 
 import pydantic_core
 
-from ._common import open_client
+from ._common import EXIT_USAGE, CLIError, open_client
 
-__all__ = ["add_parsers", "models", "video"]
+__all__ = ["add_parsers", "download_printer", "models", "progress_printer", "video"]
 
 
 def add_parsers(sub: Any, parent: argparse.ArgumentParser) -> None:
@@ -18,11 +19,15 @@ def add_parsers(sub: Any, parent: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="the whole list as JSON")
     p.set_defaults(command=models)
 
-    p = sub.add_parser("video", parents=[parent], help="generate a video and download it",
-                       description="Submit a video task, wait for it with progress, download it.")
-    p.add_argument("model")
-    p.add_argument("prompt", nargs="+")
-    p.add_argument("-o", "--output", required=True, help="where to save the video")
+    p = sub.add_parser(
+        "video", parents=[parent], help="generate a video and download it",
+        usage="%(prog)s [options] MODEL PROMPT... -o FILE | status TASK_ID | download TASK_ID -o FILE",
+        description="Submit a video task, wait for it with progress, download it. "
+                    "'video status TASK_ID' shows an existing task; 'video download TASK_ID "
+                    "-o FILE' waits for it if needed and downloads it with progress.")
+    p.add_argument("model", help="the model, or 'status' / 'download' with a task id")
+    p.add_argument("prompt", nargs="+", help="the prompt (or the task id)")
+    p.add_argument("-o", "--output", help="where to save the video")
     p.add_argument("--seconds", type=int, help="duration in seconds")
     p.add_argument("--size", help="e.g. 1280x720")
     p.add_argument("--poll-interval", type=float, help="seconds between polls (default 5)")
@@ -57,7 +62,34 @@ def progress_printer(label: str, stream: TextIO | None = None) -> Any:
     return show
 
 
+def download_printer(label: str, stream: TextIO | None = None) -> Any:
+    """An ``on_progress`` callback for downloads: bytes received (and the share, when known)."""
+    out = stream or sys.stderr
+    tty = out.isatty()
+    step = 4 * 1024 * 1024
+    shown = [-1]
+
+    def show(received: int, total: int | None) -> None:
+        done = total is not None and received >= total
+        if not tty and not done and received // step == shown[0]:
+            return  # one line per 4 MiB when not on a terminal
+        shown[0] = received // step
+        pct = f" ({100 * received / total:.0f}%)" if total else ""
+        size = f"{received:,}" + (f" / {total:,}" if total else "")
+        text = f"{label}: {size} bytes{pct}"
+        out.write(("\r" + text.ljust(60)) if tty else text + "\n")
+        if tty and done:
+            out.write("\n")
+        out.flush()
+
+    return show
+
+
 async def video(args: argparse.Namespace) -> int:
+    if args.model in ("status", "download"):
+        return await _existing_task(args)
+    if not args.output:
+        raise CLIError("-o/--output is required: where to save the video", EXIT_USAGE)
     prompt = " ".join(args.prompt)
     interval = args.poll_interval or (0.2 if args.fake else 5.0)
     async with open_client(args, video_polls=5) as th:
@@ -67,6 +99,42 @@ async def video(args: argparse.Namespace) -> int:
                                     max_poll_interval=max(interval, 30.0 if not args.fake else 0.5),
                                     timeout=args.wait_timeout,
                                     on_progress=progress_printer("video"))
-        path = await th.videos.download(done, args.output)
+        path = await th.videos.download(done, args.output,
+                                        on_progress=download_printer("download"))
+    print(path)
+    return 0
+
+
+async def _existing_task(args: argparse.Namespace) -> int:
+    """``video status ID`` prints the task; ``video download ID -o FILE`` waits and downloads."""
+    if len(args.prompt) != 1:
+        raise CLIError(f"usage: aiotokenhot video {args.model} TASK_ID", EXIT_USAGE)
+    from ..protocols.videos import VideoStatus
+
+    task_id = args.prompt[0]
+    async with open_client(args) as th:
+        task = await th.videos.retrieve(task_id)
+        if args.model == "status":
+            pct = "" if task.progress is None else f" {task.progress:.0f}%"
+            print(f"{task.id}: {task.status}{pct}" + (f" ({task.raw_status})" if task.raw_status
+                                                       and task.raw_status != task.status.value
+                                                       else ""))
+            if task.result_url:
+                print(task.result_url)
+            if task.error:
+                print(f"error: {task.error.message}")
+            return 0 if task.status is not VideoStatus.FAILED else 1
+        if not args.output:
+            raise CLIError("-o/--output is required: where to save the video", EXIT_USAGE)
+        if not task.done:
+            interval = args.poll_interval or 5.0
+            task = await th.videos.wait(task, poll_interval=interval,
+                                        max_poll_interval=max(interval, 30.0),
+                                        timeout=args.wait_timeout,
+                                        on_progress=progress_printer("video"))
+        elif not task.succeeded:
+            raise CLIError(f"video task {task.id} ended {task.status}: "
+                           f"{task.error.message if task.error else 'no reason given'}")
+        path = await th.videos.download(task, args.output, on_progress=download_printer("download"))
     print(path)
     return 0

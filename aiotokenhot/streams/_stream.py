@@ -31,7 +31,7 @@ from .._exceptions import (
 )
 from .._redact import redact_text, scrub_exception
 from ..transport._errors import body_error, build_status_error, extract_error, request_id_of
-from ..transport._retry import backoff_delay
+from ..transport._retry import DEFAULT_RETRY_POLICY, RetryPolicy
 from ._sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder, SSEEvent
 
 __all__ = ["Opener", "Stream"]
@@ -60,7 +60,9 @@ class Stream(Generic[EventT]):
         max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
         max_retries: int = 0,
         secret: str | None = None,
+        retry_policy: RetryPolicy = DEFAULT_RETRY_POLICY,
     ) -> None:
+        self._retry_policy = retry_policy
         self._opener = opener
         self._idle = idle_timeout
         self._max_event_size = max_event_size
@@ -288,7 +290,7 @@ class Stream(Generic[EventT]):
                     self._cancel_timer()
                     self._release(force=True)
                     self._response = None
-                    await asyncio.sleep(backoff_delay(attempt))
+                    await asyncio.sleep(self._retry_policy.wait(attempt))
                     attempt += 1
                     continue
                 if self._events_seen:

@@ -7,10 +7,14 @@ Behaviour worth knowing when writing tests:
 - With ``tools`` (and ``tool_choice`` not ``none``, and no ``tool_result`` in the last user turn)
   the reply is one ``tool_use`` block — the tool named by ``tool_choice``, else the first —
   whose input is built from its ``input_schema`` and streamed as several ``input_json_delta``
-  pieces; ``stop_reason`` is ``tool_use``.
+  pieces; ``stop_reason`` is ``tool_use``. ``FakeTokenHot(tool_calls=N)``: N ``tool_use`` blocks.
 - ``thinking`` adds a thinking block (with a signature) before the answer.
 - ``max_tokens`` below the reply length cuts it (``stop_reason: max_tokens``); a stop sequence
   found in the reply cuts there (``stop_sequence``).
+- ``output_format: {"type": "json_schema", "schema": ...}`` (native structured outputs) answers
+  JSON of the schema as text ("refuse" in the prompt: ``stop_reason: refusal``). Set
+  ``fake.state["anthropic_output_format"] = False`` to reject it with a 400, as gateways
+  without the feature do.
 - Streams follow the real framing: ``message_start``, a ``ping``, blocks, ``message_delta``,
   ``message_stop``; fault knobs apply (``send_sse``).
 """
@@ -22,9 +26,17 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from ._openai import reasoning_pieces, schema_arguments, split_pieces
+from ._openai import (
+    call_suffix,
+    calls_tools,
+    parallel_tools,
+    reasoning_pieces,
+    schema_arguments,
+    split_pieces,
+)
 from ._replies import count_tokens, reply_pieces, text_of
 from ._server import FAKE_KEY, error_response, json_response, send_sse
+from ._structured import REFUSAL, schema_reply, wants_refusal
 
 if TYPE_CHECKING:
     from ._server import FakeTokenHot
@@ -112,26 +124,43 @@ def _cut(pieces: list[str], body: dict[str, Any]) -> tuple[list[str], str, str |
 class _Reply:
     """The fake assistant turn: optional thinking, then text or one tool call."""
 
-    def __init__(self, body: dict[str, Any], words: int, rid: str) -> None:
+    def __init__(self, body: dict[str, Any], fake: FakeTokenHot, rid: str) -> None:
         messages = body["messages"]
         prompt, self.input_tokens, answered = prompt_of(messages, body.get("system"))
         self.id = rid
         self.model = body["model"]
         self.thinking = reasoning_pieces(prompt) if body.get("thinking") else []
-        self.tool: dict[str, Any] | None = None
+        self.tools: list[dict[str, Any]] = []
         self.pieces: list[str] = []
         self.stop_sequence: str | None = None
-        tool = None if answered else _pick_tool(body.get("tools"), body.get("tool_choice"))
-        if tool is not None:
-            self.tool = {"id": f"toolu_fake_{rid}", "name": tool["name"],
-                         "input": schema_arguments(tool.get("input_schema"), prompt)}
+        rounds = sum(1 for m in messages if isinstance(m, dict) and m.get("role") == "assistant"
+                     and isinstance(m.get("content"), list)
+                     and any(isinstance(b, dict) and b.get("type") == "tool_use" for b in m["content"]))
+        offered, choice = body.get("tools"), body.get("tool_choice")
+        tool = (_pick_tool(offered, choice)
+                if calls_tools(answered, rounds, fake.tool_rounds) else None)
+        custom = [t for t in offered if isinstance(t, dict) and t.get("type") in (None, "custom")
+                  ] if isinstance(offered, list) else []
+        forced = isinstance(choice, dict) and choice.get("type") == "tool"
+        for j, picked in enumerate(parallel_tools(tool, custom, forced, fake.tool_calls)):
+            self.tools.append({"id": f"toolu_fake_{rid}{call_suffix(j, rounds)}",
+                               "name": picked["name"],
+                               "input": schema_arguments(picked.get("input_schema"), prompt)})
+        schema = _output_schema(body)
+        if not self.tools and schema is not None:
+            if wants_refusal(prompt):
+                self.pieces, self.stop_reason = split_pieces(REFUSAL), "refusal"
+            else:
+                self.pieces, self.stop_reason = split_pieces(schema_reply(schema, prompt)), "end_turn"
+        elif self.tools:
             self.stop_reason = "tool_use"
         else:
-            self.pieces, self.stop_reason, self.stop_sequence = _cut(reply_pieces(prompt, words), body)
+            self.pieces, self.stop_reason, self.stop_sequence = _cut(
+                reply_pieces(prompt, fake.reply_words), body)
 
     @property
     def output_tokens(self) -> int:
-        tool_tokens = count_tokens(json.dumps(self.tool["input"])) + 1 if self.tool else 0
+        tool_tokens = sum(count_tokens(json.dumps(t["input"])) + 1 for t in self.tools)
         return len(self.pieces) + len(self.thinking) + tool_tokens
 
     def usage(self, output_tokens: int) -> dict[str, Any]:
@@ -143,9 +172,8 @@ class _Reply:
         if self.thinking:
             out.append({"type": "thinking", "thinking": "".join(self.thinking),
                         "signature": FAKE_SIGNATURE})
-        if self.tool is not None:
-            out.append({"type": "tool_use", **self.tool})
-        else:
+        out += [{"type": "tool_use", **tool} for tool in self.tools]
+        if not self.tools:
             out.append({"type": "text", "text": "".join(self.pieces)})
         return out
 
@@ -165,13 +193,14 @@ class _Reply:
                              [{"type": "thinking_delta", "thinking": t} for t in self.thinking]
                              + [{"type": "signature_delta", "signature": FAKE_SIGNATURE}])
             index += 1
-        if self.tool is not None:
-            raw = json.dumps(self.tool["input"])
-            frames += _block(index, {"type": "tool_use", "id": self.tool["id"],
-                                     "name": self.tool["name"], "input": {}},
+        for tool in self.tools:
+            raw = json.dumps(tool["input"])
+            frames += _block(index, {"type": "tool_use", "id": tool["id"],
+                                     "name": tool["name"], "input": {}},
                              [{"type": "input_json_delta", "partial_json": p}
                               for p in split_pieces(raw)])
-        else:
+            index += 1
+        if not self.tools:
             frames += _block(index, {"type": "text", "text": ""},
                              [{"type": "text_delta", "text": p} for p in self.pieces])
         frames.append(("message_delta", {
@@ -189,6 +218,13 @@ def _block(index: int, start: dict[str, Any], deltas: list[dict[str, Any]]) -> F
                for d in deltas]
     frames.append(("content_block_stop", {"type": "content_block_stop", "index": index}))
     return frames
+
+
+def _output_schema(body: dict[str, Any]) -> Any:
+    fmt = body.get("output_format")
+    if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
+        return fmt.get("schema") or {}
+    return None
 
 
 def _check(body: Any) -> str | None:
@@ -222,7 +258,9 @@ async def messages(request: web.Request) -> web.StreamResponse:
     problem = _check(body)
     if problem is not None:
         return _bad_request(request, problem)
-    reply = _Reply(body, fake.reply_words, f"msg_fake{len(fake.requests)}")
+    if "output_format" in body and fake.state.get("anthropic_output_format") is False:
+        return _bad_request(request, "output_format: Extra inputs are not permitted")
+    reply = _Reply(body, fake, f"msg_fake{len(fake.requests)}")
     if not body.get("stream"):
         return json_response(reply.message())
     return await send_sse(request, reply.frames())

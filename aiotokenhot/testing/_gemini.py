@@ -10,7 +10,10 @@
 Requests are read in either casing. The reply echoes the last user text (function responses
 are not echoed), like the other protocols. With ``tools`` (function declarations; mode not
 ``NONE``; the last turn not a function response) the answer is one ``functionCall`` whose args
-come from the declaration's schema. ``thinkingConfig.includeThoughts`` adds thought parts;
+come from the declaration's schema (``FakeTokenHot(tool_calls=N)``: N calls in one chunk; a
+``gemini-3`` model signs the first with a ``thoughtSignature`` and
+answers 400 to a conversation where it did not come back).
+``thinkingConfig.includeThoughts`` adds thought parts;
 ``maxOutputTokens`` / ``stopSequences`` cut the reply; ``responseModalities`` with ``IMAGE`` or
 ``AUDIO`` adds an inline PNG / 24 kHz PCM part.
 """
@@ -23,10 +26,12 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from ._anthropic import cut_at_stop
+from ._embeddings import gemini_embed_reply
 from ._media import gemini_image_reply, gemini_tts_reply
-from ._openai import reasoning_pieces, schema_arguments
+from ._openai import calls_tools, parallel_tools, reasoning_pieces, schema_arguments, split_pieces
 from ._replies import count_tokens, reply_pieces, text_of
 from ._server import FAKE_KEY, json_response, send_sse
+from ._structured import schema_reply, wants_refusal
 
 if TYPE_CHECKING:
     from ._server import FakeTokenHot
@@ -88,27 +93,48 @@ def _lower_types(schema: Any) -> Any:
     return schema
 
 
-def _pick_function(body: dict[str, Any]) -> dict[str, Any] | None:
+FAKE_THOUGHT_SIGNATURE = "ZmFrZS10aG91Z2h0LXNpZ25hdHVyZQ=="
+
+
+def _pick_functions(body: dict[str, Any], n: int) -> list[dict[str, Any]]:
     declarations = [d for tool in (body.get("tools") or []) if isinstance(tool, dict)
                     for d in (_get(tool, "functionDeclarations", "function_declarations") or [])
                     if isinstance(d, dict)]
     if not declarations:
-        return None
+        return []
     calling = _get(_get(body, "toolConfig", "tool_config"), "functionCallingConfig",
                    "function_calling_config")
     if str(_get(calling, "mode", "mode") or "").upper() == "NONE":
-        return None
+        return []
     allowed = _get(calling, "allowedFunctionNames", "allowed_function_names") or []
     for decl in declarations:
         if decl.get("name") in allowed:
-            return decl
-    return declarations[0]
+            return [decl]
+    return parallel_tools(declarations[0], declarations, False, n)
+
+
+def _tool_rounds(contents: list[Any]) -> int:
+    """How many model turns of the conversation called functions."""
+    return sum(1 for c in contents if isinstance(c, dict) and c.get("role") == "model"
+               and any(isinstance(p, dict) and _get(p, "functionCall", "function_call")
+                       for p in _parts(c)))
+
+
+def _unsigned_call(contents: list[Any]) -> bool:
+    """Gemini 3 rejects a conversation whose model turn's first function call lost its signature."""
+    for content in contents:
+        calls = [p for p in _parts(content)
+                 if isinstance(p, dict) and _get(p, "functionCall", "function_call")]
+        if calls and not _get(calls[0], "thoughtSignature", "thought_signature"):
+            return True
+    return False
 
 
 class _Answer:
     """The fake model turn: thought parts, then text pieces or one function call, then media."""
 
-    def __init__(self, body: dict[str, Any], model: str, words: int, rid: str) -> None:
+    def __init__(self, body: dict[str, Any], model: str, fake: FakeTokenHot, rid: str) -> None:
+        words = fake.reply_words
         contents = body["contents"]
         prompt, self.prompt_tokens, answered = prompt_of(contents)
         config = _get(body, "generationConfig", "generation_config") or {}
@@ -117,15 +143,20 @@ class _Answer:
         self.id = rid
         self.thoughts = (reasoning_pieces(prompt)
                          if _get(thinking, "includeThoughts", "include_thoughts") else [])
-        self.call: dict[str, Any] | None = None
+        self.calls: list[dict[str, Any]] = []
         self.pieces: list[str] = []
         self.finish = "STOP"
-        decl = None if answered else _pick_function(body)
-        if decl is not None:
+        picked = (_pick_functions(body, fake.tool_calls)
+                  if calls_tools(answered, _tool_rounds(contents), fake.tool_rounds) else [])
+        for decl in picked:
             schema = _get(decl, "parameters", "parametersJsonSchema") or decl.get(
                 "parameters_json_schema")
-            self.call = {"name": decl.get("name", "tool"),
-                         "args": schema_arguments(_lower_types(schema), prompt)}
+            call: dict[str, Any] = {"functionCall": {
+                "name": decl.get("name", "tool"),
+                "args": schema_arguments(_lower_types(schema), prompt)}}
+            if not self.calls and model.startswith("gemini-3"):
+                call["thoughtSignature"] = FAKE_THOUGHT_SIGNATURE
+            self.calls.append(call)
         modalities = [str(m).upper() for m in
                       (_get(config, "responseModalities", "response_modalities") or [])]
         self.media: list[dict[str, Any]] = []
@@ -134,7 +165,15 @@ class _Answer:
         if "AUDIO" in modalities:
             pcm = base64.b64encode(bytes(4800)).decode()  # 0.1 s of 24 kHz 16-bit silence
             self.media.append({"inlineData": {"mimeType": PCM_MIME, "data": pcm}})
-        if self.call is None and (not modalities or "TEXT" in modalities):
+        schema = _get(config, "responseJsonSchema", "response_json_schema") or _get(
+            config, "responseSchema", "response_schema")
+        json_mode = _get(config, "responseMimeType", "response_mime_type") == "application/json"
+        if not self.calls and json_mode and schema is not None:
+            if wants_refusal(prompt):
+                self.finish = "SAFETY"  # Gemini's refusal: blocked, no text
+            else:
+                self.pieces = split_pieces(schema_reply(_lower_types(schema), prompt))
+        elif not self.calls and (not modalities or "TEXT" in modalities):
             self.pieces = self._cut(reply_pieces(prompt, words), config)
 
     def _cut(self, pieces: list[str], config: Any) -> list[str]:
@@ -150,7 +189,7 @@ class _Answer:
     def usage(self, final: bool) -> dict[str, Any]:
         usage: dict[str, Any] = {"promptTokenCount": self.prompt_tokens}
         if final:
-            out = len(self.pieces) + (count_tokens(str(self.call)) if self.call else 0)
+            out = len(self.pieces) + sum(count_tokens(str(c["functionCall"])) for c in self.calls)
             usage["candidatesTokenCount"] = out
             usage["totalTokenCount"] = self.prompt_tokens + out + len(self.thoughts)
             if self.thoughts:
@@ -161,8 +200,8 @@ class _Answer:
         """The parts, one list per stream chunk."""
         runs: list[list[dict[str, Any]]] = [[{"text": t, "thought": True}] for t in self.thoughts]
         runs += [[{"text": p}] for p in self.pieces]
-        if self.call is not None:
-            runs.append([{"functionCall": self.call}])
+        if self.calls:
+            runs.append(list(self.calls))
         runs += [[m] for m in self.media]
         return runs or [[{"text": ""}]]
 
@@ -180,8 +219,7 @@ class _Answer:
             parts.append({"text": "".join(self.thoughts), "thought": True})
         if self.pieces:
             parts.append({"text": "".join(self.pieces)})
-        if self.call is not None:
-            parts.append({"functionCall": self.call})
+        parts += self.calls
         parts += self.media
         return self._chunk(parts or [{"text": ""}], final=True)
 
@@ -211,6 +249,9 @@ async def model_action(request: web.Request) -> web.StreamResponse:
         if not isinstance(contents, list):
             return google_error(400, "contents is required")
         return json_response({"totalTokens": sum(count_tokens(text_of(_parts(c))) for c in contents)})
+    embedded = gemini_embed_reply(action, body)
+    if embedded is not None:
+        return json_response(embedded[1], status=embedded[0])
     if action not in ("generateContent", "streamGenerateContent"):
         return google_error(404, f"unknown method {action!r}")
     contents = body.get("contents")
@@ -221,11 +262,14 @@ async def model_action(request: web.Request) -> web.StreamResponse:
             return google_error(400, f"contents[{i}].role: Please use a valid role: user, model.")
         if not _parts(content):
             return google_error(400, f"contents[{i}].parts: must not be empty")
+    if model.removeprefix("models/").startswith("gemini-3") and _unsigned_call(contents):
+        return google_error(400, "Function call is missing a thought_signature in functionCall "
+                                 "parts. This is required for tools to work correctly.")
     if action == "generateContent":  # Gemini image and TTS models: answers from _media
         media = gemini_image_reply(model, body) or gemini_tts_reply(model, body)
         if media is not None:
             return json_response(media)
-    answer = _Answer(body, model.removeprefix("models/"), fake.reply_words,
+    answer = _Answer(body, model.removeprefix("models/"), fake,
                      f"fake-gemini-{len(fake.requests)}")
     if action == "generateContent":
         return json_response(answer.response())

@@ -5,7 +5,9 @@ Replies are deterministic (see ``_replies``). Behaviour worth knowing when writi
 - ``/v1/chat/completions``: with ``tools`` (and ``tool_choice`` not ``"none"``, and no tool
   result yet as the last message) each choice calls one function tool — the one named by
   ``tool_choice``, else the first — with arguments built from its JSON schema and streamed in
-  several pieces. ``n`` choices are interleaved in the stream. ``reasoning_effort`` adds
+  several pieces. ``FakeTokenHot(tool_calls=N)`` makes it call the first N tools in parallel,
+  ``tool_rounds=R`` keeps calling tools for R replies in a row (every protocol does the same).
+  ``n`` choices are interleaved in the stream. ``reasoning_effort`` adds
   ``reasoning_content``. ``max_tokens`` / ``max_completion_tokens`` cut the reply (``length``).
   Usage counts one token per word; ``stream_options.include_usage`` adds the usage chunk.
 - ``/v1/models/{id}``: every id is known except those starting with ``unknown`` or
@@ -22,6 +24,7 @@ from aiohttp import web
 
 from ._replies import count_tokens, reply_pieces, text_of
 from ._server import FAKE_KEY, error_response, json_response, send_sse
+from ._structured import REFUSAL, schema_reply, schema_sample, wants_refusal
 
 if TYPE_CHECKING:
     from ._server import FakeTokenHot
@@ -93,10 +96,14 @@ def schema_arguments(schema: Any, prompt: str) -> dict[str, Any]:
         return {"input": prompt or "alpha"}
     samples = {"integer": 42, "number": 1.5, "boolean": True, "array": [], "object": {}}
     out: dict[str, Any] = {}
+    defs = schema.get("$defs") or {}
     for name, spec in props.items():
         kind = spec.get("type") if isinstance(spec, dict) else None
         enum = spec.get("enum") if isinstance(spec, dict) else None
-        if isinstance(enum, list) and enum:
+        if isinstance(spec, dict) and ("$ref" in spec or "anyOf" in spec or (
+                kind == "object" and spec.get("properties"))):
+            out[name] = schema_sample(spec, prompt, defs)  # nested models: a valid value
+        elif isinstance(enum, list) and enum:
             out[name] = enum[0]
         elif kind in samples:
             out[name] = samples[kind]
@@ -124,59 +131,111 @@ def pick_tool(tools: Any, tool_choice: Any) -> dict[str, Any] | None:
     return functions[0] if functions else None
 
 
+def calls_tools(answered: bool, rounds_done: int, rounds: int) -> bool:
+    """Whether the fake model calls tools in this reply.
+
+    It does when the conversation does not end with tool results, or, when it does, while fewer
+    than ``rounds`` replies have called tools (``FakeTokenHot(tool_rounds=...)``).
+    """
+    return not answered or rounds_done < rounds
+
+
+def parallel_tools(first: Any, offered: list[Any], forced: bool, n: int) -> list[Any]:
+    """The tools one reply calls: the usual pick, or the first ``n`` offered (never when forced)."""
+    if first is None:
+        return []
+    if forced or n <= 1:
+        return [first]
+    return offered[:n]
+
+
+def call_suffix(j: int, rounds_done: int) -> str:
+    """What makes the id of call ``j`` of a reply unique in the conversation ("" for the first
+    call of the first round, so single-call ids read as they always did)."""
+    return ("" if j == 0 else f"_{j}") + ("" if rounds_done == 0 else f"_r{rounds_done}")
+
+
 # -- /v1/chat/completions ------------------------------------------------------------------------
 
 
 class _ChatChoice:
-    """One choice of a fake reply: text pieces or a tool call, plus optional reasoning."""
+    """One choice of a fake reply: text pieces or tool calls, plus optional reasoning."""
 
-    def __init__(self, index: int, body: dict[str, Any], prompt: str, words: int) -> None:
+    def __init__(self, index: int, body: dict[str, Any], prompt: str, fake: FakeTokenHot) -> None:
         self.index = index
         self.reasoning = reasoning_pieces(prompt) if body.get("reasoning_effort") else []
         self.pieces: list[str] = []
-        self.tool_call: dict[str, Any] | None = None
+        self.tool_calls: list[dict[str, Any]] = []
+        self.refusal: str | None = None
         messages = body["messages"]
         last_role = messages[-1].get("role") if isinstance(messages[-1], dict) else None
-        tool = None if last_role == "tool" else pick_tool(body.get("tools"),
-                                                          body.get("tool_choice"))
-        if tool is not None:
-            fn = tool.get("function") or {}
+        rounds = sum(1 for m in messages if isinstance(m, dict) and m.get("role") == "assistant"
+                     and m.get("tool_calls"))
+        tools, choice = body.get("tools"), body.get("tool_choice")
+        tool = (pick_tool(tools, choice)
+                if calls_tools(last_role == "tool", rounds, fake.tool_rounds) else None)
+        offered = [t for t in tools if isinstance(t, dict) and t.get("type") == "function"
+                   ] if isinstance(tools, list) else []
+        for j, picked in enumerate(parallel_tools(tool, offered, isinstance(choice, dict),
+                                                  fake.tool_calls)):
+            fn = picked.get("function") or {}
             arguments = json.dumps(schema_arguments(fn.get("parameters"),
                                                     choice_prompt(prompt, index)))
-            self.tool_call = {"id": f"call_fake_{index}_0", "type": "function",
-                              "function": {"name": fn.get("name", "tool"), "arguments": arguments}}
+            self.tool_calls.append({
+                "id": f"call_fake_{index}_0{call_suffix(j, rounds)}", "type": "function",
+                "function": {"name": fn.get("name", "tool"), "arguments": arguments}})
+        if self.tool_calls:
             self.finish = "tool_calls"
+        elif _json_schema(body) is not None:  # structured output: JSON of the asked schema
+            self.finish = "stop"
+            if wants_refusal(prompt):
+                self.refusal = REFUSAL
+            else:
+                self.pieces = split_pieces(schema_reply(_json_schema(body),
+                                                        choice_prompt(prompt, index)))
         else:
             limit = body.get("max_completion_tokens") or body.get("max_tokens")
-            self.pieces, self.finish = choice_pieces(prompt, words, index, limit)
+            self.pieces, self.finish = choice_pieces(prompt, fake.reply_words, index, limit)
 
     @property
     def tokens(self) -> int:
-        tool = self.tool_call
-        tool_tokens = count_tokens(tool["function"]["arguments"]) + 1 if tool else 0
+        tool_tokens = sum(count_tokens(t["function"]["arguments"]) + 1 for t in self.tool_calls)
         return len(self.pieces) + len(self.reasoning) + tool_tokens
 
     def message(self) -> dict[str, Any]:
         msg: dict[str, Any] = {"role": "assistant",
-                               "content": "".join(self.pieces) if self.tool_call is None else None}
+                               "content": "".join(self.pieces) if not self.tool_calls
+                               and self.refusal is None else None}
+        if self.refusal is not None:
+            msg["refusal"] = self.refusal
         if self.reasoning:
             msg["reasoning_content"] = "".join(self.reasoning)
-        if self.tool_call is not None:
-            msg["tool_calls"] = [self.tool_call]
+        if self.tool_calls:
+            msg["tool_calls"] = self.tool_calls
         return msg
 
     def deltas(self) -> list[dict[str, Any]]:
         """The stream deltas of this choice, role first."""
         out: list[dict[str, Any]] = [{"role": "assistant", "content": ""}]
         out += [{"reasoning_content": r} for r in self.reasoning]
-        if self.tool_call is not None:
-            fn = self.tool_call["function"]
-            out.append({"tool_calls": [{"index": 0, "id": self.tool_call["id"], "type": "function",
+        for j, call in enumerate(self.tool_calls):
+            fn = call["function"]
+            out.append({"tool_calls": [{"index": j, "id": call["id"], "type": "function",
                                         "function": {"name": fn["name"], "arguments": ""}}]})
-            out += [{"tool_calls": [{"index": 0, "function": {"arguments": p}}]}
+            out += [{"tool_calls": [{"index": j, "function": {"arguments": p}}]}
                     for p in split_pieces(fn["arguments"])]
         out += [{"content": p} for p in self.pieces]
+        if self.refusal is not None:
+            out.append({"refusal": self.refusal})
         return out
+
+
+def _json_schema(body: dict[str, Any]) -> Any:
+    """The schema of a ``json_schema`` response format, if the request asks for one."""
+    fmt = body.get("response_format")
+    if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
+        return (fmt.get("json_schema") or {}).get("schema") or {}
+    return None
 
 
 def _usage(prompt_tokens: int, completion_tokens: int, reasoning: int = 0) -> dict[str, Any]:
@@ -212,7 +271,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     if not isinstance(n, int) or n < 1:
         return _bad_request(request, "n must be a positive integer")
     prompt, prompt_tokens = prompt_of(messages)
-    choices = [_ChatChoice(i, body, prompt, fake.reply_words) for i in range(n)]
+    choices = [_ChatChoice(i, body, prompt, fake) for i in range(n)]
     usage = _usage(prompt_tokens, sum(c.tokens for c in choices),
                    sum(len(c.reasoning) for c in choices))
     created = int(time.time())

@@ -4,7 +4,8 @@ The stream uses the real framing: ``event: <type>`` lines, ``sequence_number`` f
 ``response.completed`` (or ``response.incomplete`` when ``max_output_tokens`` cut the reply)
 as the last event. Output items, in order: ``reasoning`` (when ``reasoning`` is set),
 ``web_search_call`` (when a ``web_search`` tool is given), then a ``function_call`` (when a
-function tool is given and the input does not end with its output) or the ``message``.
+function tool is given and the input does not end with its output; ``FakeTokenHot(tool_calls=N)``
+calls the first N in parallel) or the ``message``.
 """
 
 from __future__ import annotations
@@ -15,9 +16,17 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from ._openai import reasoning_pieces, schema_arguments, split_pieces
+from ._openai import (
+    call_suffix,
+    calls_tools,
+    parallel_tools,
+    reasoning_pieces,
+    schema_arguments,
+    split_pieces,
+)
 from ._replies import count_tokens, reply_pieces, text_of
 from ._server import FAKE_KEY, error_response, json_response, send_sse
+from ._structured import REFUSAL, schema_reply, wants_refusal
 
 if TYPE_CHECKING:
     from ._server import FakeTokenHot
@@ -43,15 +52,32 @@ def _input_text(body: dict[str, Any]) -> tuple[str, int, bool]:
     return prompt, tokens + count_tokens(instructions), ends_with_result
 
 
-def _function_tool(body: dict[str, Any]) -> dict[str, Any] | None:
+def _function_tools(body: dict[str, Any], n: int) -> list[dict[str, Any]]:
     tools = body.get("tools")
     if not isinstance(tools, list) or body.get("tool_choice") == "none":
-        return None
+        return []
     functions = [t for t in tools if isinstance(t, dict) and t.get("type") == "function"]
     choice = body.get("tool_choice")
-    if isinstance(choice, dict) and choice.get("name"):
-        functions = [t for t in functions if t.get("name") == choice["name"]] or functions
-    return functions[0] if functions else None
+    wanted = choice.get("name") if isinstance(choice, dict) else None
+    if wanted:
+        functions = [t for t in functions if t.get("name") == wanted] or functions
+    return parallel_tools(functions[0] if functions else None, functions, bool(wanted), n)
+
+
+def _tool_rounds(body: dict[str, Any]) -> int:
+    """How many replies in the input called tools (runs of ``function_call`` items)."""
+    raw = body.get("input")
+    kinds = [i.get("type") for i in raw if isinstance(i, dict)] if isinstance(raw, list) else []
+    return sum(1 for i, kind in enumerate(kinds)
+               if kind == "function_call" and (i == 0 or kinds[i - 1] != "function_call"))
+
+
+def _text_schema(body: dict[str, Any]) -> Any:
+    """The schema of a ``json_schema`` text format, if the request asks for one."""
+    fmt = (body.get("text") or {}).get("format") if isinstance(body.get("text"), dict) else None
+    if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
+        return fmt.get("schema") or {}
+    return None
 
 
 def _has_web_search(body: dict[str, Any]) -> bool:
@@ -63,7 +89,8 @@ def _has_web_search(body: dict[str, Any]) -> bool:
 class _Reply:
     """The output items of one fake response, with the pieces their stream deltas carry."""
 
-    def __init__(self, body: dict[str, Any], words: int, rid: str) -> None:
+    def __init__(self, body: dict[str, Any], fake: FakeTokenHot, rid: str) -> None:
+        words = fake.reply_words
         prompt, self.input_tokens, ends_with_result = _input_text(body)
         self.items: list[tuple[dict[str, Any], list[str]]] = []
         self.incomplete = False
@@ -77,15 +104,25 @@ class _Reply:
         if _has_web_search(body):
             self.items.append(({"id": f"ws_{rid}", "type": "web_search_call", "status": "completed",
                                 "action": {"type": "search", "query": prompt}}, []))
-        tool = None if ends_with_result else _function_tool(body)
-        if tool is not None:
+        rounds = _tool_rounds(body)
+        tools = (_function_tools(body, fake.tool_calls)
+                 if calls_tools(ends_with_result, rounds, fake.tool_rounds) else [])
+        for j, tool in enumerate(tools):
             arguments = json.dumps(schema_arguments(tool.get("parameters"), prompt))
             self.output_tokens += count_tokens(arguments) + 1
-            self.items.append(({"id": f"fc_{rid}", "type": "function_call", "status": "completed",
-                                "call_id": f"call_{rid}", "name": tool.get("name", "tool"),
-                                "arguments": arguments}, split_pieces(arguments)))
-        else:
-            pieces = reply_pieces(prompt, words)
+            suffix = call_suffix(j, rounds)
+            self.items.append(({"id": f"fc_{rid}{suffix}", "type": "function_call",
+                                "status": "completed", "call_id": f"call_{rid}{suffix}",
+                                "name": tool.get("name", "tool"), "arguments": arguments},
+                               split_pieces(arguments)))
+        schema = _text_schema(body)
+        if not tools and schema is not None and wants_refusal(prompt) and not body.get("stream"):
+            self.items.append(({
+                "id": f"msg_{rid}", "type": "message", "role": "assistant", "status": "completed",
+                "content": [{"type": "refusal", "refusal": REFUSAL}]}, []))
+        elif not tools:
+            pieces = (split_pieces(schema_reply(schema, prompt)) if schema is not None
+                      else reply_pieces(prompt, words))
             limit = body.get("max_output_tokens")
             if isinstance(limit, int) and 0 < limit < len(pieces):
                 pieces, self.incomplete = pieces[:limit], True
@@ -181,7 +218,7 @@ async def responses(request: web.Request) -> web.StreamResponse:
         return error_response(request.path, 400, "input is required", "invalid_request_error")
     rid = f"resp_fake{len(fake.requests)}"
     created = int(time.time())
-    reply = _Reply(body, fake.reply_words, rid)
+    reply = _Reply(body, fake, rid)
     status = "incomplete" if reply.incomplete else "completed"
     output = [item for item, _ in reply.items]
     final = _response_object(rid, body, created, status, output, reply.usage)

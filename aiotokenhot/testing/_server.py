@@ -41,7 +41,8 @@ FAKE_KEY: web.AppKey[FakeTokenHot] = web.AppKey("fake")
 class Fault:
     """One injected misbehaviour, applied to the next ``times`` matching requests.
 
-    Whole-request faults: ``status`` (with ``body`` and ``retry_after``) and ``delay``.
+    Whole-request faults: ``status`` (with ``body`` and ``retry_after``), ``delay`` and
+    ``hang_up`` (the connection is closed with no answer at all).
     Stream faults count events already sent: ``disconnect_after`` (abrupt close),
     ``truncate_after`` (clean end without the terminator), ``malformed_after`` (a broken JSON
     event), ``error_after`` (the protocol's in-stream error event), ``stall_after`` (goes silent,
@@ -53,6 +54,7 @@ class Fault:
     retry_after: float | str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    hang_up: bool = False
     disconnect_after: int | None = None
     truncate_after: int | None = None
     malformed_after: int | None = None
@@ -86,6 +88,9 @@ class FakeTokenHot:
     ``async with FakeTokenHot() as fake: AsyncTokenHot(fake.api_key, fake.base_url)`` — or
     ``fake.client()``. ``reply_words`` sets the length of chat replies, ``chunk_delay`` the
     pause between stream events, ``ping_every`` inserts a ``: PING`` comment every N events.
+    ``tool_calls`` is how many of the offered function tools the model calls in one reply (the
+    first N, in parallel; a ``tool_choice`` naming one calls only that one); ``tool_rounds`` how
+    many replies in a row call tools before the model answers in text.
     """
 
     def __init__(
@@ -100,6 +105,8 @@ class FakeTokenHot:
         video_polls: int = 3,
         video_size: int = 256 * 1024,
         record: bool = True,
+        tool_calls: int = 1,
+        tool_rounds: int = 1,
     ) -> None:
         self.api_key = api_key
         self.host = host
@@ -110,6 +117,8 @@ class FakeTokenHot:
         self.video_polls = video_polls
         self.video_size = video_size
         self.record = record
+        self.tool_calls = tool_calls
+        self.tool_rounds = tool_rounds
         self.requests: list[RecordedRequest] = []
         self.faults: list[Fault] = []
         self.state: dict[str, Any] = {}  # per-route bookkeeping (video tasks...)
@@ -229,9 +238,9 @@ class FakeTokenHot:
         app = web.Application(middlewares=[self._middleware], client_max_size=256 * 1024 * 1024)
         app[FAKE_KEY] = self
         app.on_response_prepare.append(self._stamp_request_id)
-        from . import _account, _anthropic, _gemini, _media, _openai
+        from . import _account, _anthropic, _embeddings, _gemini, _media, _openai
 
-        for module in (_openai, _anthropic, _gemini, _media, _account):
+        for module in (_openai, _anthropic, _gemini, _media, _account, _embeddings):
             module.register(app, self)
         return app
 
@@ -269,6 +278,9 @@ class FakeTokenHot:
         if fault is not None:
             if fault.delay and not await _wait_unless_hung_up(request, fault.delay):
                 return web.Response(status=499)  # the client left during the delay
+            if fault.hang_up and request.transport is not None:
+                request.transport.abort()
+                return web.Response(status=499)  # never reaches the client
             if fault.status is not None:
                 headers = dict(fault.headers)
                 if fault.retry_after is not None:

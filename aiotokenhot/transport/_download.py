@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import os
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
 from yarl import URL
 
-from .._exceptions import APIConnectionError, APITimeoutError, InvalidRequestError
-from .._redact import redact_text
-from ._errors import build_status_error
+from .._exceptions import InvalidRequestError, raise_unchained
+from ._errors import build_status_error, map_client_error
 from ._transport import RequestOptions, Transport
 
 __all__ = [
+    "DownloadProgress",
     "fetch_url_bytes",
     "open_url",
     "save_response",
@@ -32,6 +33,8 @@ __all__ = [
 ]
 
 CHUNK_SIZE = 256 * 1024
+#: ``on_progress(received_bytes, total_bytes)`` for downloads; total is None when unknown
+DownloadProgress = Callable[[int, "int | None"], "Awaitable[None] | None"]
 _NO_OPTIONS = RequestOptions()
 
 
@@ -58,19 +61,17 @@ async def open_url(
         return await transport.open("GET", path, options=options, stream_idle=False)
     timeout = transport._timeout(options)
     client_timeout = aiohttp.ClientTimeout(
-        total=None, sock_connect=timeout.connect, sock_read=timeout.total
+        total=None, connect=timeout.connect, sock_connect=timeout.connect, sock_read=timeout.total
     )
     secret = transport.secret
+    route = transport.pool.route(target)
     try:
         resp = await transport.pool.session().get(
-            target, timeout=client_timeout, headers=dict(options.extra_headers or {})
+            target, timeout=client_timeout, headers=dict(options.extra_headers or {}),
+            proxy=route[0] if route else None, proxy_auth=route[1] if route else None,
         )
-    except asyncio.TimeoutError:
-        raise APITimeoutError(f"GET {target.host} timed out") from None
-    except aiohttp.ClientError as exc:
-        raise APIConnectionError(
-            redact_text(f"GET {target.host} failed: {type(exc).__name__}: {exc}", secret)
-        ) from None
+    except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+        raise_unchained(transport.client_error(exc, f"GET {target.host}"))
     if resp.status >= 400:
         raw = await resp.read()
         resp.release()
@@ -84,20 +85,29 @@ async def fetch_url_bytes(
     """The whole body of a (small) result URL, with its content type."""
     resp = await open_url(transport, url, options=options)
     try:
-        data = await resp.read()
+        data = await transport.read_body(resp)  # bounded by max_response_size
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
         resp.close()
-        raise APIConnectionError(f"reading {URL(url).host} failed: {type(exc).__name__}") from None
-    resp.release()
+        raise_unchained(transport.client_error(exc, f"reading {URL(url).host}"))
     return data, resp.headers.get("Content-Type")
 
 
 async def save_response(
-    resp: aiohttp.ClientResponse, path: Path, *, chunk_size: int = CHUNK_SIZE
+    resp: aiohttp.ClientResponse,
+    path: Path,
+    *,
+    chunk_size: int = CHUNK_SIZE,
+    on_progress: DownloadProgress | None = None,
 ) -> int:
-    """Stream an open response to ``path`` atomically; always releases the response."""
+    """Stream an open response to ``path`` atomically; always releases the response.
+
+    ``on_progress(received_bytes, total_bytes_or_None)`` (sync or async) runs after each chunk.
+    """
+    chunks = _chunks(resp, chunk_size)
+    if on_progress is not None:
+        chunks = _reporting(chunks, resp.content_length, on_progress)
     try:
-        written = await write_atomically(_chunks(resp, chunk_size), path)
+        written = await write_atomically(chunks, path)
     except BaseException:
         resp.close()
         raise
@@ -105,14 +115,24 @@ async def save_response(
     return written
 
 
+async def _reporting(
+    chunks: AsyncIterator[bytes], total: int | None, on_progress: DownloadProgress
+) -> AsyncIterator[bytes]:
+    received = 0
+    async for chunk in chunks:
+        yield chunk
+        received += len(chunk)
+        outcome = on_progress(received, total)
+        if inspect.isawaitable(outcome):
+            await outcome
+
+
 async def _chunks(resp: aiohttp.ClientResponse, chunk_size: int) -> AsyncIterator[bytes]:
     try:
         async for chunk in resp.content.iter_chunked(chunk_size):
             yield chunk
-    except asyncio.TimeoutError:
-        raise APITimeoutError("the download stalled") from None
-    except aiohttp.ClientError as exc:
-        raise APIConnectionError(f"the download broke off: {type(exc).__name__}: {exc}") from None
+    except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+        raise_unchained(map_client_error(exc, "the download", secret=None))
 
 
 async def write_atomically(chunks: AsyncIterator[bytes], path: Path) -> int:

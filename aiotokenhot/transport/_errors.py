@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Mapping
 from typing import Any
 
+import aiohttp
 import pydantic_core
 
 from .._exceptions import (
+    APIConnectionError,
     APIStatusError,
+    APITimeoutError,
     ContentPolicyError,
     EndpointNotSupportedError,
     NoChannelError,
     NotFoundError,
+    PoolTimeoutError,
+    ResponseTooLargeError,
+    TokenHotError,
     status_error_class,
 )
-from .._redact import redact_value
+from .._redact import redact_text, redact_value
 
-__all__ = ["body_error", "build_status_error", "extract_error", "is_retryable_body", "request_id_of"]
+__all__ = [
+    "body_error",
+    "build_status_error",
+    "extract_error",
+    "is_retryable_body",
+    "map_client_error",
+    "parse_error_body",
+    "request_id_of",
+]
 
 _REQUEST_ID = re.compile(r"\(request id: ([^)]+)\)")
 _TAGS = re.compile(r"<[^>]+>")
@@ -41,13 +56,69 @@ def request_id_of(headers: Mapping[str, str]) -> str | None:
     return None
 
 
-def _parse_body(raw: bytes) -> Any:
+def parse_error_body(raw: bytes, secret: str | None) -> Any:
+    """An error body as JSON (else text), with the secret removed *after* parsing.
+
+    Redacting only the raw bytes is not enough: a server that echoes the key JSON-escaped
+    (``"sk-\\u0041BC..."``) would hand it back in plain text once parsed.
+    """
     if not raw:
         return None
     try:
-        return pydantic_core.from_json(raw)
+        body = pydantic_core.from_json(raw)
     except ValueError:
-        return raw.decode("utf-8", "replace")
+        body = raw.decode("utf-8", "replace")
+    return redact_value(body, secret)
+
+
+def map_client_error(
+    exc: BaseException,
+    what: str,
+    *,
+    secret: str | None,
+    attempts: int = 1,
+    pool_exhausted: bool = False,
+    timeout: float | None = None,
+) -> TokenHotError:
+    """The SDK exception for an error aiohttp (or asyncio's timeout) raised during ``what``.
+
+    ``what`` names the operation in the message (``"POST /v1/chat/completions"``). The
+    message is redacted; the aiohttp error is not kept (it may quote request data).
+
+    - a connect timeout while the pool had no free connection → :class:`PoolTimeoutError`
+    - any other timeout → :class:`APITimeoutError`
+    - a body that inflated past aiohttp's decompression guard → :class:`ResponseTooLargeError`
+    - everything else (refused, reset, TLS, broken payload, bad URL) → :class:`APIConnectionError`
+    """
+    if isinstance(exc, TokenHotError):
+        return exc
+    if isinstance(exc, aiohttp.ConnectionTimeoutError) and pool_exhausted:
+        seconds = f" within {timeout}s" if timeout is not None else ""
+        return PoolTimeoutError(
+            f"{what}: no free connection in the pool{seconds} (all connections in use: "
+            "streams left open without `async with`, or more concurrent calls than "
+            "max_connections)",
+            attempts=attempts,
+        )
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+        if isinstance(exc, aiohttp.ConnectionTimeoutError):
+            return APITimeoutError(f"{what} timed out while connecting", attempts=attempts)
+        return APITimeoutError(f"{what} timed out", attempts=attempts)
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        cause = exc.__cause__
+        if cause is not None and type(cause).__name__ == "DecompressSizeError":
+            limit = _decompress_limit(cause)
+            return ResponseTooLargeError(limit, message=(
+                f"{what}: the compressed body inflates past {limit} bytes from a single read "
+                "(a compression bomb?); refused"))
+    return APIConnectionError(
+        redact_text(f"{what} failed: {type(exc).__name__}: {exc}", secret), attempts=attempts
+    )
+
+
+def _decompress_limit(cause: BaseException) -> int:
+    found = re.search(r"limit of (\d+) bytes", str(cause))
+    return int(found.group(1)) if found else 0
 
 
 def extract_error(body: Any) -> tuple[str | None, str | None, str | None]:
@@ -111,11 +182,10 @@ def build_status_error(
     """The typed exception for an error answer; ``status`` 200 means an error body in a 200.
 
     A server (or proxy) that echoes the request's key back gets it redacted everywhere: in the
-    message, the parsed body and the response headers the exception keeps.
+    message, the parsed body (after JSON unescaping) and the response headers it keeps.
     """
-    raw = redact_value(raw, secret)
     headers = redact_value(dict(headers), secret)
-    body = _parse_body(raw)
+    body = parse_error_body(raw, secret)
     message, etype, code = extract_error(body)
     lowered = {k.lower(): v for k, v in headers.items()}
     request_id = request_id_of(lowered)

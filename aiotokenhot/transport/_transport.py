@@ -7,6 +7,7 @@ Protocol modules call :meth:`Transport.request` (whole answers) or :meth:`Transp
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -18,27 +19,35 @@ import pydantic
 import pydantic_core
 from yarl import URL
 
-from .._config import Secret, Timeout, TimeoutTypes, missing_key_error
+from .._config import (
+    DEFAULT_MAX_RESPONSE_SIZE,
+    ERROR_BODY_LIMIT,
+    Secret,
+    Timeout,
+    TimeoutTypes,
+    missing_key_error,
+)
 from .._exceptions import (
     APIConnectionError,
     APIStatusError,
-    APITimeoutError,
     InvalidRequestError,
+    ResponseTooLargeError,
     ResponseValidationError,
+    TokenHotError,
     raise_unchained,
 )
-from .._redact import SENSITIVE_HEADERS, redact_headers, redact_text, scrub_exception
+from .._redact import SENSITIVE_HEADERS, redact_headers, redact_text, redact_value, scrub_exception
 from .._version import __version__
 from ._capture import report
-from ._errors import body_error, build_status_error, is_retryable_body, request_id_of
+from ._errors import body_error, build_status_error, map_client_error, request_id_of
 from ._options import RequestOptions
 from ._pool import SessionPool
-from ._retry import RETRYABLE_STATUS, backoff_delay, parse_retry_after
+from ._retry import DEFAULT_RETRY_POLICY, RetryPolicy
 
 if TYPE_CHECKING:
     from ..streams._stream import Stream
 
-__all__ = ["HTTPResult", "RequestOptions", "Transport"]
+__all__ = ["KEEP", "HTTPResult", "Keep", "RequestOptions", "Transport"]
 
 log = logging.getLogger("aiotokenhot")
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
@@ -50,6 +59,15 @@ ANTHROPIC_VERSION = "2023-06-01"
 
 
 _NO_OPTIONS = RequestOptions()
+
+
+class Keep(enum.Enum):
+    """``with_options`` default for an option where ``None`` is a value of its own."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
 
 
 class HTTPResult:
@@ -111,16 +129,28 @@ class Transport:
         max_retries: int,
         default_headers: Mapping[str, str] | None = None,
         max_event_size: int = 16 * 1024 * 1024,
+        retry_policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+        max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         if max_retries < 0:
             raise InvalidRequestError("max_retries must be >= 0")
         if max_event_size <= 0:
             raise InvalidRequestError("max_event_size must be a positive number of bytes")
+        if not isinstance(retry_policy, RetryPolicy):
+            raise InvalidRequestError("retry_policy must be an aiotokenhot.RetryPolicy")
+        if max_response_size is not None and (
+            isinstance(max_response_size, bool)
+            or not isinstance(max_response_size, int)
+            or max_response_size <= 0
+        ):
+            raise InvalidRequestError("max_response_size must be a positive number of bytes or None")
         self.pool = pool
         self.base_url = base_url
         self.timeout = timeout
         self.max_retries = max_retries
         self.max_event_size = max_event_size
+        self.retry_policy = retry_policy
+        self.max_response_size = max_response_size
         self._key = api_key
         self._default_headers = dict(default_headers or {})
         self._header_sets: dict[str, dict[str, str]] | None = None
@@ -134,8 +164,11 @@ class Transport:
         max_retries: int | None = None,
         default_headers: Mapping[str, str] | None = None,
         max_event_size: int | None = None,
+        retry_policy: RetryPolicy | None = None,
+        max_response_size: int | Keep | None = KEEP,
     ) -> Transport:
-        """A transport with other defaults that shares this one's pool; ``None`` keeps a value.
+        """A transport with other defaults that shares this one's pool; ``None`` keeps a value
+        (``max_response_size``, where None means no limit, is kept unless given).
 
         ``default_headers`` are added to this transport's (a header of the same name is replaced).
         """
@@ -147,6 +180,9 @@ class Transport:
             max_retries=self.max_retries if max_retries is None else max_retries,
             default_headers={**self._default_headers, **(default_headers or {})},
             max_event_size=self.max_event_size if max_event_size is None else max_event_size,
+            retry_policy=self.retry_policy if retry_policy is None else retry_policy,
+            max_response_size=(self.max_response_size if max_response_size is KEEP
+                               else max_response_size),
         )
 
     @property
@@ -199,12 +235,17 @@ class Transport:
         unsupported_on_404: bool = False,
         check_body_error: bool = True,
     ) -> HTTPResult:
-        """Send a request and read the whole answer, retrying what is safe to retry."""
+        """Send a request and read the whole answer, retrying what is safe to retry.
+
+        ``Timeout.total`` bounds the whole call: every attempt, every wait between attempts
+        and reading the body. The body may hold at most ``max_response_size`` bytes (after
+        decompression), else :class:`ResponseTooLargeError`.
+        """
         timeout = self._timeout(options)
         client_timeout = _client_timeout(timeout.total, timeout.connect, None)
         resp, raw, attempts = await self._send(
             method, path, json, body, params, headers, options, client_timeout,
-            unsupported_on_404, read=True,
+            unsupported_on_404, read=True, total=timeout.total,
         )
         assert raw is not None
         if check_body_error and raw[:1] == b"{" and (b'"error"' in raw or b'"code"' in raw):
@@ -244,7 +285,7 @@ class Transport:
         )
         resp, _, _ = await self._send(
             method, path, json, body, params, headers, options, client_timeout,
-            unsupported_on_404, read=False,
+            unsupported_on_404, read=False, total=None,
         )
         report(resp)
         return resp
@@ -278,6 +319,7 @@ class Transport:
             max_event_size=self.max_event_size,
             max_retries=retries,
             secret=self.secret,
+            retry_policy=self.retry_policy,
             **kwargs,
         )
 
@@ -299,6 +341,7 @@ class Transport:
         unsupported_on_404: bool,
         *,
         read: bool,
+        total: float | None,
     ) -> tuple[aiohttp.ClientResponse, bytes | None, int]:
         plain_json = json is not None and not headers and not options.extra_headers
         all_headers = self._headers_for(path, json_body=plain_json)
@@ -325,52 +368,119 @@ class Transport:
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s %s headers=%s", method, url, redact_headers(all_headers))
 
+        policy = self.retry_policy
+        what = f"{method} {path}"
+        loop = asyncio.get_running_loop()
+        deadline = None if total is None else loop.time() + total
         attempt = 0
+        again = False
+        pool = self.pool
         while True:
-            failure: APIConnectionError | None = None
+            if again and deadline is not None:
+                client_timeout = _attempt_timeout(client_timeout, deadline - loop.time())
+            again = True
+            failure: TokenHotError | None = None
             resp: aiohttp.ClientResponse | None = None
             raw: bytes | None = None
+            busy = pool.busy()
             try:
                 data = payload if body is None else body()
                 resp = await self._follow(method, url, all_headers, data, query, client_timeout, body)
                 if read or resp.status >= 300:
-                    raw = await resp.read()
-                    resp.release()
-            except asyncio.TimeoutError:
-                failure = APITimeoutError(
-                    f"{method} {path} timed out", attempts=attempt + 1
-                )
-            except aiohttp.ClientError as exc:
-                failure = APIConnectionError(
-                    redact_text(f"{method} {path} failed: {type(exc).__name__}: {exc}", self.secret),
-                    attempts=attempt + 1,
-                )
+                    raw = await self.read_body(resp)
+            except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+                moved = None
+                if isinstance(exc, aiohttp.ConnectionTimeoutError):
+                    moved = pool.pool_moved(busy)
+                    if moved and (deadline is None or loop.time() < deadline):
+                        log.debug("%s still queued for a pooled connection", what)
+                        continue  # the queue moves: wait on, this is not a failed attempt
+                failure = self.client_error(exc, what, attempts=attempt + 1,
+                                            connect_timeout=client_timeout.connect,
+                                            pool_stuck=moved is False)
+            except BaseException:
+                if resp is not None:
+                    resp.close()
+                raise
             if failure is not None:
                 if resp is not None:
                     resp.close()
-                if attempt < max_retries:
-                    delay = backoff_delay(attempt)
-                    log.debug("retrying %s %s in %.2fs after %s", method, path, delay, failure)
-                    await asyncio.sleep(delay)
-                    attempt += 1
-                    continue
+                if attempt < max_retries and policy.should_retry(failure):
+                    delay = policy.wait(attempt)
+                    if _fits(loop, deadline, delay):
+                        log.debug("retrying %s in %.2fs after %s", what, delay, failure)
+                        await asyncio.sleep(delay)
+                        attempt += 1
+                        continue
                 raise_unchained(failure)
             assert resp is not None
             if resp.status < 300:
                 return resp, raw, attempt + 1
             raw = raw or b""
-            retryable = resp.status in RETRYABLE_STATUS and is_retryable_body(resp.status, raw)
-            if retryable and attempt < max_retries:
-                delay = backoff_delay(attempt, parse_retry_after(resp.headers))
-                log.debug("retrying %s %s in %.2fs after HTTP %d", method, path, delay, resp.status)
-                await asyncio.sleep(delay)
-                attempt += 1
-                continue
+            if attempt < max_retries and policy.should_retry_response(resp.status, resp.headers, raw):
+                delay = policy.wait(attempt, resp.headers)
+                if _fits(loop, deadline, delay):
+                    log.debug("retrying %s in %.2fs after HTTP %d", what, delay, resp.status)
+                    await asyncio.sleep(delay)
+                    attempt += 1
+                    continue
             error: APIStatusError = build_status_error(
                 resp.status, dict(resp.headers), raw, secret=self.secret, attempts=attempt + 1,
                 unsupported_on_404=unsupported_on_404,
             )
             raise_unchained(error)
+
+    def client_error(
+        self, exc: BaseException, what: str, *, attempts: int = 1,
+        connect_timeout: float | None = None, pool_stuck: bool | None = None,
+    ) -> TokenHotError:
+        """The SDK exception for an aiohttp/timeout error during ``what`` (see
+        :func:`map_client_error`), knowing this client's key and whether its pool is stuck
+        (by default: whether every connection is checked out now)."""
+        if pool_stuck is None:
+            pool_stuck = isinstance(exc, aiohttp.ConnectionTimeoutError) and self.pool.exhausted()
+        return map_client_error(
+            exc, what, secret=self.secret, attempts=attempts, pool_exhausted=pool_stuck,
+            timeout=self.timeout.connect if connect_timeout is None else connect_timeout,
+        )
+
+    async def read_body(self, resp: aiohttp.ClientResponse) -> bytes:
+        """The whole body, bounded; the response is released (or closed if bytes remain).
+
+        A success body over ``max_response_size`` raises :class:`ResponseTooLargeError`; an
+        error body is cut at :data:`ERROR_BODY_LIMIT` (enough for any error envelope) and the
+        status error is raised as usual.
+        """
+        limit = self.max_response_size
+        error = resp.status >= 300
+        if error:
+            limit = ERROR_BODY_LIMIT if limit is None else min(limit, ERROR_BODY_LIMIT)
+        if limit is None:
+            raw = await resp.read()
+            resp.release()
+            return raw
+        length = resp.content_length
+        if not error and length is not None and length > limit \
+                and "Content-Encoding" not in resp.headers:
+            resp.close()
+            raise ResponseTooLargeError(limit, status_code=resp.status)
+        chunks: list[bytes] = []
+        size = 0
+        content = resp.content
+        while True:
+            chunk = await content.readany()
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > limit:
+                resp.close()
+                if not error:
+                    raise ResponseTooLargeError(limit, status_code=resp.status)
+                chunks.append(chunk[: len(chunk) - (size - limit)])
+                return b"".join(chunks)
+            chunks.append(chunk)
+        resp.release()
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     async def _follow(
         self,
@@ -384,11 +494,13 @@ class Transport:
     ) -> aiohttp.ClientResponse:
         """Send, following redirects by hand so credentials never cross to another origin."""
         session = self.pool.session()
-        target: URL | str = url
+        target = URL(url)
         for _ in range(_MAX_REDIRECTS + 1):
+            route = self.pool.route(target)
             resp = await session.request(
                 method, target, headers=headers, data=data, params=query,
                 timeout=client_timeout, allow_redirects=False,
+                proxy=route[0] if route else None, proxy_auth=route[1] if route else None,
             )
             if resp.status not in _REDIRECTS:
                 return resp
@@ -397,7 +509,16 @@ class Transport:
                 return resp
             resp.release()
             current = resp.url
-            nxt = current.join(URL(location))
+            nxt = _redirect_target(current, location)
+            if nxt is None:
+                raise APIStatusError(
+                    redact_text(
+                        f"refused to follow the {resp.status} redirect to {location[:200]!r}: "
+                        "only http(s) URLs are followed", self.secret,
+                    ),
+                    status_code=resp.status,
+                    headers=redact_value(dict(resp.headers), self.secret),
+                )
             if nxt.origin() != current.origin():
                 headers = {k: v for k, v in headers.items() if k.lower() not in SENSITIVE_HEADERS}
             if resp.status == 303 or (resp.status in (301, 302) and method == "POST"):
@@ -413,8 +534,39 @@ class Transport:
 def _client_timeout(
     total: float | None, connect: float | None, read: float | None
 ) -> aiohttp.ClientTimeout:
-    """One shared (immutable) ClientTimeout per distinct setting, not one per request."""
-    return aiohttp.ClientTimeout(total=total, sock_connect=connect, sock_read=read)
+    """One shared (immutable) ClientTimeout per distinct setting, not one per request.
+
+    ``connect`` bounds both the wait for a free pooled connection and opening a new one.
+    """
+    return aiohttp.ClientTimeout(total=total, connect=connect, sock_connect=connect, sock_read=read)
+
+
+def _attempt_timeout(base: aiohttp.ClientTimeout, remaining: float) -> aiohttp.ClientTimeout:
+    """``base`` with ``total`` cut to what is left of the call's deadline."""
+    left = max(remaining, 1e-3)
+    return aiohttp.ClientTimeout(
+        total=left if base.total is None else min(base.total, left), connect=base.connect,
+        sock_connect=base.sock_connect, sock_read=base.sock_read,
+    )
+
+
+def _fits(loop: asyncio.AbstractEventLoop, deadline: float | None, delay: float) -> bool:
+    """True when waiting ``delay`` seconds still leaves time before ``deadline``."""
+    return deadline is None or loop.time() + delay < deadline
+
+
+def _redirect_target(current: URL, location: str) -> URL | None:
+    """Where a ``Location`` points, or None when it is broken or not an http(s) URL."""
+    try:
+        given = URL(location)
+        if given.scheme and not given.host:
+            return None
+        target = current.join(given)
+    except (ValueError, TypeError):
+        return None
+    if target.scheme not in ("http", "https") or not target.host:
+        return None
+    return target
 
 
 def _dump_json(obj: Any) -> bytes:

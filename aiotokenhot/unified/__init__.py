@@ -11,6 +11,7 @@ from __future__ import annotations
 from ._api import complete, open_stream
 from ._convert import DEFAULT_ANTHROPIC_MAX_TOKENS, PROTOCOLS, pick_protocol
 from ._events import (
+    Attempt,
     Completion,
     Finish,
     FinishReason,
@@ -21,12 +22,15 @@ from ._events import (
     UnifiedEvent,
     Usage,
 )
+from ._fallback import FallbackStream, complete_with_fallback, should_fall_back
 from ._stream import UnifiedStream
 
 __all__ = [
     "DEFAULT_ANTHROPIC_MAX_TOKENS",
     "PROTOCOLS",
+    "Attempt",
     "Completion",
+    "FallbackStream",
     "Finish",
     "FinishReason",
     "ReasoningDelta",
@@ -37,6 +41,8 @@ __all__ = [
     "UnifiedStream",
     "Usage",
     "complete",
+    "complete_with_fallback",
     "open_stream",
     "pick_protocol",
+    "should_fall_back",
 ]

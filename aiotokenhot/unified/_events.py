@@ -14,7 +14,10 @@ from typing import Any, Literal
 
 import pydantic_core
 
+from .._exceptions import TokenHotError
+
 __all__ = [
+    "Attempt",
     "Completion",
     "Finish",
     "FinishReason",
@@ -109,6 +112,23 @@ class ToolCall:
         return call
 
 
+@dataclass(slots=True)
+class Attempt:
+    """One model of a fallback chain that did not answer: which one, over which protocol, and why.
+
+    ``error`` is the SDK exception that made the chain move on (:class:`NoChannelError`,
+    :class:`RateLimitError`, :class:`APITimeoutError`...).
+    """
+
+    model: str
+    protocol: str
+    error: TokenHotError
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"model": self.model, "protocol": self.protocol,
+                "error": f"{type(self.error).__name__}: {self.error}"}
+
+
 @dataclass
 class Completion:
     """One unified reply, whatever protocol carried it.
@@ -126,6 +146,12 @@ class Completion:
     model: str | None = None
     id: str | None = None
     raw: Any = None
+    #: models of a fallback chain tried before ``model`` answered (empty: the first one did)
+    attempts: list[Attempt] = field(default_factory=list)
+    #: the reply validated into ``response_format`` (``th.complete(..., response_format=Model)``)
+    parsed: Any = None
+    #: why the model declined, when it refused instead of answering in ``response_format``
+    refusal: str | None = None
 
     @property
     def finish_reason(self) -> FinishReason | None:
@@ -139,7 +165,9 @@ class Completion:
         return message
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(dataclasses.replace(self, attempts=[]))
+        data["attempts"] = [attempt.to_dict() for attempt in self.attempts]
+        return data
 
 
 def parse_arguments(raw: str) -> Any:

@@ -24,6 +24,7 @@ from aiotokenhot import (
     IncompleteStreamError,
     InternalServerError,
     RateLimitError,
+    RetryPolicy,
     StreamError,
     Timeout,
     TokenHotError,
@@ -66,8 +67,7 @@ async def expect_fault(proto: Proto, th: AsyncTokenHot, error: type[TokenHotErro
 @pytest.fixture
 def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """Stream re-opens wait a random backoff; the tests only care that they happen."""
-    monkeypatch.setattr("aiotokenhot.streams._stream.backoff_delay",
-                        lambda attempt, retry_after=None: 0.0)
+    monkeypatch.setattr(RetryPolicy, "backoff", lambda self, attempt: 0.0)
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from aiotokenhot import (
     APIConnectionError,
     AsyncTokenHot,
     InvalidRequestError,
+    RetryPolicy,
     Timeout,
     TokenHotError,
 )
@@ -228,10 +229,7 @@ async def test_request_errors_never_show_the_key(
 
 @pytest.fixture
 def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("aiotokenhot.transport._transport.backoff_delay",
-                        lambda attempt, retry_after=None: 0.0)
-    monkeypatch.setattr("aiotokenhot.streams._stream.backoff_delay",
-                        lambda attempt, retry_after=None: 0.0)
+    monkeypatch.setattr(RetryPolicy, "backoff", lambda self, attempt: 0.0)
 
 
 # -- streams: every echo × every streaming protocol ----------------------------------------------

@@ -21,6 +21,7 @@ from ..._exceptions import (
     InvalidRequestError,
     NotFoundError,
 )
+from ..._redact import redact_text
 from ...transport import HTTPResult, RequestOptions, RequestOptionsParams, Transport
 from .._raw import RawMethod, RawView
 from .._resource import Resource, accepts
@@ -208,11 +209,22 @@ class Billing(Resource):
         """``GET /api/usage/token/``: the calling key's quota (works even for exhausted keys).
 
         Returns a :class:`TokenUsage` (granted, used and available quota in the gateway's
-        quota units). Raises the usual status and connection errors.
+        quota units).
+
+        Raises:
+            APIStatusError: the gateway answered ``{"success": false, "message": ...}`` (it
+                does so with HTTP 200); the message is the gateway's. Also the usual status
+                and connection errors.
         """
         result = await _call(self._transport, "GET", "/api/usage/token/",
                              RequestOptions.make(**options))
         body = result.json()
+        if isinstance(body, dict) and (body.get("success") is False or body.get("code") is False):
+            # the gateway's own API answers 200 {"success": false, "message": ...} on failure
+            message = redact_text(str(body.get("message") or ""), self._transport.secret)
+            raise APIStatusError(message or "the gateway refused the token usage request",
+                                 status_code=result.status, body={**body, "message": message},
+                                 headers=result.headers)
         if isinstance(body, dict) and isinstance(body.get("data"), dict):
             body = body["data"]
         return TokenUsage.model_validate(body)

@@ -6,11 +6,13 @@ import base64
 import binascii
 from collections.abc import Mapping
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from typing_extensions import Unpack
 
 from ..._exceptions import InvalidRequestError, ResponseValidationError
+from ..._media import LIMITS, prepare_upload
 from ...transport import HTTPResult, RequestOptions
 from ...transport._download import fetch_url_bytes
 from ...transport._multipart import build_multipart, is_file_input
@@ -166,6 +168,9 @@ class _Whisper(Resource):
         fields.setdefault("model", "whisper-1")
         if not fields.get("model"):
             raise InvalidRequestError("model is required")
+        # a local file: type sniffed from its content, size checked; a path is still streamed
+        file = await prepare_upload(Path(file) if isinstance(file, str) else file, where="file",
+                                    kinds=("audio", "video"), limit=LIMITS["audio"])
         if not is_file_input(file):
             raise InvalidRequestError("file must be a path, bytes, an async file or async iterator")
         if response_format is not None and response_format not in _FORMATS:

@@ -2,6 +2,7 @@
 
 from ._accumulate import ChatCompletionAccumulator
 from ._params import ChatCompletionParams, ChatCompletionStreamParams
+from ._parse import ParsedChatCompletion, ParsedChatCompletionMessage, ParsedChoice
 from ._resource import Chat, ChatCompletions
 from ._stream import ChatCompletionStream
 from ._types import (
@@ -56,6 +57,9 @@ __all__ = [
     "ImageURL",
     "ImageURLPartParam",
     "MessageParam",
+    "ParsedChatCompletion",
+    "ParsedChatCompletionMessage",
+    "ParsedChoice",
     "PromptTokensDetails",
     "SystemMessageParam",
     "TextPartParam",

@@ -14,11 +14,12 @@ from typing_extensions import Required
 from ...transport._options import RequestOptionsParams
 from ._types import MessageParam, StreamOptions, ToolParam
 
-__all__ = ["ChatCompletionParams", "ChatCompletionStreamParams"]
+__all__ = ["ChatCompletionParams", "ChatCompletionStreamParams", "ChatParseParams"]
 
 
-class ChatCompletionParams(RequestOptionsParams, total=False):
-    """Body fields of ``POST /v1/chat/completions`` plus the per-call options."""
+class ChatParseParams(RequestOptionsParams, total=False):
+    """Body fields of ``POST /v1/chat/completions`` but ``response_format`` (the keywords of
+    ``parse``, which takes that one on its own) plus the per-call options."""
 
     model: Required[str]
     messages: Required[Sequence[MessageParam]]
@@ -37,7 +38,6 @@ class ChatCompletionParams(RequestOptionsParams, total=False):
     tools: Iterable[ToolParam | Mapping[str, Any]] | None
     tool_choice: str | Mapping[str, Any] | None
     parallel_tool_calls: bool | None
-    response_format: Mapping[str, Any] | type[Any] | None
     reasoning_effort: str | None
     user: str | None
     modalities: Sequence[str] | None
@@ -47,6 +47,13 @@ class ChatCompletionParams(RequestOptionsParams, total=False):
     store: bool | None
     service_tier: str | None
     prediction: Mapping[str, Any] | None
+
+
+class ChatCompletionParams(ChatParseParams, total=False):
+    """Body fields of ``POST /v1/chat/completions`` plus the per-call options."""
+
+    #: ``{"type": "json_object"}``, a ``json_schema`` format, or a pydantic class
+    response_format: Mapping[str, Any] | type[Any] | None
 
 
 class ChatCompletionStreamParams(ChatCompletionParams, total=False):

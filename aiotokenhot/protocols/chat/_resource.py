@@ -8,10 +8,13 @@ from typing import Any, Literal, overload
 from typing_extensions import Unpack
 
 from ..._exceptions import InvalidRequestError
+from ..._media import defer_media, resolve_media
 from ...transport import RequestOptions
 from .._raw import RawMethod, RawStreamMethod, RawView
 from .._resource import Resource, accepts
-from ._params import ChatCompletionParams, ChatCompletionStreamParams
+from .._structured import ModelT, is_model_class, parse_final
+from ._params import ChatCompletionParams, ChatCompletionStreamParams, ChatParseParams
+from ._parse import ParsedChatCompletion, parse_chat_completion
 from ._stream import ChatCompletionStream
 from ._types import ChatCompletion
 from ._validate import check_body, json_schema_format, normalize_messages
@@ -91,11 +94,10 @@ class ChatCompletions(Resource):
         :class:`~aiotokenhot.ResponseValidationError` when the answer is not a chat completion.
         """
         fields, options = RequestOptions.split(params)
-        body = chat_body(fields, stream=stream)
         if stream:
-            chunks = self._transport.stream(ChatCompletionStream, "POST", PATH, json=body,
-                                            options=options)
-            return await chunks.__aenter__()
+            return await self._open(fields, options).__aenter__()
+        body = chat_body(fields, stream=False)
+        await resolve_media(body)  # local files, read off the loop
         result = await self._transport.request("POST", PATH, json=body, options=options)
         return result.parse(ChatCompletion)
 
@@ -115,9 +117,41 @@ class ChatCompletions(Resource):
         what arrived in ``.partial``.
         """
         fields, options = RequestOptions.split(params)
+        return self._open(fields, options)
+
+    def _open(self, fields: dict[str, Any], options: RequestOptions) -> ChatCompletionStream:
+        """The unopened stream; local files are read when it opens; a pydantic class as
+        ``response_format`` makes its ``final()`` a :class:`ParsedChatCompletion`."""
+        response_format = fields.get("response_format")
         body = chat_body(fields, stream=True)
-        return self._transport.stream(ChatCompletionStream, "POST", PATH, json=body,
-                                      options=options)
+        stream = defer_media(self._transport.stream(ChatCompletionStream, "POST", PATH, json=body,
+                                                    options=options), body)
+        if is_model_class(response_format):
+            output_type = response_format
+            return parse_final(stream, lambda done: parse_chat_completion(done, output_type))
+        return stream
+
+    @accepts(ChatParseParams)
+    async def parse(
+        self, *, response_format: type[ModelT], **params: Unpack[ChatParseParams]
+    ) -> ParsedChatCompletion[ModelT]:
+        """:meth:`create` with a strict JSON schema made from ``response_format`` (a pydantic
+        class), and each choice's content validated back into it as ``message.parsed``.
+
+        Takes the same keywords as :meth:`create` (``model``, ``messages``...). A refusal is
+        not an error: ``parsed`` stays None and ``message.refusal`` says why. Returns a
+        :class:`ParsedChatCompletion` (with ``request_id``).
+
+        Raises:
+            InvalidRequestError: ``response_format`` is not a pydantic model class, or another
+                argument is bad (before anything is sent).
+            ResponseValidationError: the reply is not JSON of ``response_format`` (``body``
+                holds the raw text).
+        """
+        if not is_model_class(response_format):
+            raise InvalidRequestError("response_format must be a pydantic model class")
+        completion = await self.create(response_format=response_format, **params)
+        return parse_chat_completion(completion, response_format)
 
     @cached_property
     def with_raw_response(self) -> ChatCompletionsWithRawResponse:
@@ -129,6 +163,7 @@ class ChatCompletions(Resource):
 class ChatCompletionsWithRawResponse(RawView[ChatCompletions]):
     create = RawMethod(ChatCompletions.create)
     stream = RawStreamMethod(ChatCompletions.stream)
+    parse = RawMethod(ChatCompletions.parse)
 
 
 class Chat(Resource):

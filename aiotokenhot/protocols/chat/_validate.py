@@ -12,6 +12,8 @@ from typing import Any
 import pydantic
 
 from ..._exceptions import InvalidRequestError
+from ..._media import Pending
+from .._media import chat_part
 
 __all__ = [
     "check_body",
@@ -128,6 +130,11 @@ def _normalize_parts(parts: list[Any], i: int) -> list[Any]:
             if out is None:
                 out = list(parts)
             out[j] = part
+        converted = chat_part(part, f"messages[{i}].content[{j}]")  # local files: placeholders
+        if converted is not part:
+            if out is None:
+                out = list(parts)
+            out[j] = part = converted
         if not isinstance(part, Mapping) or not isinstance(part.get("type"), str):
             raise InvalidRequestError(f"messages[{i}].content[{j}] must be an object with a 'type'")
         kind = part["type"]
@@ -136,7 +143,7 @@ def _normalize_parts(parts: list[Any], i: int) -> list[Any]:
         if kind == "image_url":
             image = part.get("image_url")
             url = image.get("url") if isinstance(image, Mapping) else image
-            if not isinstance(url, str) or not url:
+            if not isinstance(url, (str, Pending)) or not url:
                 raise InvalidRequestError(
                     f"messages[{i}].content[{j}] (image_url) needs image_url.url"
                 )
@@ -144,12 +151,11 @@ def _normalize_parts(parts: list[Any], i: int) -> list[Any]:
 
 
 def json_schema_format(value: Any) -> Any:
-    """A pydantic model class given as a response format becomes a ``json_schema`` format."""
+    """A pydantic model class given as a response format becomes a strict ``json_schema`` format."""
     if isinstance(value, type) and issubclass(value, pydantic.BaseModel):
-        return {
-            "type": "json_schema",
-            "json_schema": {"name": value.__name__, "schema": value.model_json_schema()},
-        }
+        from ._parse import strict_response_format
+
+        return strict_response_format(value)
     if value is not None and not isinstance(value, Mapping):
         raise InvalidRequestError("response_format must be a dict or a pydantic model class")
     return value

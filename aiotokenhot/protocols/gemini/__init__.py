@@ -1,7 +1,15 @@
 """Native Gemini: ``th.gemini.generate_content / stream_generate_content / count_tokens / list_models``."""
 
 from ._api import Gemini
-from ._params import CountTokensParams, GenerateContentParams, ListModelsParams, camel_keys
+from ._params import (
+    BatchEmbedContentsParams,
+    CountTokensParams,
+    EmbedContentParams,
+    GenerateContentParams,
+    ListModelsParams,
+    camel_keys,
+)
+from ._parse import ParsedGenerateContentResponse
 from ._stream import GenerateContentStream, merge_parts
 from ._types import (
     Blob,
@@ -37,6 +45,7 @@ __all__ = [
     "GenerateContentStream",
     "GoogleModel",
     "ModalityTokenCount",
+    "ParsedGenerateContentResponse",
     "Part",
     "PromptFeedback",
     "SafetyRating",
@@ -44,4 +53,5 @@ __all__ = [
     "camel_keys",
     "merge_parts",
 ]
-__all__ += ["CountTokensParams", "GenerateContentParams", "ListModelsParams"]
+__all__ += ["BatchEmbedContentsParams", "CountTokensParams", "EmbedContentParams",
+            "GenerateContentParams", "ListModelsParams"]

@@ -7,17 +7,25 @@ from typing import Literal, overload
 
 from typing_extensions import Unpack
 
+from ..._exceptions import InvalidRequestError
+from ..._media import defer_media, resolve_media
 from ...transport import RequestOptions
 from .._raw import RawMethod, RawStreamMethod, RawView
 from .._resource import Resource, accepts
+from .._structured import ModelT, is_model_class, parse_final
+from ..embeddings._gemini import batch_embed_body, embed_body
+from ..embeddings._types import BatchEmbedContentsResponse, EmbedContentResponse
 from ._params import (
+    BatchEmbedContentsParams,
     CountTokensParams,
+    EmbedContentParams,
     GenerateContentParams,
     ListModelsParams,
     build_request,
     camel_keys,
     model_path,
 )
+from ._parse import ParsedGenerateContentResponse, json_config, parse_generated, schema_class
 from ._stream import GenerateContentStream
 from ._types import CountTokensResponse, GeminiModelList, GenerateContentResponse
 
@@ -82,9 +90,34 @@ class Gemini(Resource):
             return await self.stream_generate_content(model, **params).__aenter__()
         path = model_path(model, "generateContent")
         fields, options = RequestOptions.split(params)
-        result = await self._transport.request("POST", path, json=build_request(**fields),
-                                               options=options)
+        body = build_request(**fields)
+        await resolve_media(body)  # local files, read off the loop
+        result = await self._transport.request("POST", path, json=body, options=options)
         return result.parse(GenerateContentResponse)
+
+    @accepts(GenerateContentParams)
+    async def parse(
+        self, model: str, *, response_schema: type[ModelT], **params: Unpack[GenerateContentParams]
+    ) -> ParsedGenerateContentResponse[ModelT]:
+        """:meth:`generate_content` in JSON mode (``responseMimeType: application/json`` and
+        ``responseJsonSchema`` from ``response_schema``, a pydantic class), the answer
+        validated back into it as ``parsed``.
+
+        Takes the same keywords as :meth:`generate_content` (``model``, ``contents``...). A
+        blocked answer is not an error: ``parsed`` stays None and ``refusal`` gives the reason.
+        Returns a :class:`ParsedGenerateContentResponse` (with ``request_id``).
+
+        Raises:
+            InvalidRequestError: ``response_schema`` is not a pydantic model class, or another
+                argument is bad (before anything is sent).
+            ResponseValidationError: the answer is not JSON of ``response_schema`` (``body``
+                holds the raw text).
+        """
+        if not is_model_class(response_schema):
+            raise InvalidRequestError("response_schema must be a pydantic model class")
+        params["generation_config"] = json_config(params.get("generation_config"), response_schema)
+        response = await self.generate_content(model, **params)
+        return parse_generated(response, response_schema)
 
     @accepts(GenerateContentParams)
     def stream_generate_content(
@@ -103,10 +136,14 @@ class Gemini(Resource):
         """
         path = model_path(model, "streamGenerateContent")
         fields, options = RequestOptions.split(params)
-        return self._transport.stream(
-            GenerateContentStream, "POST", path, json=build_request(**fields), params={"alt": "sse"},
-            options=options,
-        )
+        output_type = schema_class(fields.get("generation_config"))
+        body = build_request(**fields)
+        stream = defer_media(self._transport.stream(
+            GenerateContentStream, "POST", path, json=body, params={"alt": "sse"}, options=options
+        ), body)
+        if output_type is not None:  # final() gives ParsedGenerateContentResponse
+            return parse_final(stream, lambda done: parse_generated(done, output_type))
+        return stream
 
     @accepts(CountTokensParams)
     async def count_tokens(self, model: str, **params: Unpack[CountTokensParams]) -> CountTokensResponse:
@@ -120,8 +157,51 @@ class Gemini(Resource):
         path = model_path(model, "countTokens")
         fields, options = RequestOptions.split(params)
         body = {"contents": build_request(contents=fields.get("contents"))["contents"]}
+        await resolve_media(body)
         result = await self._transport.request("POST", path, json=body, options=options)
         return result.parse(CountTokensResponse)
+
+    @accepts(EmbedContentParams)
+    async def embed_content(
+        self, model: str, **params: Unpack[EmbedContentParams]
+    ) -> EmbedContentResponse:
+        """``POST /v1beta/models/{model}:embedContent``: one vector for ``content``.
+
+        ``model``: an embedding model (``"gemini-embedding-001"``; a ``models/`` prefix is
+        accepted). ``content`` is a string or ``{"parts": [...]}``; ``task_type`` is e.g.
+        ``RETRIEVAL_DOCUMENT`` (then ``title`` may be given); ``output_dimensionality``
+        shortens the vector. Returns an :class:`EmbedContentResponse` (``.values``, floats).
+
+        Raises :class:`~aiotokenhot.InvalidRequestError` for an empty content or a bad model
+        name before anything is sent, and the usual status and connection errors.
+        """
+        path = model_path(model, "embedContent")
+        fields, options = RequestOptions.split(params)
+        body = embed_body(path.rsplit("/", 1)[-1].split(":", 1)[0], fields.pop("content", None),
+                          **fields)
+        result = await self._transport.request("POST", path, json=body, options=options)
+        return result.parse(EmbedContentResponse)
+
+    @accepts(BatchEmbedContentsParams)
+    async def batch_embed_contents(
+        self, model: str, **params: Unpack[BatchEmbedContentsParams]
+    ) -> BatchEmbedContentsResponse:
+        """``POST /v1beta/models/{model}:batchEmbedContents``: one vector per item of
+        ``contents``, in order.
+
+        ``model``, ``task_type`` and ``output_dimensionality`` as for :meth:`embed_content`.
+        Returns a
+        :class:`BatchEmbedContentsResponse` (``.vectors``: one list of floats per content).
+
+        Raises :class:`~aiotokenhot.InvalidRequestError` for empty ``contents`` or a bad model
+        name before anything is sent, and the usual status and connection errors.
+        """
+        path = model_path(model, "batchEmbedContents")
+        fields, options = RequestOptions.split(params)
+        body = batch_embed_body(path.rsplit("/", 1)[-1].split(":", 1)[0],
+                                fields.pop("contents", None), **fields)
+        result = await self._transport.request("POST", path, json=body, options=options)
+        return result.parse(BatchEmbedContentsResponse)
 
     @accepts(ListModelsParams)
     async def list_models(self, **params: Unpack[ListModelsParams]) -> GeminiModelList:
@@ -146,5 +226,8 @@ class Gemini(Resource):
 class GeminiWithRawResponse(RawView[Gemini]):
     generate_content = RawMethod(Gemini.generate_content)
     stream_generate_content = RawStreamMethod(Gemini.stream_generate_content)
+    parse = RawMethod(Gemini.parse)
     count_tokens = RawMethod(Gemini.count_tokens)
+    embed_content = RawMethod(Gemini.embed_content)
+    batch_embed_contents = RawMethod(Gemini.batch_embed_contents)
     list_models = RawMethod(Gemini.list_models)

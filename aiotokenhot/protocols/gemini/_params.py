@@ -16,10 +16,11 @@ from typing_extensions import Required
 
 from ..._exceptions import InvalidRequestError
 from ...transport._options import RequestOptionsParams
+from .._media import gemini_contents
 
 __all__ = [
-    "CountTokensParams", "GenerateContentParams", "ListModelsParams", "build_request", "camel_keys",
-    "model_path",
+    "BatchEmbedContentsParams", "CountTokensParams", "EmbedContentParams", "GenerateContentParams",
+    "ListModelsParams", "build_request", "camel_keys", "model_path",
 ]
 
 
@@ -39,6 +40,23 @@ class CountTokensParams(RequestOptionsParams, total=False):
     """The keywords of ``count_tokens`` (after ``model``)."""
 
     contents: Required[Any]
+
+
+class EmbedContentParams(RequestOptionsParams, total=False):
+    """The keywords of ``embed_content`` (after ``model``)."""
+
+    content: Required[Any]
+    task_type: str | None
+    title: str | None
+    output_dimensionality: int | None
+
+
+class BatchEmbedContentsParams(RequestOptionsParams, total=False):
+    """The keywords of ``batch_embed_contents`` (after ``model``)."""
+
+    contents: Required[Sequence[Any]]
+    task_type: str | None
+    output_dimensionality: int | None
 
 
 class ListModelsParams(RequestOptionsParams, total=False):
@@ -197,14 +215,19 @@ def build_request(
     safety_settings: Any = None,
     cached_content: str | None = None,
 ) -> dict[str, Any]:
-    """The JSON body of ``generateContent`` / ``streamGenerateContent``; None fields left out."""
+    """The JSON body of ``generateContent`` / ``streamGenerateContent``; None fields left out.
+
+    A pydantic class as ``generation_config["response_schema"]`` (or ``response_json_schema``)
+    turns on JSON mode with its strict schema.
+    """
+    from ._parse import with_schema_class
     config = tool_config if tool_config is None else camel_keys(tool_config)
     if config is not None and not isinstance(config, dict):
         raise InvalidRequestError("tool_config must be an object")
     body: dict[str, Any] = {
-        "contents": _contents(contents),
+        "contents": gemini_contents(_contents(contents)),
         "systemInstruction": _system(system_instruction),
-        "generationConfig": _generation_config(generation_config),
+        "generationConfig": _generation_config(with_schema_class(generation_config)),
         "tools": _list_of_objects("tools", tools),
         "toolConfig": config,
         "safetySettings": _list_of_objects("safety_settings", safety_settings),

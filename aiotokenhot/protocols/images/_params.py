@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing_extensions import Required
 
+from ..._media import MediaSource
 from ...transport._multipart import FileInput
 from ...transport._options import RequestOptionsParams
 
@@ -28,7 +29,8 @@ class ImageGenerateParams(_ImageParams, total=False):
     prompt: str | None
     style: str | None
     moderation: str | None
-    image: str | list[str] | None
+    #: reference image URLs, or local files (a ``Path``, bytes, a binary file) sent as data URLs
+    image: MediaSource | list[MediaSource] | None
     seed: int | None
 
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from typing_extensions import Unpack
 
 from ..._exceptions import InvalidRequestError
+from ..._media import prepare_upload, resolve_media
 from ...transport import RequestOptions
 from ...transport._multipart import FileInput, build_multipart, is_file_input, read_file_input
+from .._media import data_url_value
 from .._raw import RawMethod, RawView
 from .._resource import Resource, accepts
 from ._gemini import generate_content_path, image_request, is_gemini_image_model
@@ -17,6 +20,9 @@ from ._params import ImageEditParams, ImageGenerateParams
 from ._types import ImagesResponse, parse_images
 
 __all__ = ["Images", "ImagesWithRawResponse"]
+
+#: gpt-image edits take images up to 50 MB each
+EDIT_IMAGE_LIMIT = 50 * 1024 * 1024
 
 
 class Images(Resource):
@@ -32,7 +38,8 @@ class Images(Resource):
           Gemini image models an aspect ratio ``"16:9"`` or ``"1K"``/``"2K"``/``"4K"``);
           ``quality``, ``style``, ``background``, ``output_format`` (``png``/``jpeg``/``webp``),
           ``output_compression`` (0–100), ``response_format`` (``url`` or ``b64_json``).
-        - Seedream editing passes reference ``image`` URLs here; Wan and Qwen DashScope bodies
+        - Seedream editing passes reference ``image`` URLs here (or local files: a ``Path``,
+          bytes or a binary file, sent as ``data:`` URLs); Wan and Qwen DashScope bodies
           (``input``/``parameters``) go whole in ``extra_body`` (then ``prompt`` may be
           omitted). Gemini image models (``gemini-*-image*``) are sent to generateContent.
         - Per call: ``timeout`` (seconds or :class:`~aiotokenhot.Timeout`), ``max_retries``,
@@ -56,6 +63,9 @@ class Images(Resource):
             raise InvalidRequestError("n must be at least 1")
         if is_gemini_image_model(model):
             return await self._gemini(model, prompt or "", [], fields.get("size"), options)
+        if "image" in fields:
+            fields["image"] = _image_urls(fields["image"])
+        await resolve_media(fields)  # local reference images, read off the loop
         result = await self._transport.request("POST", "/v1/images/generations", json=fields,
                                                options=options)
         return parse_images(result.json(), transport=self._transport,
@@ -81,7 +91,10 @@ class Images(Resource):
         image, mask = fields.pop("image", None), fields.pop("mask", None)
         if not prompt:
             raise InvalidRequestError("prompt is required")
-        images = image if isinstance(image, list) else [image]
+        images = [await _upload(item, "image") for item in
+                  (image if isinstance(image, list) else [image])]
+        if mask is not None:
+            mask = await _upload(mask, "mask")
         if not images or not all(is_file_input(i) for i in images):
             raise InvalidRequestError("image must be a file (path, bytes, async file) or a list of them")
         if is_gemini_image_model(model):
@@ -123,6 +136,19 @@ class Images(Resource):
         result = await self._transport.request("POST", generate_content_path(model), json=body,
                                                options=options)
         return parse_images(result.json(), transport=self._transport)
+
+
+def _image_urls(image: Any) -> Any:
+    if isinstance(image, list):
+        return [data_url_value(item, f"image[{i}]") for i, item in enumerate(image)]
+    return data_url_value(image, "image")
+
+
+async def _upload(item: Any, where: str) -> Any:
+    """A local image for multipart: type sniffed, size checked, paths still streamed."""
+    if isinstance(item, str):
+        item = Path(item)
+    return await prepare_upload(item, where=where, kinds=("image",), limit=EDIT_IMAGE_LIMIT)
 
 
 def _checked_model(model: Any) -> str:

@@ -22,6 +22,7 @@ from ._events import (
     UnknownEvent,
 )
 from ._params import LegacyCompletionParams, MessageCreateParams
+from ._parse import ParsedMessage
 from ._stream import MessageStream
 from ._types import (
     ContentBlock,
@@ -56,6 +57,7 @@ __all__ = [
     "MessageStreamEvent",
     "MessageUsage",
     "Messages",
+    "ParsedMessage",
     "PingEvent",
     "RedactedThinkingBlock",
     "SignatureDelta",

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Literal, overload
+from typing import Any, Literal, overload
 
 from typing_extensions import Unpack
 
+from ..._exceptions import BadRequestError, InvalidRequestError
+from ..._media import defer_media, resolve_media
 from ...transport import RequestOptions
 from .._raw import RawMethod, RawStreamMethod, RawView
 from .._resource import Resource, accepts
+from .._structured import ModelT, is_model_class
 from ._params import LegacyCompletionParams, MessageCreateParams, build_legacy_body, build_messages_body
+from ._parse import ParsedMessage, looks_like_json, native_arguments, parse_message, tool_arguments
 from ._stream import MessageStream
 from ._types import LegacyCompletion, Message
 
@@ -68,11 +72,10 @@ class Messages(Resource):
         retries are spent.
         """
         fields, options = RequestOptions.split(params)
-        body = build_messages_body(**fields, stream=stream)
         if stream:
-            events = self._transport.stream(MessageStream, "POST", "/v1/messages", json=body,
-                                            options=options)
-            return await events.__aenter__()
+            return await self._open(fields, options).__aenter__()
+        body = build_messages_body(**fields)
+        await resolve_media(body)  # local files, read off the loop
         result = await self._transport.request("POST", "/v1/messages", json=body, options=options)
         return result.parse(Message)
 
@@ -92,9 +95,58 @@ class Messages(Resource):
         :class:`~aiotokenhot.IncompleteStreamError`, with what arrived in ``.partial``.
         """
         fields, options = RequestOptions.split(params)
+        return self._open(fields, options)
+
+    def _open(self, fields: dict[str, Any], options: RequestOptions) -> MessageStream:
+        """The unopened stream; local files are read when it opens."""
         body = build_messages_body(**fields, stream=True)
-        return self._transport.stream(MessageStream, "POST", "/v1/messages", json=body,
-                                      options=options)
+        return defer_media(self._transport.stream(MessageStream, "POST", "/v1/messages", json=body,
+                                                  options=options), body)
+
+    @accepts(MessageCreateParams)
+    async def parse(
+        self,
+        *,
+        output_format: type[ModelT],
+        method: Literal["auto", "native", "tool"] = "auto",
+        **params: Unpack[MessageCreateParams],
+    ) -> ParsedMessage[ModelT]:
+        """:meth:`create` asking for JSON of ``output_format`` (a pydantic class), validated
+        back into it as ``parsed_output``.
+
+        ``method``: ``"native"`` sends Anthropic's ``output_format`` (structured-outputs beta),
+        ``"tool"`` forces one tool whose input schema is the class, ``"auto"`` (default) tries
+        native and falls back to the tool when the gateway rejects or drops the native form
+        (then this client goes straight to the tool). Takes the same keywords as
+        :meth:`create` (``model``, ``max_tokens``, ``messages``...). A refusal
+        (``stop_reason == "refusal"``) leaves ``parsed_output`` None. Returns a
+        :class:`ParsedMessage` (with ``request_id``).
+
+        Raises:
+            InvalidRequestError: ``output_format`` is not a pydantic model class, ``method`` is
+                unknown, or another argument is bad (before anything is sent).
+            ResponseValidationError: the reply is not ``output_format``'s shape (``body`` holds
+                the raw text).
+        """
+        if not is_model_class(output_format):
+            raise InvalidRequestError("output_format must be a pydantic model class")
+        if method not in ("auto", "native", "tool"):
+            raise InvalidRequestError("method must be 'auto', 'native' or 'tool'")
+        kwargs: dict[str, Any] = dict(params)
+        native_ok = getattr(self, "_native_structured", True)
+        if method == "native" or (method == "auto" and native_ok):
+            try:
+                message = await self.create(**native_arguments(kwargs, output_format))
+            except BadRequestError:
+                if method == "native":
+                    raise
+                self._native_structured = False
+            else:
+                if method == "native" or looks_like_json(message):
+                    return parse_message(message, output_format, via_tool=False)
+                self._native_structured = False
+        message = await self.create(**tool_arguments(kwargs, output_format))
+        return parse_message(message, output_format, via_tool=True)
 
     @accepts(LegacyCompletionParams)
     async def legacy_complete(self, **params: Unpack[LegacyCompletionParams]) -> LegacyCompletion:
@@ -126,4 +178,5 @@ class Messages(Resource):
 class MessagesWithRawResponse(RawView[Messages]):
     create = RawMethod(Messages.create)
     stream = RawStreamMethod(Messages.stream)
+    parse = RawMethod(Messages.parse)
     legacy_complete = RawMethod(Messages.legacy_complete)

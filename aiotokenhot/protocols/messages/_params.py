@@ -10,6 +10,7 @@ from typing_extensions import Required
 
 from ..._exceptions import InvalidRequestError
 from ...transport._options import RequestOptionsParams
+from .._media import anthropic_messages
 
 __all__ = ["LegacyCompletionParams", "MessageCreateParams", "build_legacy_body",
            "build_messages_body", "plain"]
@@ -187,7 +188,7 @@ def build_messages_body(
     body: dict[str, Any] = {
         "model": model,
         "max_tokens": max_tokens,
-        "messages": _check_messages(messages),
+        "messages": anthropic_messages(_check_messages(messages)),
         "system": _check_system(system),
         "temperature": temperature,
         "top_p": top_p,

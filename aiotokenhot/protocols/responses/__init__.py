@@ -31,6 +31,7 @@ from ._events import (
     ResponseRefusalDoneEvent,
 )
 from ._params import ResponseCreateParams
+from ._parse import ParsedResponse
 from ._resource import Responses
 from ._stream import ResponseStream
 from ._types import (
@@ -51,6 +52,7 @@ __all__ = [
     "EVENT_CLASSES",
     "GenericResponseEvent",
     "OutputItem",
+    "ParsedResponse",
     "Response",
     "ResponseAccumulator",
     "ResponseCompletedEvent",

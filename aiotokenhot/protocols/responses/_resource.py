@@ -10,11 +10,15 @@ import pydantic
 from typing_extensions import Unpack
 
 from ..._exceptions import InvalidRequestError
+from ..._media import defer_media, resolve_media
 from ...transport import RequestOptions
+from .._media import responses_input
 from .._raw import RawMethod, RawStreamMethod, RawView
 from .._resource import Resource, accepts
+from .._structured import ModelT, parse_final
 from ..chat._validate import check_body
 from ._params import ResponseCreateParams
+from ._parse import ParsedResponse, parse_response, text_config
 from ._stream import ResponseStream
 from ._types import Response
 
@@ -54,9 +58,11 @@ def _normalize_input(value: Any) -> Any:
 def responses_body(fields: dict[str, Any], *, stream: bool) -> dict[str, Any]:
     """The checked JSON body from a method's body fields (``None`` values already dropped)."""
     if "input" in fields:
-        fields["input"] = _normalize_input(fields["input"])
+        fields["input"] = responses_input(_normalize_input(fields["input"]))
     elif "previous_response_id" not in fields:
         raise InvalidRequestError("input is required (or previous_response_id)")
+    if "text" in fields:
+        fields["text"] = text_config(fields["text"])  # a pydantic class as format → strict schema
     check_body(fields)
     if stream:
         fields["stream"] = True
@@ -114,10 +120,10 @@ class Responses(Resource):
         not a Response.
         """
         fields, options = RequestOptions.split(params)
-        body = responses_body(fields, stream=stream)
         if stream:
-            events = self._transport.stream(ResponseStream, "POST", PATH, json=body, options=options)
-            return await events.__aenter__()
+            return await self._open(fields, options).__aenter__()
+        body = responses_body(fields, stream=False)
+        await resolve_media(body)  # local files, read off the loop
         result = await self._transport.request("POST", PATH, json=body, options=options)
         return result.parse(Response)
 
@@ -137,9 +143,43 @@ class Responses(Resource):
         in-stream ``error`` or ``response.failed`` event), with what arrived in ``.partial``.
         """
         fields, options = RequestOptions.split(params)
-        body = responses_body(fields, stream=True)
-        return self._transport.stream(ResponseStream, "POST", PATH, json=body, options=options)
+        return self._open(fields, options)
 
+    def _open(self, fields: dict[str, Any], options: RequestOptions) -> ResponseStream:
+        """The unopened stream; local files are read when it opens; a pydantic class as
+        ``text.format`` makes its ``final()`` a :class:`ParsedResponse`."""
+        text = fields.get("text")
+        output_type = text.get("format") if isinstance(text, Mapping) else None
+        body = responses_body(fields, stream=True)
+        stream = defer_media(
+            self._transport.stream(ResponseStream, "POST", PATH, json=body, options=options), body)
+        if isinstance(output_type, type) and issubclass(output_type, pydantic.BaseModel):
+            chosen = output_type  # final() gives ParsedResponse
+            return parse_final(stream, lambda done: parse_response(done, chosen))
+        return stream
+
+    @accepts(ResponseCreateParams)
+    async def parse(
+        self, *, text_format: type[ModelT], **params: Unpack[ResponseCreateParams]
+    ) -> ParsedResponse[ModelT]:
+        """:meth:`create` with ``text.format`` a strict JSON schema made from ``text_format``
+        (a pydantic class), and the output text validated back into it as ``output_parsed``.
+
+        Takes the same keywords as :meth:`create` (``model``, ``input``...). A refusal is not
+        an error: ``output_parsed`` stays None and ``refusal`` says why. Returns a
+        :class:`ParsedResponse` (with ``request_id``).
+
+        Raises:
+            InvalidRequestError: ``text_format`` is not a pydantic model class, or another
+                argument is bad (before anything is sent).
+            ResponseValidationError: the output is not JSON of ``text_format`` (``body`` holds
+                the raw text).
+        """
+        if not (isinstance(text_format, type) and issubclass(text_format, pydantic.BaseModel)):
+            raise InvalidRequestError("text_format must be a pydantic model class")
+        params["text"] = {**(params.get("text") or {}), "format": text_format}
+        response = await self.create(**params)
+        return parse_response(response, text_format)
 
     @cached_property
     def with_raw_response(self) -> ResponsesWithRawResponse:
@@ -151,3 +191,4 @@ class Responses(Resource):
 class ResponsesWithRawResponse(RawView[Responses]):
     create = RawMethod(Responses.create)
     stream = RawStreamMethod(Responses.stream)
+    parse = RawMethod(Responses.parse)

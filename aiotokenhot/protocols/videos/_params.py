@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
 
 from typing_extensions import Required
 
+from ..._media import MediaSource
 from ...transport._multipart import FileInput
 from ...transport._options import RequestOptionsParams
 
@@ -21,10 +22,18 @@ class VideoCreateParams(RequestOptionsParams, total=False):
     seconds: str | int | None
     duration: int | None
     size: str | None
-    image: str | None
-    images: list[str] | None
+    #: media inputs: URLs or local files (``Path``, bytes, a binary file), in each family's shape
+    first_frame: MediaSource | None
+    last_frame: MediaSource | None
+    reference_images: Sequence[MediaSource] | None
+    reference_videos: Sequence[MediaSource] | None
+    audio: MediaSource | None
+    image: MediaSource | None
+    images: list[MediaSource] | None
     input_reference: FileInput | None
     metadata: Mapping[str, Any] | None
+    #: ``"dashscope"`` writes HappyHorse media as DashScope ``input.media[]``
+    body_style: Literal["gateway", "dashscope"]
     #: the submit path, for gateways that serve it elsewhere
     endpoint: str | None
 

@@ -22,11 +22,13 @@ from ..._exceptions import (
     NotFoundError,
     PermissionDeniedError,
 )
+from ..._media import prepare_upload, resolve_media
 from ...transport import RequestOptions, RequestOptionsParams
-from ...transport._download import CHUNK_SIZE, open_url, save_response, target_path
+from ...transport._download import CHUNK_SIZE, DownloadProgress, open_url, save_response, target_path
 from ...transport._multipart import build_multipart, is_file_input
 from .._raw import RawMethod, RawView
 from .._resource import Resource, accepts
+from ._inputs import VideoInputs, build_task_body, sora_reference, video_family
 from ._params import VideoCreateParams, VideoRemixParams
 from ._types import VideoTask, VideoTaskError, parse_task
 
@@ -53,16 +55,24 @@ class Videos(Resource):
           (``"4"``, ``"8"``, ``"12"``; ``duration`` is accepted too), ``size`` (``"1280x720"``),
           ``input_reference``: a URL, or a file (path, bytes, async file) sent as multipart.
         - Other models (``POST /v1/video/generations``): ``prompt``, ``duration`` in seconds,
-          ``size``, ``image`` / ``images`` (URLs), ``metadata``; vendor bodies (Ark
-          ``content[]``, DashScope ``input``/``parameters``) go whole in ``extra_body``.
+          ``size``, ``image`` / ``images``, ``metadata``; vendor bodies (Ark ``content[]``,
+          DashScope ``input``/``parameters``) go whole in ``extra_body``.
+        - Media inputs ``first_frame``, ``last_frame``, ``reference_images``,
+          ``reference_videos``, ``audio``: URLs or local files (``Path``, bytes, a binary file;
+          sent as ``data:`` URLs), written in each family's shape: Seedance
+          ``metadata.content[]`` items with roles, Hailuo ``metadata.first_frame_image`` /
+          ``last_frame_image``, HappyHorse ``images`` / ``videos`` (or DashScope
+          ``input.media[]`` with ``body_style="dashscope"``), Sora one ``input_reference``
+          (multipart for a local file, ``{"image_url": url}`` for a URL).
         - ``endpoint`` overrides the submit path for gateways that differ.
         - Per call: ``timeout`` (seconds or :class:`~aiotokenhot.Timeout`), ``max_retries``,
           ``extra_headers``, ``extra_query``, ``extra_body``.
 
         Returns a :class:`VideoTask` (``.id``, ``.status``, ``.progress`` 0–100,
         ``.request_id``). Raises :class:`~aiotokenhot.InvalidRequestError` for a missing
-        model or prompt, a non-integer ``duration`` or ``seconds``, or a bad
-        ``input_reference``, before anything is sent; the usual status and connection errors.
+        model or prompt, a non-integer ``duration`` or ``seconds``, a bad
+        ``input_reference`` or a media combination the family cannot take, before anything is
+        sent; the usual status and connection errors.
         """
         fields, options = RequestOptions.split(params)
         model, prompt = fields.get("model"), fields.get("prompt")
@@ -78,29 +88,37 @@ class Videos(Resource):
             raise InvalidRequestError("duration must be an int (seconds)")
         if seconds is not None and not str(seconds).strip().isdigit():
             raise InvalidRequestError(f"seconds must be a whole number of seconds, not {seconds!r}")
-        sora = model.lower().startswith("sora")
-        path = fields.get("endpoint") or (_OPENAI_PATH if sora else _TASK_PATH)
-        if sora:
-            if seconds is None and duration is not None:
-                seconds = duration
-            body: dict[str, Any] = {"model": model, "prompt": prompt, "size": fields.get("size"),
-                                    "seconds": str(seconds) if seconds is not None else None}
-        else:
-            metadata = fields.get("metadata")
-            body = {"model": model, "prompt": prompt, "duration": duration, "size": fields.get("size"),
-                    "seconds": str(seconds) if seconds is not None else None,
-                    "image": fields.get("image"), "images": fields.get("images"),
-                    "metadata": dict(metadata) if metadata else None}
-        body = {k: v for k, v in body.items() if v is not None}
-        if input_reference is not None:
-            if isinstance(input_reference, str) and input_reference.startswith(
-                ("http://", "https://", "data:")
-            ):
-                body["input_reference"] = input_reference
-            elif not is_file_input(input_reference):
-                raise InvalidRequestError("input_reference must be a URL or a file")
+        inputs = VideoInputs(fields.get("first_frame"), fields.get("last_frame"),
+                             list(fields.get("reference_images") or ()),
+                             list(fields.get("reference_videos") or ()), fields.get("audio"))
+        family = video_family(model)
+        path = fields.get("endpoint") or (_OPENAI_PATH if family == "sora" else _TASK_PATH)
+        if family != "sora":
+            body = build_task_body(
+                family, model=model, prompt=prompt, duration=duration, size=fields.get("size"),
+                seconds=str(seconds) if seconds is not None else None, image=fields.get("image"),
+                images=fields.get("images"), metadata=fields.get("metadata"), inputs=inputs,
+                body_style=fields.get("body_style", "gateway"))
+            await resolve_media(body)  # local frames and references, read off the loop
+            result = await self._transport.request("POST", path, json=body, options=options)
+            return parse_task(result.json())
+        if seconds is None and duration is not None:
+            seconds = duration
+        body = {k: v for k, v in {"model": model, "prompt": prompt, "size": fields.get("size"),
+                                  "seconds": str(seconds) if seconds is not None else None}.items()
+                if v is not None}
+        reference = sora_reference(inputs, input_reference)
+        if reference is not None:
+            if isinstance(reference, str) and reference.startswith(("http://", "https://", "data:")):
+                body["input_reference"] = {"image_url": reference}
             else:
-                form = build_multipart(body, [("input_reference", input_reference)],
+                if isinstance(reference, str):
+                    reference = Path(reference)
+                reference = await prepare_upload(reference, where="input_reference",
+                                                 kinds=("image",))
+                if not is_file_input(reference):
+                    raise InvalidRequestError("input_reference must be a URL or a file")
+                form = build_multipart(body, [("input_reference", reference)],
                                        extra=extra_body)
                 if not form.replayable:  # async sources are read once: not retried
                     options = options.without_retries()
@@ -184,6 +202,7 @@ class Videos(Resource):
         *,
         variant: str | None = None,
         chunk_size: int = CHUNK_SIZE,
+        on_progress: DownloadProgress | None = None,
         **options: Unpack[RequestOptionsParams],
     ) -> Path:
         """Stream the finished video to ``path`` in chunks, atomically (temp file + rename).
@@ -192,6 +211,8 @@ class Videos(Resource):
         cannot serve it (404/501, a 403 URL block, a failed upstream fetch) falls back to the
         task's result URL. ``chunk_size`` is in bytes. An interrupted download leaves nothing
         under ``path``. ``timeout`` bounds each read, not the whole download.
+        ``on_progress(received_bytes, total_bytes)`` (sync or async; ``total_bytes`` is None
+        when the server sends no length) runs after each chunk.
 
         Returns the written :class:`~pathlib.Path`. Raises
         :class:`~aiotokenhot.InvalidRequestError` for a bad id or chunk size,
@@ -215,7 +236,7 @@ class Videos(Resource):
             if not task.result_url:
                 raise exc from None
             resp = await open_url(self._transport, task.result_url, options=request_options)
-        await save_response(resp, dest, chunk_size=chunk_size)
+        await save_response(resp, dest, chunk_size=chunk_size, on_progress=on_progress)
         return dest
 
     @accepts(VideoRemixParams)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import Enum
 from typing import Any
 
@@ -52,8 +53,11 @@ _STATUS_WORDS: dict[str, VideoStatus] = {
     # MiniMax Hailuo
     "preparing": VideoStatus.QUEUED, "queueing": VideoStatus.QUEUED,
     "processing": VideoStatus.RUNNING, "fail": VideoStatus.FAILED,
-    # Alibaba DashScope (HappyHorse, Wan)
+    # Alibaba DashScope (HappyHorse, Wan); its UNKNOWN (under task_status) is read in parse_task
     "canceled": VideoStatus.CANCELLED,
+    # Kling (task_status) and Vidu (state)
+    "succeed": VideoStatus.SUCCEEDED, "created": VideoStatus.QUEUED,
+    "queuing": VideoStatus.QUEUED,
     "unknown": VideoStatus.UNKNOWN,
 }
 
@@ -130,7 +134,7 @@ class VideoTaskError(TokenHotError):
 
 
 # Q12: where the result URL may sit, in the catalog's order, then rarer vendor spots
-_URL_PATHS: tuple[tuple[str, ...], ...] = (
+_URL_PATHS: tuple[tuple[str | int, ...], ...] = (
     ("metadata", "url"),
     ("result_url",),
     ("data", "content", "video_url"),
@@ -140,6 +144,9 @@ _URL_PATHS: tuple[tuple[str, ...], ...] = (
     ("output", "video_url"),
     ("data", "video_url"),
     ("file", "download_url"),
+    ("metadata", "urls", 0),  # gateway "video.generation" objects
+    ("task_result", "videos", 0, "url"),  # Kling
+    ("creations", 0, "url"),  # Vidu
 )
 
 
@@ -163,8 +170,11 @@ def parse_task(body: Any, *, fallback_id: str | None = None) -> VideoTask:
                     if isinstance(v, str) and v), fallback_id)
     if not isinstance(task_id, str) or not task_id:
         raise ResponseValidationError("the video task answer carries no id", body=body)
-    word = _first(layers, ("status",), ("task_status",))
+    word = _first(layers, ("status",), ("task_status",), ("state",))
     status = normalize_status(word)
+    if isinstance(word, str) and word.upper() == "UNKNOWN" and word == _first(layers, ("task_status",)):
+        status = VideoStatus.FAILED  # DashScope: the task expired or never existed; it will not end
+
     progress = parse_progress(_first(layers, ("progress",)))
     if progress is None and status is VideoStatus.SUCCEEDED:
         progress = 100.0
@@ -175,8 +185,8 @@ def parse_task(body: Any, *, fallback_id: str | None = None) -> VideoTask:
             url = found
             break
     model = _first(layers, ("model",))
-    created = _first(layers, ("created_at",), ("submit_time",))
-    completed = _first(layers, ("completed_at",), ("finish_time",))
+    created = _epoch(_first(layers, ("created_at",), ("submit_time",)))
+    completed = _epoch(_first(layers, ("completed_at",), ("finish_time",)))
     return VideoTask(
         id=task_id,
         model=model if isinstance(model, str) else None,
@@ -191,15 +201,37 @@ def parse_task(body: Any, *, fallback_id: str | None = None) -> VideoTask:
     )
 
 
-def _dig(obj: Any, path: tuple[str, ...]) -> Any:
-    for key in path:
-        if not isinstance(obj, dict):
+def _epoch(value: Any) -> int | None:
+    """Unix seconds from an int or an RFC 3339 timestamp (``2025-01-01T00:00:00Z``)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
             return None
-        obj = obj.get(key)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.timezone.utc)
+        return int(moment.timestamp())
+    return None
+
+
+def _dig(obj: Any, path: tuple[str | int, ...]) -> Any:
+    for key in path:
+        if isinstance(key, int):
+            if not isinstance(obj, list) or len(obj) <= key:
+                return None
+            obj = obj[key]
+        elif not isinstance(obj, dict):
+            return None
+        else:
+            obj = obj.get(key)
     return obj
 
 
-def _first(layers: list[dict[str, Any]], *paths: tuple[str, ...]) -> Any:
+def _first(layers: list[dict[str, Any]], *paths: tuple[str | int, ...]) -> Any:
     for path in paths:
         for layer in layers:
             value = _dig(layer, path)
@@ -220,8 +252,8 @@ def _error(layers: list[dict[str, Any]], status: VideoStatus) -> VideoError | No
         if isinstance(reason, str) and reason:
             return VideoError(message=reason)
     if status in (VideoStatus.FAILED, VideoStatus.CANCELLED, VideoStatus.EXPIRED):
-        message = _first(layers, ("message",), ("base_resp", "status_msg"))
-        code = _first(layers, ("code",))
+        message = _first(layers, ("task_status_msg",), ("message",), ("base_resp", "status_msg"))
+        code = _first(layers, ("err_code",), ("code",))
         return VideoError(message=str(message) if message else f"task {status.value}",
                           code=str(code) if code and code != "success" else None)
     return None
