@@ -44,11 +44,12 @@ if TYPE_CHECKING:
     )
     from ._media import to_data_url
     from ._pricing import ModelPrice, PriceTable
+    from .protocols._raw import RawResponse
     from .protocols.videos import VideoTaskError
     from .streams import SSEDecoder, SSEEvent, Stream
     from .telemetry import Telemetry
     from .tools import Tool, ToolResult, ToolRunResult, ToolStream
-    from .transport import RequestOptions
+    from .transport import RequestOptions, RequestOptionsParams
     from .transport._retry import RetryPolicy
     from .unified import (
         Attempt,
@@ -79,6 +80,8 @@ _EXPORTS: dict[str, str] = {
     "Usage": ".unified",
     "Finish": ".unified",
     "VideoTaskError": ".protocols.videos",
+    "RawResponse": ".protocols._raw",
+    "RequestOptionsParams": ".transport",
     "Attempt": ".unified",
     "FallbackStream": ".unified",
     "ToolCall": ".unified",
@@ -150,8 +153,10 @@ __all__ = [
     "PoolTimeoutError",
     "PriceTable",
     "RateLimitError",
+    "RawResponse",
     "ReasoningDelta",
     "RequestOptions",
+    "RequestOptionsParams",
     "ResponseTooLargeError",
     "ResponseValidationError",
     "RetryPolicy",

@@ -18,13 +18,15 @@ from ._config import (
     normalize_base_url,
     resolve_api_key,
 )
+from ._exceptions import ConfigurationError
 from ._pricing import ModelPrice, PriceTable
 from .streams._sse import DEFAULT_MAX_EVENT_SIZE
 from .transport import SessionPool, Transport
 from .transport._retry import DEFAULT_RETRY_POLICY, RetryPolicy
+from .transport._transport import KEEP, Keep
 
 if TYPE_CHECKING:
-    from .protocols.account import APIKey, Billing, LanguageModels
+    from .protocols.account import APIKey, Billing, LanguageModels, TokenizeParams, TokenizeResult
     from .protocols.audio import Audio
     from .protocols.chat import Chat
     from .protocols.completions import Completions
@@ -106,14 +108,42 @@ class AsyncTokenHot:
     def with_options(
         self,
         *,
+        api_key: str | None = None,
+        base_url: str | None = None,
         timeout: TimeoutTypes | None = None,
         max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        max_event_size: int | None = None,
         retry_policy: RetryPolicy | None = None,
+        max_response_size: int | Keep | None = KEEP,
     ) -> AsyncTokenHot:
-        """A client with other defaults that shares this client's connection pool."""
+        """A client with other defaults that shares this client's connection pool.
+
+        Every option that can change between calls: ``api_key``, ``base_url`` (a trailing
+        ``/v1`` is accepted), ``timeout`` (seconds or a :class:`Timeout`), ``max_retries``,
+        ``default_headers`` (added to this client's; the same name replaces),
+        ``max_event_size`` (bytes), ``retry_policy`` (a :class:`RetryPolicy`) and
+        ``max_response_size`` (bytes; ``None`` there means no limit, leave it out to keep this
+        client's). ``None`` keeps this client's value. Pool settings (``max_connections``,
+        ``session``, ``verify_ssl``, ``proxy``, ``trust_env``) belong to the pool and stay.
+        Closing either client closes the shared pool.
+
+        Raises :class:`ConfigurationError` for a malformed ``base_url`` or an empty ``api_key``
+        and :class:`InvalidRequestError` for a negative ``max_retries`` or ``max_event_size``,
+        a ``retry_policy`` that is not a :class:`RetryPolicy` or a ``max_response_size`` that
+        is not a positive number of bytes.
+        """
+        key = None
+        if api_key is not None:
+            key = resolve_api_key(api_key)
+            if key is None:
+                raise ConfigurationError("api_key must not be empty")
         return AsyncTokenHot._from_transport(
             self._transport.with_options(
-                timeout=timeout, max_retries=max_retries, retry_policy=retry_policy
+                base_url=None if base_url is None else normalize_base_url(base_url),
+                api_key=key, timeout=timeout, max_retries=max_retries,
+                default_headers=default_headers, max_event_size=max_event_size,
+                retry_policy=retry_policy, max_response_size=max_response_size,
             )
         )
 
@@ -263,11 +293,15 @@ class AsyncTokenHot:
 
         return Billing(self)
 
-    async def tokenize(self, *, text: str, model: str, **kwargs: Any) -> Any:
-        """xAI-style ``POST /v1/tokenize-text``."""
+    async def tokenize(self, **params: Unpack[TokenizeParams]) -> TokenizeResult:
+        """xAI-style ``POST /v1/tokenize-text``: the token ids of ``text`` for ``model``.
+
+        Returns a :class:`TokenizeResult` (``.token_ids``); raises
+        :class:`EndpointNotSupportedError` on gateways without the route (TokenHot's).
+        """
         from .protocols.account import tokenize
 
-        return await tokenize(self, text=text, model=model, **kwargs)
+        return await tokenize(self, **params)
 
     # -- one delta stream over every protocol ----------------------------------------------------
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pydantic
 
-__all__ = ["APIModel"]
+__all__ = ["APIModel", "attach_request_id"]
 
 
 class APIModel(pydantic.BaseModel):
@@ -20,3 +20,32 @@ class APIModel(pydantic.BaseModel):
     def to_dict(self) -> dict[str, Any]:
         """The model as plain JSON-ready data, unset optional fields left out."""
         return self.model_dump(mode="json", exclude_none=True, by_alias=True)
+
+    @property
+    def request_id(self) -> str | None:
+        """The gateway's id of the HTTP request that returned this object, for support requests.
+
+        Read from the answer's ``x-request-id``-style header. ``None`` for objects no call
+        returned (nested parts, stream chunks, objects you built) or when the gateway sent none.
+        Kept in pydantic's private slot: not a field, never in ``model_dump()``.
+        """
+        private = self.__pydantic_private__
+        return private.get("_request_id") if private else None
+
+
+def attach_request_id(value: object, request_id: str | None) -> None:
+    """Give a call's result (a model, a list of models, or an object with a ``request_id``
+    attribute) the request id of the answer it came from. Streams read theirs from their own
+    response and are left alone."""
+    if request_id is None:
+        return
+    if isinstance(value, APIModel):
+        # a private slot, so no per-instance cost for the many models that never carry an id
+        private = {**(value.__pydantic_private__ or {}), "_request_id": request_id}
+        object.__setattr__(value, "__pydantic_private__", private)
+    elif isinstance(value, list):
+        for item in value:
+            attach_request_id(item, request_id)
+    elif hasattr(value, "request_id") and not isinstance(getattr(type(value), "request_id", None), property):
+        setattr(value, "request_id", request_id)  # noqa: B010 (a plain attribute, e.g. SpeechResult's)
+

@@ -30,7 +30,7 @@ from .._exceptions import (
     raise_unchained,
 )
 from .._redact import redact_text, scrub_exception
-from ..transport._errors import body_error, build_status_error, extract_error
+from ..transport._errors import body_error, build_status_error, extract_error, request_id_of
 from ..transport._retry import DEFAULT_RETRY_POLICY, RetryPolicy
 from ._sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder, SSEEvent
 
@@ -103,6 +103,11 @@ class Stream(Generic[EventT]):
     @property
     def response(self) -> aiohttp.ClientResponse | None:
         return self._response
+
+    @property
+    def request_id(self) -> str | None:
+        """The gateway's id for this request, from the answer's headers (None until opened)."""
+        return request_id_of(self._response.headers) if self._response is not None else None
 
     @property
     def completed(self) -> bool:

@@ -125,6 +125,7 @@ class FakeTokenHot:
         self.in_flight = 0
         self._stream_faults: dict[int, Fault] = {}
         self.max_in_flight = 0
+        self._answers = 0
         self._runner: web.AppRunner | None = None
         self.app = self._build_app()
         self.rpm_limit: float | None = None  # see limit_rpm()
@@ -272,11 +273,19 @@ class FakeTokenHot:
     def _build_app(self) -> web.Application:
         app = web.Application(middlewares=[self._middleware], client_max_size=256 * 1024 * 1024)
         app[FAKE_KEY] = self
+        app.on_response_prepare.append(self._stamp_request_id)
         from . import _account, _anthropic, _embeddings, _gemini, _media, _openai
 
         for module in (_openai, _anthropic, _gemini, _media, _account, _embeddings):
             module.register(app, self)
         return app
+
+    async def _stamp_request_id(self, request: web.Request, response: web.StreamResponse) -> None:
+        """Every success answer carries an id, as the gateway's ``X-Oneapi-Request-Id`` does
+        (error answers quote theirs in the message: ``(request id: ...)``)."""
+        if response.status < 400:
+            self._answers += 1
+            response.headers.setdefault("X-Oneapi-Request-Id", f"fake-req-{self._answers}")
 
     def _authorized(self, request: web.Request) -> bool:
         key = self.api_key

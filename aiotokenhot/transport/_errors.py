@@ -32,6 +32,7 @@ __all__ = [
     "is_retryable_body",
     "map_client_error",
     "parse_error_body",
+    "request_id_of",
 ]
 
 _REQUEST_ID = re.compile(r"\(request id: ([^)]+)\)")
@@ -40,6 +41,19 @@ _POLICY_WORDS = ("content policy", "content_policy", "safety", "moderation", "po
                  "sensitive", "content_filter", "违规", "敏感")
 _NO_CHANNEL_WORDS = ("无可用渠道", "no available channel", "model_not_found_in_group")
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-oneapi-request-id", "x-new-api-request-id")
+
+
+def request_id_of(headers: Mapping[str, str]) -> str | None:
+    """The request id a gateway or vendor put in the answer's headers (``x-request-id``,
+    Anthropic's ``request-id``, the gateway's ``x-oneapi-request-id``...), or None."""
+    for name in _REQUEST_ID_HEADERS:  # aiohttp's headers match names case-insensitively
+        value = headers.get(name)
+        if value:
+            return value
+    if isinstance(headers, dict):  # a plain dict (copied headers) may keep any casing
+        lowered = {k.lower(): v for k, v in headers.items()}
+        return next((lowered[h] for h in _REQUEST_ID_HEADERS if lowered.get(h)), None)
+    return None
 
 
 def parse_error_body(raw: bytes, secret: str | None) -> Any:
@@ -174,7 +188,7 @@ def build_status_error(
     body = parse_error_body(raw, secret)
     message, etype, code = extract_error(body)
     lowered = {k.lower(): v for k, v in headers.items()}
-    request_id = next((lowered[h] for h in _REQUEST_ID_HEADERS if h in lowered), None)
+    request_id = request_id_of(lowered)
     if message:
         found = _REQUEST_ID.search(message)
         if found and not request_id:

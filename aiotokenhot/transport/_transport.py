@@ -7,9 +7,10 @@ Protocol modules call :meth:`Transport.request` (whole answers) or :meth:`Transp
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -40,14 +41,16 @@ from .._pricing import attach_cost
 from .._redact import SENSITIVE_HEADERS, redact_headers, redact_text, redact_value, scrub_exception
 from .._version import __version__
 from ..telemetry._seam import Instrumentation, note_event, observed_request
-from ._errors import body_error, build_status_error, map_client_error
+from ._capture import report
+from ._errors import body_error, build_status_error, map_client_error, request_id_of
+from ._options import RequestOptions
 from ._pool import SessionPool
 from ._retry import DEFAULT_RETRY_POLICY, RetryPolicy
 
 if TYPE_CHECKING:
     from ..streams._stream import Stream
 
-__all__ = ["HTTPResult", "RequestOptions", "Transport"]
+__all__ = ["KEEP", "HTTPResult", "Keep", "RequestOptions", "Transport"]
 
 log = logging.getLogger("aiotokenhot")
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
@@ -58,46 +61,16 @@ _MAX_REDIRECTS = 5
 ANTHROPIC_VERSION = "2023-06-01"
 
 
-@dataclass(frozen=True)
-class RequestOptions:
-    """Per-call overrides every public method accepts."""
-
-    timeout: TimeoutTypes | None = None
-    max_retries: int | None = None
-    extra_headers: Mapping[str, str] | None = None
-    extra_query: Mapping[str, Any] | None = None
-    extra_body: Mapping[str, Any] | None = None
-
-    @classmethod
-    def make(
-        cls,
-        *,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> RequestOptions:
-        """Checked here, so a bad per-call option fails before anything is sent."""
-        if max_retries is not None and (
-            isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0
-        ):
-            raise InvalidRequestError(f"max_retries must be an integer >= 0, got {max_retries!r}")
-        if timeout is not None:
-            Timeout.coerce(timeout)
-        return cls(timeout, max_retries, extra_headers, extra_query, extra_body)
-
-    @classmethod
-    def of(cls, args: Mapping[str, Any]) -> RequestOptions:
-        """The per-call options among a public method's ``locals()``."""
-        return cls.make(
-            timeout=args.get("timeout"), max_retries=args.get("max_retries"),
-            extra_headers=args.get("extra_headers"), extra_query=args.get("extra_query"),
-            extra_body=args.get("extra_body"),
-        )
-
-
 _NO_OPTIONS = RequestOptions()
+
+
+class Keep(enum.Enum):
+    """``with_options`` default for an option where ``None`` is a value of its own."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
 
 
 class HTTPResult:
@@ -112,6 +85,11 @@ class HTTPResult:
         self.content = content
         self._secret = secret  # redacted from errors that quote the body
         self.cost: Decimal | None = None  # USD, when the client's price table knows the model
+
+    @property
+    def request_id(self) -> str | None:
+        """The gateway's id for this request, from the answer's headers (None if not sent)."""
+        return request_id_of(self.headers)
 
     @property
     def content_type(self) -> str:
@@ -189,21 +167,31 @@ class Transport:
     def with_options(
         self,
         *,
+        base_url: str | None = None,
+        api_key: Secret | None = None,
         timeout: TimeoutTypes | None = None,
         max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        max_event_size: int | None = None,
         retry_policy: RetryPolicy | None = None,
+        max_response_size: int | Keep | None = KEEP,
     ) -> Transport:
-        """A transport with other defaults that shares this one's pool and key."""
+        """A transport with other defaults that shares this one's pool; ``None`` keeps a value
+        (``max_response_size``, where None means no limit, is kept unless given).
+
+        ``default_headers`` are added to this transport's (a header of the same name is replaced).
+        """
         transport = Transport(
             pool=self.pool,
-            base_url=self.base_url,
-            api_key=self._key,
+            base_url=self.base_url if base_url is None else base_url,
+            api_key=self._key if api_key is None else api_key,
             timeout=self.timeout if timeout is None else Timeout.coerce(timeout),
             max_retries=self.max_retries if max_retries is None else max_retries,
-            default_headers=self._default_headers,
-            max_event_size=self.max_event_size,
+            default_headers={**self._default_headers, **(default_headers or {})},
+            max_event_size=self.max_event_size if max_event_size is None else max_event_size,
             retry_policy=self.retry_policy if retry_policy is None else retry_policy,
-            max_response_size=self.max_response_size,
+            max_response_size=(self.max_response_size if max_response_size is KEEP
+                               else max_response_size),
         )
         transport.instrumentation = self.instrumentation
         return transport
@@ -281,7 +269,9 @@ class Transport:
                 raise build_status_error(
                     200, dict(resp.headers), raw, secret=self.secret, attempts=attempts
                 )
-        return HTTPResult(resp.status, resp.headers, raw, self.secret)
+        result = HTTPResult(resp.status, resp.headers, raw, self.secret)
+        report(result)
+        return result
 
     async def open(
         self,
@@ -309,6 +299,7 @@ class Transport:
             method, path, json, body, params, headers, options, client_timeout,
             unsupported_on_404, read=False, total=None,
         )
+        report(resp)
         return resp
 
     def idle_timeout(self, options: RequestOptions = _NO_OPTIONS) -> float | None:

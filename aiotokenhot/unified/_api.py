@@ -65,7 +65,8 @@ def open_stream(
     """
     native = _native(model, messages, tools, tool_choice, max_tokens, temperature, top_p, stop,
                      protocol, True)
-    options = RequestOptions.of(locals())
+    options = RequestOptions.make(timeout=timeout, max_retries=max_retries, extra_headers=extra_headers,
+                                  extra_query=extra_query, extra_body=extra_body)
     return client._transport.stream(
         STREAMS[native.protocol], "POST", native.path, json=native.body, params=native.params,
         options=options,
@@ -93,7 +94,8 @@ async def complete(
     """One whole reply as a unified :class:`Completion` (the native non-streaming endpoint)."""
     native = _native(model, messages, tools, tool_choice, max_tokens, temperature, top_p, stop,
                      protocol, False)
-    options = RequestOptions.of(locals())
+    options = RequestOptions.make(timeout=timeout, max_retries=max_retries, extra_headers=extra_headers,
+                                  extra_query=extra_query, extra_body=extra_body)
     result = await client._transport.request(
         "POST", native.path, json=native.body, params=native.params, options=options
     )

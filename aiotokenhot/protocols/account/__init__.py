@@ -1,6 +1,6 @@
 """Account endpoints: ``th.language_models``, ``th.tokenize``, ``th.api_key``, ``th.billing``."""
 
-from ._resource import APIKey, Billing, LanguageModels, tokenize
+from ._resource import APIKey, Billing, LanguageModels, TokenizeParams, tokenize
 from ._types import (
     APIKeyInfo,
     BillingSubscription,
@@ -12,4 +12,5 @@ from ._types import (
 )
 
 __all__ = ["APIKey", "APIKeyInfo", "Billing", "BillingSubscription", "BillingUsage",
-           "LanguageModel", "LanguageModels", "Token", "TokenUsage", "TokenizeResult", "tokenize"]
+           "LanguageModel", "LanguageModels", "Token", "TokenUsage", "TokenizeParams", "TokenizeResult",
+           "tokenize"]

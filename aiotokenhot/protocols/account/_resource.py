@@ -6,12 +6,15 @@ them becomes :class:`EndpointNotSupportedError`, never a parse error.
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 from collections.abc import Mapping
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from ..._config import TimeoutTypes
+from typing_extensions import Unpack
+
 from ..._exceptions import (
     APIStatusError,
     EndpointNotSupportedError,
@@ -19,8 +22,10 @@ from ..._exceptions import (
     NotFoundError,
 )
 from ..._redact import redact_text
-from ...transport import HTTPResult, RequestOptions, Transport
-from .._resource import Resource
+from ...transport import HTTPResult, RequestOptions, RequestOptionsParams, Transport
+from .._raw import RawMethod, RawView
+from .._resource import Resource, accepts
+from ._params import TokenizeParams
 from ._types import (
     APIKeyInfo,
     BillingSubscription,
@@ -34,7 +39,10 @@ from ._types import (
 if TYPE_CHECKING:
     from ..._client import AsyncTokenHot
 
-__all__ = ["APIKey", "Billing", "LanguageModels", "tokenize"]
+__all__ = [
+    "APIKey", "APIKeyWithRawResponse", "Billing", "BillingWithRawResponse", "LanguageModels",
+    "LanguageModelsWithRawResponse", "TokenizeParams", "tokenize",
+]
 
 
 async def _call(
@@ -63,42 +71,38 @@ def _unsupported(path: str, status: int, body: Any) -> EndpointNotSupportedError
                                      body=body)
 
 
-def _options(timeout: TimeoutTypes | None, max_retries: int | None,
-             extra_headers: Mapping[str, str] | None, extra_query: Mapping[str, Any] | None,
-             extra_body: Mapping[str, Any] | None = None) -> RequestOptions:
-    return RequestOptions.of(locals())
-
-
 class LanguageModels(Resource):
     """xAI ``/v1/language-models``: models with their token prices."""
 
-    async def list(
-        self,
-        *,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-    ) -> list[LanguageModel]:
-        options = _options(timeout, max_retries, extra_headers, extra_query)
-        result = await _call(self._transport, "GET", "/v1/language-models", options)
+    @accepts(RequestOptionsParams)
+    async def list(self, **options: Unpack[RequestOptionsParams]) -> builtins.list[LanguageModel]:
+        """``GET /v1/language-models``: every model with its prices.
+
+        Returns a list of :class:`LanguageModel` (``.id``, ``.prompt_text_token_price``,
+        ``.completion_text_token_price``; each with the call's ``request_id``). Raises
+        :class:`~aiotokenhot.EndpointNotSupportedError` on gateways without the route (TokenHot's
+        answers 404) and the usual status and connection errors.
+        """
+        result = await _call(self._transport, "GET", "/v1/language-models",
+                             RequestOptions.make(**options))
         return result.parse(LanguageModelList).models
 
-    async def retrieve(
-        self,
-        model_id: str,
-        *,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-    ) -> LanguageModel:
+    @accepts(RequestOptionsParams)
+    async def retrieve(self, model_id: str, **options: Unpack[RequestOptionsParams]) -> LanguageModel:
+        """``GET /v1/language-models/{model_id}``: one model with its prices.
+
+        Returns a :class:`LanguageModel` (token prices in xAI's own unit).
+
+        Raises :class:`~aiotokenhot.InvalidRequestError` for an empty id,
+        :class:`~aiotokenhot.NotFoundError` for an unknown model,
+        :class:`~aiotokenhot.EndpointNotSupportedError` where the route does not exist.
+        """
         if not model_id:
             raise InvalidRequestError("model_id is required")
-        options = _options(timeout, max_retries, extra_headers, extra_query)
         try:
             result = await _call(self._transport, "GET",
-                                 f"/v1/language-models/{quote(model_id, safe='')}", options)
+                                 f"/v1/language-models/{quote(model_id, safe='')}",
+                                 RequestOptions.make(**options))
         except EndpointNotSupportedError as exc:
             if exc.error_code != "model_not_found":
                 raise
@@ -110,40 +114,55 @@ class LanguageModels(Resource):
                                 error_code=exc.error_code, attempts=exc.attempts) from None
         return result.parse(LanguageModel)
 
+    @cached_property
+    def with_raw_response(self) -> LanguageModelsWithRawResponse:
+        """The same methods, returning a :class:`~aiotokenhot.RawResponse`."""
+        return LanguageModelsWithRawResponse(self)
+
+
+class LanguageModelsWithRawResponse(RawView[LanguageModels]):
+    list = RawMethod(LanguageModels.list)
+    retrieve = RawMethod(LanguageModels.retrieve)
+
 
 class APIKey(Resource):
     """xAI ``GET /v1/api-key``: the calling key's name, ACLs and state (redacted)."""
 
-    async def retrieve(
-        self,
-        *,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-    ) -> APIKeyInfo:
-        options = _options(timeout, max_retries, extra_headers, extra_query)
-        result = await _call(self._transport, "GET", "/v1/api-key", options)
+    @accepts(RequestOptionsParams)
+    async def retrieve(self, **options: Unpack[RequestOptionsParams]) -> APIKeyInfo:
+        """``GET /v1/api-key``: the calling key's name, ACLs and whether it is blocked.
+
+        Returns an :class:`APIKeyInfo` (the key itself only as the gateway's redacted hint).
+        Raises :class:`~aiotokenhot.EndpointNotSupportedError` where the route does not exist
+        and the usual status and connection errors.
+        """
+        result = await _call(self._transport, "GET", "/v1/api-key", RequestOptions.make(**options))
         return result.parse(APIKeyInfo)
 
+    @cached_property
+    def with_raw_response(self) -> APIKeyWithRawResponse:
+        """The same method, returning a :class:`~aiotokenhot.RawResponse`."""
+        return APIKeyWithRawResponse(self)
 
-async def tokenize(
-    client: AsyncTokenHot,
-    *,
-    text: str,
-    model: str,
-    timeout: TimeoutTypes | None = None,
-    max_retries: int | None = None,
-    extra_headers: Mapping[str, str] | None = None,
-    extra_query: Mapping[str, Any] | None = None,
-    extra_body: Mapping[str, Any] | None = None,
-) -> TokenizeResult:
-    """xAI ``POST /v1/tokenize-text`` (what ``th.tokenize(text=..., model=...)`` calls)."""
+
+class APIKeyWithRawResponse(RawView[APIKey]):
+    retrieve = RawMethod(APIKey.retrieve)
+
+
+@accepts(TokenizeParams)
+async def tokenize(client: AsyncTokenHot, **params: Unpack[TokenizeParams]) -> TokenizeResult:
+    """xAI ``POST /v1/tokenize-text`` (what ``th.tokenize(text=..., model=...)`` calls).
+
+    Returns a :class:`TokenizeResult` (``.token_ids``). Raises
+    :class:`~aiotokenhot.InvalidRequestError` for a non-string ``text`` or an empty ``model``,
+    :class:`~aiotokenhot.EndpointNotSupportedError` where the route does not exist.
+    """
+    fields, options = RequestOptions.split(params)
+    text, model = fields.get("text"), fields.get("model")
     if not isinstance(text, str):
         raise InvalidRequestError("text must be a string")
     if not model:
         raise InvalidRequestError("model is required")
-    options = _options(timeout, max_retries, extra_headers, extra_query, extra_body)
     result = await _call(client._transport, "POST", "/v1/tokenize-text", options,
                          json={"text": text, "model": model})
     return result.parse(TokenizeResult)
@@ -152,53 +171,53 @@ async def tokenize(
 class Billing(Resource):
     """Balance and usage in the gateway's legacy OpenAI shapes (operator-configured numbers)."""
 
-    async def subscription(
-        self,
-        *,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-    ) -> BillingSubscription:
-        options = _options(timeout, max_retries, extra_headers, extra_query)
-        result = await _call(self._transport, "GET", "/dashboard/billing/subscription", options)
+    @accepts(RequestOptionsParams)
+    async def subscription(self, **options: Unpack[RequestOptionsParams]) -> BillingSubscription:
+        """``GET /dashboard/billing/subscription``: the balance in the legacy OpenAI shape.
+
+        Returns a :class:`BillingSubscription` (``.hard_limit_usd``: the quota in the gateway's
+        display unit, usually USD). Raises the usual status and connection errors.
+        """
+        result = await _call(self._transport, "GET", "/dashboard/billing/subscription",
+                             RequestOptions.make(**options))
         return result.parse(BillingSubscription)
 
+    @accepts(RequestOptionsParams)
     async def usage(
         self,
         start_date: dt.date | str | None = None,
         end_date: dt.date | str | None = None,
-        *,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        **options: Unpack[RequestOptionsParams],
     ) -> BillingUsage:
-        """Usage between two dates (``YYYY-MM-DD``; the gateway may ignore the range)."""
+        """``GET /dashboard/billing/usage``: usage between two dates (``date`` objects or
+        ``"YYYY-MM-DD"``; the gateway may ignore the range).
+
+        Returns a :class:`BillingUsage` (``.total_usage`` in cents, ``.total_usage_usd``).
+        Raises :class:`~aiotokenhot.InvalidRequestError` for a malformed date or a start after
+        the end, and the usual status and connection errors.
+        """
         start, end = _iso_date(start_date, "start_date"), _iso_date(end_date, "end_date")
         if start and end and start > end:
             raise InvalidRequestError("start_date is after end_date")
-        options = _options(timeout, max_retries, extra_headers, extra_query)
-        result = await _call(self._transport, "GET", "/dashboard/billing/usage", options,
+        result = await _call(self._transport, "GET", "/dashboard/billing/usage",
+                             RequestOptions.make(**options),
                              params={"start_date": start, "end_date": end})
         return result.parse(BillingUsage)
 
-    async def token_usage(
-        self,
-        *,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-    ) -> TokenUsage:
-        """The calling key's quota (``GET /api/usage/token/``; works even for exhausted keys).
+    @accepts(RequestOptionsParams)
+    async def token_usage(self, **options: Unpack[RequestOptionsParams]) -> TokenUsage:
+        """``GET /api/usage/token/``: the calling key's quota (works even for exhausted keys).
+
+        Returns a :class:`TokenUsage` (granted, used and available quota in the gateway's
+        quota units).
 
         Raises:
             APIStatusError: the gateway answered ``{"success": false, "message": ...}`` (it
-                does so with HTTP 200); the message is the gateway's.
+                does so with HTTP 200); the message is the gateway's. Also the usual status
+                and connection errors.
         """
-        options = _options(timeout, max_retries, extra_headers, extra_query)
-        result = await _call(self._transport, "GET", "/api/usage/token/", options)
+        result = await _call(self._transport, "GET", "/api/usage/token/",
+                             RequestOptions.make(**options))
         body = result.json()
         if isinstance(body, dict) and (body.get("success") is False or body.get("code") is False):
             # the gateway's own API answers 200 {"success": false, "message": ...} on failure
@@ -209,6 +228,17 @@ class Billing(Resource):
         if isinstance(body, dict) and isinstance(body.get("data"), dict):
             body = body["data"]
         return TokenUsage.model_validate(body)
+
+    @cached_property
+    def with_raw_response(self) -> BillingWithRawResponse:
+        """The same methods, returning a :class:`~aiotokenhot.RawResponse`."""
+        return BillingWithRawResponse(self)
+
+
+class BillingWithRawResponse(RawView[Billing]):
+    subscription = RawMethod(Billing.subscription)
+    usage = RawMethod(Billing.usage)
+    token_usage = RawMethod(Billing.token_usage)
 
 
 def _iso_date(value: dt.date | str | None, name: str) -> str | None:

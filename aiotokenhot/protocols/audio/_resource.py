@@ -9,17 +9,23 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from ..._config import TimeoutTypes
+from typing_extensions import Unpack
+
 from ..._exceptions import InvalidRequestError, ResponseValidationError
 from ..._media import LIMITS, prepare_upload
 from ...transport import HTTPResult, RequestOptions
 from ...transport._download import fetch_url_bytes
-from ...transport._multipart import FileInput, build_multipart, is_file_input
-from .._resource import Resource
+from ...transport._multipart import build_multipart, is_file_input
+from .._raw import RawMethod, RawView
+from .._resource import Resource, accepts
+from ._params import SpeechParams, TranscriptionParams, TranslationParams
 from ._types import SpeechResult, Transcription
 from ._wav import is_pcm, pcm_to_wav
 
-__all__ = ["Audio", "Transcriptions", "Translations"]
+__all__ = [
+    "Audio", "AudioWithRawResponse", "Transcriptions", "TranscriptionsWithRawResponse", "Translations",
+    "TranslationsWithRawResponse",
+]
 
 _SPEECH_MIME = {"mp3": "audio/mpeg", "opus": "audio/ogg", "aac": "audio/aac", "flac": "audio/flac",
                 "wav": "audio/wav", "pcm": "audio/L16;codec=pcm;rate=24000"}
@@ -45,50 +51,55 @@ class Audio(Resource):
     def translations(self) -> Translations:
         return Translations(self._client)
 
-    async def speech(
-        self,
-        *,
-        model: str,
-        input: str,
-        voice: str | None = None,
-        response_format: str | None = None,
-        instructions: str | None = None,
-        speed: float | None = None,
-        speakers: Mapping[str, str] | None = None,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> SpeechResult:
-        """Speak ``input``. Gemini TTS models go through generateContent (``voice`` defaults to
-        Kore; ``speakers`` maps speaker names to voices for multi-speaker text) and their raw
-        PCM comes back as WAV unless ``response_format="pcm"``; others use ``/v1/audio/speech``.
+    @accepts(SpeechParams)
+    async def speech(self, **params: Unpack[SpeechParams]) -> SpeechResult:
+        """Speak ``input`` (text) with ``model``.
+
+        Parameters that matter:
+
+        - OpenAI-style models (``/v1/audio/speech``): ``voice`` is required (``alloy``,
+          ``coral``, ``nova``...); ``response_format`` ``mp3`` (default), ``opus``, ``aac``,
+          ``flac``, ``wav`` or ``pcm``; ``speed`` 0.25–4.0; ``instructions`` steer the delivery.
+        - Gemini TTS models (``gemini-*-tts``) go through generateContent: ``voice`` defaults to
+          Kore; ``speakers`` maps speaker names to voices for multi-speaker text; their raw PCM
+          comes back as WAV unless ``response_format="pcm"``.
+        - Per call: ``timeout`` (seconds or :class:`~aiotokenhot.Timeout`), ``max_retries``,
+          ``extra_headers``, ``extra_query``, ``extra_body``.
+
+        Returns a :class:`SpeechResult` (``.data`` bytes, ``.mime_type``, ``await
+        .save(path)``, ``.request_id``). Raises :class:`~aiotokenhot.InvalidRequestError` for
+        a missing model, text or voice, a speed out of range or ``speakers`` on a non-Gemini
+        model, before anything is sent; :class:`~aiotokenhot.ResponseValidationError` for a
+        Gemini answer without audio; the usual status and connection errors.
         """
-        options = RequestOptions.of(locals())
+        fields, options = RequestOptions.split(params)
+        model, text = fields.get("model"), fields.get("input")
+        voice, response_format = fields.get("voice"), fields.get("response_format")
+        speed, speakers = fields.get("speed"), fields.pop("speakers", None)
         if not isinstance(model, str) or not model.strip():
             raise InvalidRequestError("model is required")
-        if not isinstance(input, str) or not input:
+        if not isinstance(text, str) or not text:
             raise InvalidRequestError("input text is required")
         if speed is not None and not 0.25 <= speed <= 4.0:
             raise InvalidRequestError("speed must be between 0.25 and 4.0")
         if is_gemini_tts_model(model):
-            return await self._gemini_speech(model, input, voice, instructions, speakers,
-                                             response_format, options)
+            return await self._gemini_speech(model, text, voice, fields.get("instructions"),
+                                             speakers, response_format, options)
         if not voice:
             raise InvalidRequestError("voice is required (alloy, coral, nova, ...)")
         if speakers:
             raise InvalidRequestError("speakers is only for Gemini TTS models")
-        body = {k: v for k, v in {"model": model, "input": input, "voice": voice,
-                                  "response_format": response_format,
-                                  "instructions": instructions, "speed": speed}.items()
-                if v is not None}
-        result = await self._transport.request("POST", "/v1/audio/speech", json=body,
+        result = await self._transport.request("POST", "/v1/audio/speech", json=fields,
                                                options=options)
         mime = result.headers.get("Content-Type", "")
         if not mime or mime.startswith(("application/octet-stream", "binary/")):
             mime = _SPEECH_MIME.get(response_format or "mp3", "application/octet-stream")
         return SpeechResult(result.content, mime, model)
+
+    @cached_property
+    def with_raw_response(self) -> AudioWithRawResponse:
+        """``speech`` returning a :class:`~aiotokenhot.RawResponse` (status, headers, body)."""
+        return AudioWithRawResponse(self)
 
     async def _gemini_speech(
         self,
@@ -150,19 +161,11 @@ def _inline_audio(result: HTTPResult) -> tuple[bytes, str]:
 class _Whisper(Resource):
     _path = ""
 
-    async def _send(
-        self,
-        fields: dict[str, Any],
-        file: FileInput,
-        response_format: str | None,
-        temperature: float | None,
-        *,
-        timeout: TimeoutTypes | None,
-        max_retries: int | None,
-        extra_headers: Mapping[str, str] | None,
-        extra_query: Mapping[str, Any] | None,
-        extra_body: Mapping[str, Any] | None,
-    ) -> Transcription:
+    async def _send(self, fields: dict[str, Any], options: RequestOptions) -> Transcription:
+        """Check and send one multipart request; ``fields`` are the body fields given."""
+        file, response_format = fields.pop("file", None), fields.get("response_format")
+        temperature = fields.get("temperature")
+        fields.setdefault("model", "whisper-1")
         if not fields.get("model"):
             raise InvalidRequestError("model is required")
         # a local file: type sniffed from its content, size checked; a path is still streamed
@@ -174,11 +177,12 @@ class _Whisper(Resource):
             raise InvalidRequestError(f"response_format must be one of {sorted(_FORMATS)}")
         if temperature is not None and not 0.0 <= temperature <= 1.0:
             raise InvalidRequestError("temperature must be between 0 and 1")
-        form = build_multipart({**fields, "response_format": response_format,
-                                "temperature": temperature}, [("file", file)], extra=extra_body)
-        options = RequestOptions.make(timeout=timeout,
-                                      max_retries=max_retries if form.replayable else 0,
-                                      extra_headers=extra_headers, extra_query=extra_query)
+        for name in ("timestamp_granularities", "include"):  # list fields repeat as `name[]`
+            if name in fields:
+                fields[name + "[]"] = fields.pop(name)
+        form = build_multipart(fields, [("file", file)], extra=options.extra_body)
+        if not form.replayable:  # async sources are read once: such an upload is not retried
+            options = options.without_retries()
         result = await self._transport.request("POST", self._path, body=form, options=options)
         if response_format in _TEXT_FORMATS or result.content.lstrip()[:1] != b"{":
             return Transcription(text=result.text())
@@ -190,31 +194,31 @@ class Transcriptions(_Whisper):
 
     _path = "/v1/audio/transcriptions"
 
-    async def create(
-        self,
-        *,
-        file: FileInput,
-        model: str = "whisper-1",
-        language: str | None = None,
-        prompt: str | None = None,
-        response_format: str | None = None,
-        temperature: float | None = None,
-        timestamp_granularities: list[str] | None = None,
-        include: list[str] | None = None,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> Transcription:
-        """Transcribe speech in its own language; ``file`` is a path (streamed), bytes or async file."""
-        if timestamp_granularities and response_format != "verbose_json":
+    @accepts(TranscriptionParams)
+    async def create(self, **params: Unpack[TranscriptionParams]) -> Transcription:
+        """Transcribe speech in its own language.
+
+        ``file``: a path (streamed from disk), bytes, an async file or an async iterator of
+        bytes, optionally as ``(filename, content[, content_type])``. ``model`` defaults to
+        ``whisper-1``; ``language`` (ISO-639-1, e.g. ``"en"``) and ``prompt`` help recognition;
+        ``response_format`` ``json`` (default), ``verbose_json``, ``text``, ``srt`` or ``vtt``;
+        ``temperature`` 0–1; ``timestamp_granularities`` (``["word", "segment"]``, needs
+        ``verbose_json``).
+
+        Returns a :class:`Transcription` (``.text``; ``.words`` / ``.segments`` with times in
+        seconds for ``verbose_json``). Raises :class:`~aiotokenhot.InvalidRequestError` for a
+        missing file or a bad format or temperature, before anything is sent, and the usual
+        status and connection errors.
+        """
+        fields, options = RequestOptions.split(params)
+        if fields.get("timestamp_granularities") and fields.get("response_format") != "verbose_json":
             raise InvalidRequestError("timestamp_granularities needs response_format='verbose_json'")
-        return await self._send(
-            {"model": model, "language": language, "prompt": prompt,
-             "timestamp_granularities[]": timestamp_granularities, "include[]": include},
-            file, response_format, temperature, timeout=timeout, max_retries=max_retries,
-            extra_headers=extra_headers, extra_query=extra_query, extra_body=extra_body)
+        return await self._send(fields, options)
+
+    @cached_property
+    def with_raw_response(self) -> TranscriptionsWithRawResponse:
+        """``create`` returning a :class:`~aiotokenhot.RawResponse` (status, headers, body)."""
+        return TranscriptionsWithRawResponse(self)
 
 
 class Translations(_Whisper):
@@ -222,22 +226,31 @@ class Translations(_Whisper):
 
     _path = "/v1/audio/translations"
 
-    async def create(
-        self,
-        *,
-        file: FileInput,
-        model: str = "whisper-1",
-        prompt: str | None = None,
-        response_format: str | None = None,
-        temperature: float | None = None,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> Transcription:
-        """Translate speech into English text."""
-        return await self._send(
-            {"model": model, "prompt": prompt}, file, response_format, temperature,
-            timeout=timeout, max_retries=max_retries, extra_headers=extra_headers,
-            extra_query=extra_query, extra_body=extra_body)
+    @accepts(TranslationParams)
+    async def create(self, **params: Unpack[TranslationParams]) -> Transcription:
+        """Translate speech into English text.
+
+        Takes the ``file``, ``model`` (default ``whisper-1``), ``prompt``, ``response_format``
+        and ``temperature`` of :meth:`Transcriptions.create`, with the same shapes. Returns a
+        :class:`Transcription` whose ``.text`` is English. Raises the errors of
+        :meth:`Transcriptions.create`.
+        """
+        fields, options = RequestOptions.split(params)
+        return await self._send(fields, options)
+
+    @cached_property
+    def with_raw_response(self) -> TranslationsWithRawResponse:
+        """``create`` returning a :class:`~aiotokenhot.RawResponse` (status, headers, body)."""
+        return TranslationsWithRawResponse(self)
+
+
+class AudioWithRawResponse(RawView[Audio]):
+    speech = RawMethod(Audio.speech)
+
+
+class TranscriptionsWithRawResponse(RawView[Transcriptions]):
+    create = RawMethod(Transcriptions.create)
+
+
+class TranslationsWithRawResponse(RawView[Translations]):
+    create = RawMethod(Translations.create)

@@ -15,12 +15,14 @@ __all__ = ["SpeechResult", "Transcription", "TranscriptionSegment", "Transcripti
 class SpeechResult:
     """Audio bytes with their type; Gemini's raw PCM already wrapped as WAV."""
 
-    __slots__ = ("data", "mime_type", "model")
+    __slots__ = ("data", "mime_type", "model", "request_id")
 
     def __init__(self, data: bytes, mime_type: str, model: str | None = None) -> None:
         self.data = data
         self.mime_type = mime_type
         self.model = model
+        #: the gateway's id of the request that returned this audio (None if it sent none)
+        self.request_id: str | None = None
 
     def __repr__(self) -> str:
         return f"SpeechResult(mime_type={self.mime_type!r}, bytes={len(self.data)})"

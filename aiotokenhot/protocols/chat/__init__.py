@@ -1,6 +1,7 @@
 """OpenAI Chat Completions: ``th.chat.completions.create(...)`` and ``.stream(...)``."""
 
 from ._accumulate import ChatCompletionAccumulator
+from ._params import ChatCompletionParams, ChatCompletionStreamParams
 from ._parse import ParsedChatCompletion, ParsedChatCompletionMessage, ParsedChoice
 from ._resource import Chat, ChatCompletions
 from ._stream import ChatCompletionStream
@@ -66,3 +67,4 @@ __all__ = [
     "ToolParam",
     "UserMessageParam",
 ]
+__all__ += ["ChatCompletionParams", "ChatCompletionStreamParams"]

@@ -2,151 +2,168 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal, overload
 
-from ..._config import TimeoutTypes
+from typing_extensions import Unpack
+
 from ..._exceptions import InvalidRequestError
 from ..._media import defer_media, resolve_media
 from ...transport import RequestOptions
-from .._resource import Resource
+from .._raw import RawMethod, RawStreamMethod, RawView
+from .._resource import Resource, accepts
 from .._structured import ModelT, is_model_class, parse_final
+from ._params import ChatCompletionParams, ChatCompletionStreamParams, ChatParseParams
 from ._parse import ParsedChatCompletion, parse_chat_completion
 from ._stream import ChatCompletionStream
-from ._types import ChatCompletion, MessageParam, StreamOptions, ToolParam
-from ._validate import check_body, json_schema_format, normalize_messages, request_body
+from ._types import ChatCompletion
+from ._validate import check_body, json_schema_format, normalize_messages
 
-__all__ = ["Chat", "ChatCompletions"]
+__all__ = ["Chat", "ChatCompletions", "ChatCompletionsWithRawResponse"]
 
 PATH = "/v1/chat/completions"
 
 
-def chat_body(args: Mapping[str, Any]) -> dict[str, Any]:
-    """Validated request body from a method's arguments."""
-    body = request_body(args)
-    body["messages"] = normalize_messages(body.get("messages"))
-    check_body(body)
-    if "response_format" in body:
-        body["response_format"] = json_schema_format(body["response_format"])
-    return body
+def chat_body(fields: dict[str, Any], *, stream: bool) -> dict[str, Any]:
+    """The checked JSON body from a method's body fields (``None`` values already dropped)."""
+    fields["messages"] = normalize_messages(fields.get("messages"))
+    check_body(fields)
+    if "response_format" in fields:
+        fields["response_format"] = json_schema_format(fields["response_format"])
+    if stream:
+        fields["stream"] = True
+    elif "stream_options" in fields:
+        raise InvalidRequestError("stream_options needs a streamed answer (stream=True or .stream())")
+    return fields
 
 
 class ChatCompletions(Resource):
     """Create chat completions. Every documented field is a keyword; ``extra_body`` adds more."""
 
+    @overload
     async def create(
-        self,
-        *,
-        model: str,
-        messages: Sequence[MessageParam],
-        temperature: float | None = None,
-        top_p: float | None = None,
-        max_tokens: int | None = None,
-        max_completion_tokens: int | None = None,
-        n: int | None = None,
-        stop: str | Sequence[str] | None = None,
-        seed: int | None = None,
-        presence_penalty: float | None = None,
-        frequency_penalty: float | None = None,
-        logit_bias: Mapping[str, int] | None = None,
-        logprobs: bool | None = None,
-        top_logprobs: int | None = None,
-        tools: Iterable[ToolParam | Mapping[str, Any]] | None = None,
-        tool_choice: str | Mapping[str, Any] | None = None,
-        parallel_tool_calls: bool | None = None,
-        response_format: Mapping[str, Any] | type[Any] | None = None,
-        reasoning_effort: str | None = None,
-        user: str | None = None,
-        modalities: Sequence[str] | None = None,
-        audio: Mapping[str, Any] | None = None,
-        web_search_options: Mapping[str, Any] | None = None,
-        metadata: Mapping[str, str] | None = None,
-        store: bool | None = None,
-        service_tier: str | None = None,
-        prediction: Mapping[str, Any] | None = None,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> ChatCompletion:
-        """One whole reply. ``response_format`` may be a pydantic model class (json_schema)."""
-        body = chat_body(locals())
-        options = RequestOptions.of(locals())
+        self, *, stream: Literal[False] = False, **params: Unpack[ChatCompletionParams]
+    ) -> ChatCompletion: ...
+
+    @overload
+    async def create(
+        self, *, stream: Literal[True], **params: Unpack[ChatCompletionStreamParams]
+    ) -> ChatCompletionStream: ...
+
+    @overload
+    async def create(
+        self, *, stream: bool, **params: Unpack[ChatCompletionStreamParams]
+    ) -> ChatCompletion | ChatCompletionStream: ...
+
+    @accepts(ChatCompletionStreamParams)
+    async def create(
+        self, *, stream: bool = False, **params: Unpack[ChatCompletionStreamParams]
+    ) -> ChatCompletion | ChatCompletionStream:
+        """Send a conversation; get the whole reply, or with ``stream=True`` the open stream.
+
+        Parameters that matter:
+
+        - ``model`` (str), ``messages``: a non-empty list of ``{"role", "content"}`` dicts
+          (roles ``system``, ``developer``, ``user``, ``assistant``, ``tool``), the TypedDicts of
+          this package or pydantic models such as an earlier reply's ``message``. ``content`` is a
+          string or a list of parts (``{"type": "text", "text": ...}``,
+          ``{"type": "image_url", "image_url": {"url": ...}}``); a ``tool`` message needs
+          ``tool_call_id``.
+        - ``max_tokens`` / ``max_completion_tokens``: upper bound on generated tokens (>= 1).
+        - ``temperature`` 0–2, ``top_p`` 0–1, ``presence_penalty`` / ``frequency_penalty`` -2–2,
+          ``n`` choices (>= 1), ``stop``: a string or up to 4 strings, ``seed``: an integer.
+        - ``tools``: ``[{"type": "function", "function": {"name", "description",
+          "parameters": <JSON schema>}}]``; ``tool_choice``: ``"auto"``, ``"none"``,
+          ``"required"`` or ``{"type": "function", "function": {"name": ...}}``.
+        - ``response_format``: ``{"type": "json_object"}``, a ``json_schema`` format dict, or a
+          pydantic model class (sent as its JSON schema).
+        - ``stream``: ``True`` sends the request now and returns the open
+          :class:`ChatCompletionStream` (read it with ``async with``/``async for``, or
+          ``.text()``); ``stream_options={"include_usage": True}`` adds usage to it.
+        - Per call: ``timeout`` (seconds, or a :class:`~aiotokenhot.Timeout`), ``max_retries``,
+          ``extra_headers``, ``extra_query``, ``extra_body`` (fields merged into the body).
+
+        Returns a :class:`ChatCompletion` (``.choices[i].message``, ``.usage`` in tokens,
+        ``.request_id``), or the stream.
+
+        Raises :class:`~aiotokenhot.InvalidRequestError` for bad arguments before anything is
+        sent, ``TypeError`` for an unknown keyword, :class:`~aiotokenhot.APIStatusError`
+        subclasses for error answers (``AuthenticationError``, ``RateLimitError``,
+        ``NotFoundError``...), :class:`~aiotokenhot.APITimeoutError` /
+        :class:`~aiotokenhot.APIConnectionError` once retries are spent, and
+        :class:`~aiotokenhot.ResponseValidationError` when the answer is not a chat completion.
+        """
+        fields, options = RequestOptions.split(params)
+        if stream:
+            return await self._open(fields, options).__aenter__()
+        body = chat_body(fields, stream=False)
         await resolve_media(body)  # local files, read off the loop
         result = await self._transport.request("POST", PATH, json=body, options=options)
         return result.parse(ChatCompletion)
 
-    def stream(
-        self,
-        *,
-        model: str,
-        messages: Sequence[MessageParam],
-        temperature: float | None = None,
-        top_p: float | None = None,
-        max_tokens: int | None = None,
-        max_completion_tokens: int | None = None,
-        n: int | None = None,
-        stop: str | Sequence[str] | None = None,
-        seed: int | None = None,
-        presence_penalty: float | None = None,
-        frequency_penalty: float | None = None,
-        logit_bias: Mapping[str, int] | None = None,
-        logprobs: bool | None = None,
-        top_logprobs: int | None = None,
-        tools: Iterable[ToolParam | Mapping[str, Any]] | None = None,
-        tool_choice: str | Mapping[str, Any] | None = None,
-        parallel_tool_calls: bool | None = None,
-        response_format: Mapping[str, Any] | type[Any] | None = None,
-        reasoning_effort: str | None = None,
-        user: str | None = None,
-        modalities: Sequence[str] | None = None,
-        audio: Mapping[str, Any] | None = None,
-        web_search_options: Mapping[str, Any] | None = None,
-        metadata: Mapping[str, str] | None = None,
-        store: bool | None = None,
-        service_tier: str | None = None,
-        prediction: Mapping[str, Any] | None = None,
-        stream_options: StreamOptions | Mapping[str, Any] | None = None,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> ChatCompletionStream:
-        """A stream of :class:`ChatCompletionChunk`; the request is sent on ``async with``.
+    @accepts(ChatCompletionStreamParams)
+    def stream(self, **params: Unpack[ChatCompletionStreamParams]) -> ChatCompletionStream:
+        """The reply as a :class:`ChatCompletionStream` of :class:`ChatCompletionChunk` events.
 
-        Pass ``stream_options={"include_usage": True}`` to get usage in ``final()``.
+        Takes the same keywords as :meth:`create` plus ``stream_options``
+        (``{"include_usage": True}`` puts token usage in the last chunk and in ``final()``).
+        Returns the stream unopened: the request is sent on ``async with`` or the first
+        iteration, where status errors are raised. ``.text()`` yields the text pieces,
+        ``final()`` the accumulated :class:`ChatCompletion` once the stream is read to its end.
+
+        Raises the argument errors of :meth:`create` now, before anything is sent; a broken
+        stream raises
+        :class:`~aiotokenhot.IncompleteStreamError` or :class:`~aiotokenhot.StreamError` with
+        what arrived in ``.partial``.
         """
-        body = chat_body(locals())
-        body["stream"] = True
-        options = RequestOptions.of(locals())
+        fields, options = RequestOptions.split(params)
+        return self._open(fields, options)
+
+    def _open(self, fields: dict[str, Any], options: RequestOptions) -> ChatCompletionStream:
+        """The unopened stream; local files are read when it opens; a pydantic class as
+        ``response_format`` makes its ``final()`` a :class:`ParsedChatCompletion`."""
+        response_format = fields.get("response_format")
+        body = chat_body(fields, stream=True)
         stream = defer_media(self._transport.stream(ChatCompletionStream, "POST", PATH, json=body,
                                                     options=options), body)
-        if is_model_class(response_format):  # final() gives ParsedChatCompletion
+        if is_model_class(response_format):
             output_type = response_format
             return parse_final(stream, lambda done: parse_chat_completion(done, output_type))
         return stream
 
-
+    @accepts(ChatParseParams)
     async def parse(
-        self, *, response_format: type[ModelT], **kwargs: Any
+        self, *, response_format: type[ModelT], **params: Unpack[ChatParseParams]
     ) -> ParsedChatCompletion[ModelT]:
         """:meth:`create` with a strict JSON schema made from ``response_format`` (a pydantic
         class), and each choice's content validated back into it as ``message.parsed``.
 
-        Takes every argument of :meth:`create`. A refusal is not an error: ``parsed`` stays
-        None and ``message.refusal`` says why.
+        Takes the same keywords as :meth:`create` (``model``, ``messages``...). A refusal is
+        not an error: ``parsed`` stays None and ``message.refusal`` says why. Returns a
+        :class:`ParsedChatCompletion` (with ``request_id``).
 
         Raises:
+            InvalidRequestError: ``response_format`` is not a pydantic model class, or another
+                argument is bad (before anything is sent).
             ResponseValidationError: the reply is not JSON of ``response_format`` (``body``
                 holds the raw text).
         """
         if not is_model_class(response_format):
             raise InvalidRequestError("response_format must be a pydantic model class")
-        completion = await self.create(response_format=response_format, **kwargs)
+        completion = await self.create(response_format=response_format, **params)
         return parse_chat_completion(completion, response_format)
+
+    @cached_property
+    def with_raw_response(self) -> ChatCompletionsWithRawResponse:
+        """The same methods, returning a :class:`~aiotokenhot.RawResponse` (status, headers,
+        body; ``.parse()`` gives the ordinary result)."""
+        return ChatCompletionsWithRawResponse(self)
+
+
+class ChatCompletionsWithRawResponse(RawView[ChatCompletions]):
+    create = RawMethod(ChatCompletions.create)
+    stream = RawStreamMethod(ChatCompletions.stream)
+    parse = RawMethod(ChatCompletions.parse)
 
 
 class Chat(Resource):
@@ -154,4 +171,6 @@ class Chat(Resource):
 
     @cached_property
     def completions(self) -> ChatCompletions:
+        """``th.chat.completions``: :meth:`~ChatCompletions.create` and
+        :meth:`~ChatCompletions.stream`."""
         return ChatCompletions(self._client)

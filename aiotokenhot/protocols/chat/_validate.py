@@ -16,15 +16,11 @@ from ..._media import Pending
 from .._media import chat_part
 
 __all__ = [
-    "NOT_BODY",
     "check_body",
     "json_schema_format",
     "normalize_messages",
-    "request_body",
 ]
 
-#: keyword arguments of public methods that are per-call options, not body fields
-NOT_BODY = frozenset({"self", "timeout", "max_retries", "extra_headers", "extra_query", "extra_body"})
 ROLES = ("system", "developer", "user", "assistant", "tool", "function")
 _NEEDS_CONTENT = frozenset({"system", "developer", "user", "tool"})
 
@@ -43,13 +39,11 @@ _RANGES: dict[str, tuple[float | None, float | None, bool]] = {
 }
 
 
-def request_body(args: Mapping[str, Any]) -> dict[str, Any]:
-    """The JSON body from a method's ``locals()``: options and ``None`` values dropped."""
-    return {k: v for k, v in args.items() if v is not None and k not in NOT_BODY}
-
-
 def check_body(body: dict[str, Any]) -> None:
-    """Model name and numeric ranges."""
+    """Model name, numeric ranges, ``stop`` and ``tools`` shapes of an OpenAI-family body.
+
+    Raises :class:`InvalidRequestError` naming the first bad field.
+    """
     model = body.get("model")
     if not isinstance(model, str) or not model.strip():
         raise InvalidRequestError("model must be a non-empty string")

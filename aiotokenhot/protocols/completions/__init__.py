@@ -1,5 +1,6 @@
 """Legacy OpenAI text completions: ``th.completions.create(...)`` and ``.stream(...)``."""
 
+from ._params import CompletionCreateParams, CompletionStreamParams
 from ._resource import Completions
 from ._stream import TextCompletionAccumulator, TextCompletionStream
 from ._types import TextCompletion, TextCompletionChoice, TextCompletionChunk
@@ -12,3 +13,4 @@ __all__ = [
     "TextCompletionChunk",
     "TextCompletionStream",
 ]
+__all__ += ["CompletionCreateParams", "CompletionStreamParams"]

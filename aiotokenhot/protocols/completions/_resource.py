@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from functools import cached_property
+from typing import Any, Literal, overload
 
-from ..._config import TimeoutTypes
+from typing_extensions import Unpack
+
 from ..._exceptions import InvalidRequestError
 from ...transport import RequestOptions
-from .._resource import Resource
-from ..chat._validate import check_body, request_body
+from .._raw import RawMethod, RawStreamMethod, RawView
+from .._resource import Resource, accepts
+from ..chat._validate import check_body
+from ._params import CompletionCreateParams, CompletionStreamParams, _AnyParams
 from ._stream import TextCompletionStream
 from ._types import TextCompletion
 
-__all__ = ["Completions"]
+__all__ = ["Completions", "CompletionsWithRawResponse"]
 
 PATH = "/v1/completions"
-Prompt = str | Sequence[str] | Sequence[int] | Sequence[Sequence[int]]
 
 
 def _check_prompt(prompt: Any) -> Any:
@@ -38,75 +41,97 @@ def _check_prompt(prompt: Any) -> Any:
     return [list(p) for p in prompt] if kind is list else list(prompt)
 
 
-def completions_body(args: Mapping[str, Any]) -> dict[str, Any]:
-    body = request_body(args)
-    body["prompt"] = _check_prompt(body.get("prompt"))
-    check_body(body)
-    return body
+def completions_body(fields: dict[str, Any], *, stream: bool) -> dict[str, Any]:
+    """The checked JSON body from a method's body fields (``None`` values already dropped)."""
+    fields["prompt"] = _check_prompt(fields.get("prompt"))
+    check_body(fields)
+    if stream:
+        if "best_of" in fields:
+            raise InvalidRequestError("best_of cannot be used with a streamed answer")
+        fields["stream"] = True
+    elif "stream_options" in fields:
+        raise InvalidRequestError("stream_options needs a streamed answer (stream=True or .stream())")
+    return fields
 
 
 class Completions(Resource):
     """Legacy text completions. Many modern models reject them: prefer ``th.chat.completions``."""
 
+    @overload
     async def create(
-        self,
-        *,
-        model: str,
-        prompt: Prompt,
-        max_tokens: int | None = None,
-        temperature: float | None = None,
-        top_p: float | None = None,
-        n: int | None = None,
-        stop: str | Sequence[str] | None = None,
-        seed: int | None = None,
-        presence_penalty: float | None = None,
-        frequency_penalty: float | None = None,
-        logit_bias: Mapping[str, int] | None = None,
-        logprobs: int | None = None,
-        echo: bool | None = None,
-        suffix: str | None = None,
-        best_of: int | None = None,
-        user: str | None = None,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> TextCompletion:
-        """One whole completion; a list prompt gets one choice per prompt (times ``n``)."""
-        body = completions_body(locals())
-        options = RequestOptions.of(locals())
+        self, *, stream: Literal[False] = False, **params: Unpack[CompletionCreateParams]
+    ) -> TextCompletion: ...
+
+    @overload
+    async def create(
+        self, *, stream: Literal[True], **params: Unpack[CompletionStreamParams]
+    ) -> TextCompletionStream: ...
+
+    @overload
+    async def create(
+        self, *, stream: bool, **params: Unpack[_AnyParams]
+    ) -> TextCompletion | TextCompletionStream: ...
+
+    @accepts(_AnyParams)
+    async def create(
+        self, *, stream: bool = False, **params: Unpack[_AnyParams]
+    ) -> TextCompletion | TextCompletionStream:
+        """Complete a prompt (``POST /v1/completions``); with ``stream=True``, the open stream.
+
+        Parameters that matter:
+
+        - ``model`` (str); ``prompt``: a string, a list of strings (one choice each, times
+          ``n``), a list of token ids, or a list of such lists.
+        - ``max_tokens``: upper bound on generated tokens per choice (>= 1); ``temperature``
+          0–2; ``top_p`` 0–1; ``n`` (>= 1) and ``best_of`` (>= 1, not with streams);
+          ``stop``: a string or a list of strings; ``logprobs``: how many (0–5); ``echo``
+          repeats the prompt; ``suffix`` comes after the completion.
+        - Per call: ``timeout`` (seconds or :class:`~aiotokenhot.Timeout`), ``max_retries``,
+          ``extra_headers``, ``extra_query``, ``extra_body``.
+
+        Returns a :class:`TextCompletion` (``.choices[i].text``, ``.usage`` in tokens,
+        ``.request_id``), or with ``stream=True`` the open :class:`TextCompletionStream`.
+
+        Raises :class:`~aiotokenhot.InvalidRequestError` for bad arguments (an empty or mixed
+        prompt list, out-of-range numbers) before anything is sent, ``TypeError`` for an
+        unknown keyword, :class:`~aiotokenhot.APIStatusError` subclasses for error answers
+        (many chat-only models answer with a ``BadRequestError``),
+        :class:`~aiotokenhot.APITimeoutError` / :class:`~aiotokenhot.APIConnectionError` once
+        retries are spent.
+        """
+        fields, options = RequestOptions.split(params)
+        body = completions_body(fields, stream=stream)
+        if stream:
+            chunks = self._transport.stream(TextCompletionStream, "POST", PATH, json=body,
+                                            options=options)
+            return await chunks.__aenter__()
         result = await self._transport.request("POST", PATH, json=body, options=options)
         return result.parse(TextCompletion)
 
-    def stream(
-        self,
-        *,
-        model: str,
-        prompt: Prompt,
-        max_tokens: int | None = None,
-        temperature: float | None = None,
-        top_p: float | None = None,
-        n: int | None = None,
-        stop: str | Sequence[str] | None = None,
-        seed: int | None = None,
-        presence_penalty: float | None = None,
-        frequency_penalty: float | None = None,
-        logit_bias: Mapping[str, int] | None = None,
-        logprobs: int | None = None,
-        echo: bool | None = None,
-        suffix: str | None = None,
-        user: str | None = None,
-        stream_options: Mapping[str, Any] | None = None,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> TextCompletionStream:
-        """A stream of completion chunks, framed like chat (``data:`` … ``[DONE]``)."""
-        body = completions_body(locals())
-        body["stream"] = True
-        options = RequestOptions.of(locals())
+    @accepts(CompletionStreamParams)
+    def stream(self, **params: Unpack[CompletionStreamParams]) -> TextCompletionStream:
+        """A :class:`TextCompletionStream` of completion chunks (``data:`` … ``[DONE]``).
+
+        Takes the keywords of :meth:`create` except ``best_of``, plus ``stream_options``
+        (``{"include_usage": True}``). Returns the stream unopened: the request is sent on
+        ``async with`` or the first iteration, where status errors are raised; ``final()`` is
+        the accumulated :class:`TextCompletion` once read to the end.
+
+        Raises the argument errors of :meth:`create` now, before anything is sent; a cut stream
+        raises :class:`~aiotokenhot.IncompleteStreamError` with what arrived in ``.partial``.
+        """
+        fields, options = RequestOptions.split(params)
+        body = completions_body(fields, stream=True)
         return self._transport.stream(TextCompletionStream, "POST", PATH, json=body,
                                       options=options)
+
+    @cached_property
+    def with_raw_response(self) -> CompletionsWithRawResponse:
+        """The same methods, returning a :class:`~aiotokenhot.RawResponse` (status, headers,
+        body; ``.parse()`` gives the ordinary result)."""
+        return CompletionsWithRawResponse(self)
+
+
+class CompletionsWithRawResponse(RawView[Completions]):
+    create = RawMethod(Completions.create)
+    stream = RawStreamMethod(Completions.stream)

@@ -1,5 +1,6 @@
 """Embeddings: ``th.embeddings.create`` (OpenAI shape) and the Gemini embedding types."""
 
+from ._params import EmbeddingCreateParams
 from ._resource import Embeddings
 from ._types import (
     BatchEmbedContentsResponse,
@@ -17,6 +18,7 @@ __all__ = [
     "CreateEmbeddingResponse",
     "EmbedContentResponse",
     "Embedding",
+    "EmbeddingCreateParams",
     "EmbeddingUsage",
     "Embeddings",
     "decode_base64_floats",

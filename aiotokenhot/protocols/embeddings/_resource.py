@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from functools import cached_property
+from typing import Any
 
-from ..._config import TimeoutTypes
+from typing_extensions import Unpack
+
 from ..._exceptions import InvalidRequestError
 from ...transport import RequestOptions
-from .._resource import Resource
+from .._raw import RawMethod, RawView
+from .._resource import Resource, accepts
+from ._params import EmbeddingCreateParams
 from ._types import CreateEmbeddingResponse
 
-__all__ = ["Embeddings", "check_embedding_input"]
+__all__ = ["Embeddings", "EmbeddingsWithRawResponse", "check_embedding_input"]
 
 PATH = "/v1/embeddings"
 #: OpenAI's cap on inputs per request
@@ -47,20 +51,8 @@ def check_embedding_input(value: Any) -> Any:
 class Embeddings(Resource):
     """Embed texts (or token ids) through the gateway's OpenAI-style ``/v1/embeddings``."""
 
-    async def create(
-        self,
-        *,
-        model: str,
-        input: str | Sequence[str] | Sequence[int] | Sequence[Sequence[int]],
-        dimensions: int | None = None,
-        encoding_format: Literal["float", "base64"] | None = None,
-        user: str | None = None,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> CreateEmbeddingResponse:
+    @accepts(EmbeddingCreateParams)
+    async def create(self, **params: Unpack[EmbeddingCreateParams]) -> CreateEmbeddingResponse:
         """Vectors for ``input``: a string, a list of strings, token ids or lists of token ids.
 
         ``dimensions`` shortens the vectors (models that support it). The vectors travel as
@@ -68,10 +60,18 @@ class Embeddings(Resource):
         JSON numbers); either way ``data[i].embedding`` is a list of floats and ``vectors``
         lists them in input order.
 
+        ``model`` (str) names the embedding model; per call: ``timeout``, ``max_retries``,
+        ``extra_headers``, ``extra_query``, ``extra_body``. Returns a
+        :class:`CreateEmbeddingResponse` (``.vectors``, ``.usage`` in tokens, ``.request_id``).
+
         Raises:
-            InvalidRequestError: empty or ill-typed input, a non-positive ``dimensions``.
+            InvalidRequestError: empty or ill-typed input, a non-positive ``dimensions``
+                (before anything is sent); also the usual status and connection errors.
         """
-        options = RequestOptions.of(locals())
+        fields, options = RequestOptions.split(params)
+        model, input = fields.get("model"), fields.get("input")
+        dimensions, encoding_format = fields.get("dimensions"), fields.get("encoding_format")
+        user = fields.get("user")
         if not isinstance(model, str) or not model.strip():
             raise InvalidRequestError("model must be a non-empty string")
         if dimensions is not None and (
@@ -88,3 +88,13 @@ class Embeddings(Resource):
             body["user"] = user
         result = await self._transport.request("POST", PATH, json=body, options=options)
         return result.parse(CreateEmbeddingResponse)
+
+    @cached_property
+    def with_raw_response(self) -> EmbeddingsWithRawResponse:
+        """The same methods, returning a :class:`~aiotokenhot.RawResponse` (status, headers,
+        body; ``.parse()`` gives the ordinary result)."""
+        return EmbeddingsWithRawResponse(self)
+
+
+class EmbeddingsWithRawResponse(RawView[Embeddings]):
+    create = RawMethod(Embeddings.create)

@@ -1,7 +1,14 @@
 """Native Gemini: ``th.gemini.generate_content / stream_generate_content / count_tokens / list_models``."""
 
 from ._api import Gemini
-from ._params import camel_keys
+from ._params import (
+    BatchEmbedContentsParams,
+    CountTokensParams,
+    EmbedContentParams,
+    GenerateContentParams,
+    ListModelsParams,
+    camel_keys,
+)
 from ._parse import ParsedGenerateContentResponse
 from ._stream import GenerateContentStream, merge_parts
 from ._types import (
@@ -46,3 +53,5 @@ __all__ = [
     "camel_keys",
     "merge_parts",
 ]
+__all__ += ["BatchEmbedContentsParams", "CountTokensParams", "EmbedContentParams",
+            "GenerateContentParams", "ListModelsParams"]

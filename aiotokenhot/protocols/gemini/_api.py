@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from functools import cached_property
+from typing import Literal, overload
 
-from ..._config import TimeoutTypes
+from typing_extensions import Unpack
+
 from ..._exceptions import InvalidRequestError
 from ..._media import defer_media, resolve_media
 from ...transport import RequestOptions
-from .._resource import Resource
+from .._raw import RawMethod, RawStreamMethod, RawView
+from .._resource import Resource, accepts
 from .._structured import ModelT, is_model_class, parse_final
 from ..embeddings._gemini import batch_embed_body, embed_body
 from ..embeddings._types import BatchEmbedContentsResponse, EmbedContentResponse
-from ._params import build_request, camel_keys, model_path
+from ._params import (
+    BatchEmbedContentsParams,
+    CountTokensParams,
+    EmbedContentParams,
+    GenerateContentParams,
+    ListModelsParams,
+    build_request,
+    camel_keys,
+    model_path,
+)
 from ._parse import ParsedGenerateContentResponse, json_config, parse_generated, schema_class
 from ._stream import GenerateContentStream
 from ._types import CountTokensResponse, GeminiModelList, GenerateContentResponse
 
-__all__ = ["Gemini"]
+__all__ = ["Gemini", "GeminiWithRawResponse"]
 
 
 class Gemini(Resource):
@@ -29,184 +40,194 @@ class Gemini(Resource):
     ``system_instruction`` too.
     """
 
+    @overload
     async def generate_content(
-        self,
-        model: str,
-        *,
-        contents: Any,
-        system_instruction: Any = None,
-        generation_config: Mapping[str, Any] | Any = None,
-        tools: Sequence[Any] | None = None,
-        tool_config: Mapping[str, Any] | None = None,
-        safety_settings: Sequence[Any] | None = None,
-        cached_content: str | None = None,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> GenerateContentResponse:
-        """``POST /v1beta/models/{model}:generateContent`` → a typed :class:`GenerateContentResponse`."""
+        self, model: str, *, stream: Literal[False] = False, **params: Unpack[GenerateContentParams]
+    ) -> GenerateContentResponse: ...
+
+    @overload
+    async def generate_content(
+        self, model: str, *, stream: Literal[True], **params: Unpack[GenerateContentParams]
+    ) -> GenerateContentStream: ...
+
+    @overload
+    async def generate_content(
+        self, model: str, *, stream: bool, **params: Unpack[GenerateContentParams]
+    ) -> GenerateContentResponse | GenerateContentStream: ...
+
+    @accepts(GenerateContentParams)
+    async def generate_content(
+        self, model: str, *, stream: bool = False, **params: Unpack[GenerateContentParams]
+    ) -> GenerateContentResponse | GenerateContentStream:
+        """``POST /v1beta/models/{model}:generateContent``: one whole answer (or, with
+        ``stream=True``, the open stream of :meth:`stream_generate_content`).
+
+        Parameters that matter:
+
+        - ``model``: ``"gemini-2.5-flash"`` (a ``models/`` prefix is accepted).
+        - ``contents``: a string, or a list of ``{"role": "user" | "model", "parts": [...]}``
+          (parts: ``{"text"}``, ``{"inline_data": {"mime_type", "data": <base64>}}``,
+          ``{"function_call"}``, ``{"function_response"}``); a plain string is one user turn.
+        - ``system_instruction``: a string or ``{"parts": [{"text"}]}``.
+        - ``generation_config``: ``temperature`` 0–2, ``top_p`` 0–1, ``top_k`` >= 1,
+          ``max_output_tokens`` >= 1, ``candidate_count`` >= 1, ``stop_sequences``,
+          ``response_mime_type`` / ``response_schema``, ``thinking_config``.
+        - ``tools`` (``[{"function_declarations": [...]}]``, ``{"google_search": {}}``),
+          ``tool_config``, ``safety_settings``, ``cached_content`` (a cache name).
+        - Per call: ``timeout`` (seconds or :class:`~aiotokenhot.Timeout`), ``max_retries``,
+          ``extra_headers``, ``extra_query``, ``extra_body``.
+
+        Returns a :class:`GenerateContentResponse` (``.candidates``, ``.text``,
+        ``.usage_metadata`` in tokens, ``.request_id``), or the open stream.
+
+        Raises :class:`~aiotokenhot.InvalidRequestError` for bad arguments (an ``assistant``
+        role, an empty part, out-of-range config) before anything is sent, ``TypeError`` for an
+        unknown keyword, :class:`~aiotokenhot.APIStatusError` subclasses for error answers,
+        :class:`~aiotokenhot.APITimeoutError` / :class:`~aiotokenhot.APIConnectionError` once
+        retries are spent.
+        """
+        if stream:
+            return await self.stream_generate_content(model, **params).__aenter__()
         path = model_path(model, "generateContent")
-        body = build_request(
-            contents=contents, system_instruction=system_instruction,
-            generation_config=generation_config, tools=tools, tool_config=tool_config,
-            safety_settings=safety_settings, cached_content=cached_content,
-        )
-        options = _options(timeout, max_retries, extra_headers, extra_query, extra_body)
+        fields, options = RequestOptions.split(params)
+        body = build_request(**fields)
         await resolve_media(body)  # local files, read off the loop
         result = await self._transport.request("POST", path, json=body, options=options)
         return result.parse(GenerateContentResponse)
 
+    @accepts(GenerateContentParams)
     async def parse(
-        self,
-        model: str,
-        *,
-        response_schema: type[ModelT],
-        generation_config: Mapping[str, Any] | Any = None,
-        **kwargs: Any,
+        self, model: str, *, response_schema: type[ModelT], **params: Unpack[GenerateContentParams]
     ) -> ParsedGenerateContentResponse[ModelT]:
         """:meth:`generate_content` in JSON mode (``responseMimeType: application/json`` and
         ``responseJsonSchema`` from ``response_schema``, a pydantic class), the answer
         validated back into it as ``parsed``.
 
-        Takes every argument of :meth:`generate_content`. A blocked answer is not an error:
-        ``parsed`` stays None and ``refusal`` gives the reason.
+        Takes the same keywords as :meth:`generate_content` (``model``, ``contents``...). A
+        blocked answer is not an error: ``parsed`` stays None and ``refusal`` gives the reason.
+        Returns a :class:`ParsedGenerateContentResponse` (with ``request_id``).
 
         Raises:
+            InvalidRequestError: ``response_schema`` is not a pydantic model class, or another
+                argument is bad (before anything is sent).
             ResponseValidationError: the answer is not JSON of ``response_schema`` (``body``
                 holds the raw text).
         """
         if not is_model_class(response_schema):
             raise InvalidRequestError("response_schema must be a pydantic model class")
-        response = await self.generate_content(
-            model, generation_config=json_config(generation_config, response_schema), **kwargs)
+        params["generation_config"] = json_config(params.get("generation_config"), response_schema)
+        response = await self.generate_content(model, **params)
         return parse_generated(response, response_schema)
 
+    @accepts(GenerateContentParams)
     def stream_generate_content(
-        self,
-        model: str,
-        *,
-        contents: Any,
-        system_instruction: Any = None,
-        generation_config: Mapping[str, Any] | Any = None,
-        tools: Sequence[Any] | None = None,
-        tool_config: Mapping[str, Any] | None = None,
-        safety_settings: Sequence[Any] | None = None,
-        cached_content: str | None = None,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
+        self, model: str, **params: Unpack[GenerateContentParams]
     ) -> GenerateContentStream:
         """``POST /v1beta/models/{model}:streamGenerateContent?alt=sse`` as typed chunks.
 
-        Arguments are checked now; the request is sent on ``async with`` or first iteration.
+        Takes the same keywords as :meth:`generate_content`. Returns the stream unopened: the
+        request is sent on ``async with`` or the first iteration, where status errors are
+        raised. Each chunk is a :class:`GenerateContentResponse`; ``.text()`` yields the text
+        pieces and ``final()`` the merged answer once read to the end.
+
+        Raises the argument errors of :meth:`generate_content` now, before anything is sent; a
+        cut stream raises :class:`~aiotokenhot.IncompleteStreamError` with what arrived in
+        ``.partial``.
         """
         path = model_path(model, "streamGenerateContent")
-        body = build_request(
-            contents=contents, system_instruction=system_instruction,
-            generation_config=generation_config, tools=tools, tool_config=tool_config,
-            safety_settings=safety_settings, cached_content=cached_content,
-        )
-        options = _options(timeout, max_retries, extra_headers, extra_query, extra_body)
+        fields, options = RequestOptions.split(params)
+        output_type = schema_class(fields.get("generation_config"))
+        body = build_request(**fields)
         stream = defer_media(self._transport.stream(
             GenerateContentStream, "POST", path, json=body, params={"alt": "sse"}, options=options
         ), body)
-        output_type = schema_class(generation_config)
         if output_type is not None:  # final() gives ParsedGenerateContentResponse
             return parse_final(stream, lambda done: parse_generated(done, output_type))
         return stream
 
-    async def count_tokens(
-        self,
-        model: str,
-        *,
-        contents: Any,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> CountTokensResponse:
-        """``POST /v1beta/models/{model}:countTokens`` for ``contents``."""
+    @accepts(CountTokensParams)
+    async def count_tokens(self, model: str, **params: Unpack[CountTokensParams]) -> CountTokensResponse:
+        """``POST /v1beta/models/{model}:countTokens``: how many tokens ``contents`` is.
+
+        ``model`` and ``contents`` take the shapes of :meth:`generate_content`. Returns a
+        :class:`CountTokensResponse` (``.total_tokens``). Raises
+        :class:`~aiotokenhot.InvalidRequestError` for bad contents or model name and the usual
+        status and connection errors.
+        """
         path = model_path(model, "countTokens")
-        body = {"contents": build_request(contents=contents)["contents"]}
-        options = _options(timeout, max_retries, extra_headers, extra_query, extra_body)
+        fields, options = RequestOptions.split(params)
+        body = {"contents": build_request(contents=fields.get("contents"))["contents"]}
         await resolve_media(body)
         result = await self._transport.request("POST", path, json=body, options=options)
         return result.parse(CountTokensResponse)
 
+    @accepts(EmbedContentParams)
     async def embed_content(
-        self,
-        model: str,
-        *,
-        content: Any,
-        task_type: str | None = None,
-        title: str | None = None,
-        output_dimensionality: int | None = None,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
+        self, model: str, **params: Unpack[EmbedContentParams]
     ) -> EmbedContentResponse:
-        """``POST /v1beta/models/{model}:embedContent``: one vector (``.values``) for ``content``
-        (a string or ``{parts: [...]}``). ``task_type`` is e.g. ``RETRIEVAL_DOCUMENT`` (then
-        ``title`` may be given); ``output_dimensionality`` shortens the vector."""
+        """``POST /v1beta/models/{model}:embedContent``: one vector for ``content``.
+
+        ``model``: an embedding model (``"gemini-embedding-001"``; a ``models/`` prefix is
+        accepted). ``content`` is a string or ``{"parts": [...]}``; ``task_type`` is e.g.
+        ``RETRIEVAL_DOCUMENT`` (then ``title`` may be given); ``output_dimensionality``
+        shortens the vector. Returns an :class:`EmbedContentResponse` (``.values``, floats).
+
+        Raises :class:`~aiotokenhot.InvalidRequestError` for an empty content or a bad model
+        name before anything is sent, and the usual status and connection errors.
+        """
         path = model_path(model, "embedContent")
-        body = embed_body(path.rsplit("/", 1)[-1].split(":", 1)[0], content, task_type=task_type,
-                          title=title, output_dimensionality=output_dimensionality)
-        options = _options(timeout, max_retries, extra_headers, extra_query, extra_body)
+        fields, options = RequestOptions.split(params)
+        body = embed_body(path.rsplit("/", 1)[-1].split(":", 1)[0], fields.pop("content", None),
+                          **fields)
         result = await self._transport.request("POST", path, json=body, options=options)
         return result.parse(EmbedContentResponse)
 
+    @accepts(BatchEmbedContentsParams)
     async def batch_embed_contents(
-        self,
-        model: str,
-        *,
-        contents: Sequence[Any],
-        task_type: str | None = None,
-        output_dimensionality: int | None = None,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
+        self, model: str, **params: Unpack[BatchEmbedContentsParams]
     ) -> BatchEmbedContentsResponse:
-        """``POST /v1beta/models/{model}:batchEmbedContents``: one vector per content, in order
-        (``.vectors``)."""
+        """``POST /v1beta/models/{model}:batchEmbedContents``: one vector per item of
+        ``contents``, in order.
+
+        ``model``, ``task_type`` and ``output_dimensionality`` as for :meth:`embed_content`.
+        Returns a
+        :class:`BatchEmbedContentsResponse` (``.vectors``: one list of floats per content).
+
+        Raises :class:`~aiotokenhot.InvalidRequestError` for empty ``contents`` or a bad model
+        name before anything is sent, and the usual status and connection errors.
+        """
         path = model_path(model, "batchEmbedContents")
-        body = batch_embed_body(path.rsplit("/", 1)[-1].split(":", 1)[0], contents,
-                                task_type=task_type, output_dimensionality=output_dimensionality)
-        options = _options(timeout, max_retries, extra_headers, extra_query, extra_body)
+        fields, options = RequestOptions.split(params)
+        body = batch_embed_body(path.rsplit("/", 1)[-1].split(":", 1)[0],
+                                fields.pop("contents", None), **fields)
         result = await self._transport.request("POST", path, json=body, options=options)
         return result.parse(BatchEmbedContentsResponse)
 
-    async def list_models(
-        self,
-        *,
-        page_size: int | None = None,
-        page_token: str | None = None,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> GeminiModelList:
-        """``GET /v1beta/models``. Use each entry's ``.id``: ``name`` may lack ``models/``."""
-        options = _options(timeout, max_retries, extra_headers, extra_query, extra_body)
-        params = camel_keys({"page_size": page_size, "page_token": page_token})
-        result = await self._transport.request("GET", "/v1beta/models", params=params, options=options)
+    @accepts(ListModelsParams)
+    async def list_models(self, **params: Unpack[ListModelsParams]) -> GeminiModelList:
+        """``GET /v1beta/models``: one page of models (``page_size``, ``page_token`` from the
+        previous page's ``next_page_token``).
+
+        Returns a :class:`GeminiModelList`; use each entry's ``.id`` (``name`` may lack
+        ``models/``). Raises the usual status and connection errors.
+        """
+        fields, options = RequestOptions.split(params)
+        result = await self._transport.request("GET", "/v1beta/models", params=camel_keys(fields),
+                                               options=options)
         return result.parse(GeminiModelList)
 
+    @cached_property
+    def with_raw_response(self) -> GeminiWithRawResponse:
+        """The same methods, returning a :class:`~aiotokenhot.RawResponse` (status, headers,
+        body; ``.parse()`` gives the ordinary result)."""
+        return GeminiWithRawResponse(self)
 
-def _options(
-    timeout: TimeoutTypes | None,
-    max_retries: int | None,
-    extra_headers: Mapping[str, str] | None,
-    extra_query: Mapping[str, Any] | None,
-    extra_body: Mapping[str, Any] | None,
-) -> RequestOptions:
-    return RequestOptions.of(locals())
+
+class GeminiWithRawResponse(RawView[Gemini]):
+    generate_content = RawMethod(Gemini.generate_content)
+    stream_generate_content = RawStreamMethod(Gemini.stream_generate_content)
+    parse = RawMethod(Gemini.parse)
+    count_tokens = RawMethod(Gemini.count_tokens)
+    embed_content = RawMethod(Gemini.embed_content)
+    batch_embed_contents = RawMethod(Gemini.batch_embed_contents)
+    list_models = RawMethod(Gemini.list_models)

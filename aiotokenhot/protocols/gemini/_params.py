@@ -12,11 +12,58 @@ from typing import Any
 from urllib.parse import quote
 
 import pydantic
+from typing_extensions import Required
 
 from ..._exceptions import InvalidRequestError
+from ...transport._options import RequestOptionsParams
 from .._media import gemini_contents
 
-__all__ = ["build_request", "camel_keys", "model_path"]
+__all__ = [
+    "BatchEmbedContentsParams", "CountTokensParams", "EmbedContentParams", "GenerateContentParams",
+    "ListModelsParams", "build_request", "camel_keys", "model_path",
+]
+
+
+class GenerateContentParams(RequestOptionsParams, total=False):
+    """The keywords of ``generate_content`` and ``stream_generate_content`` (after ``model``)."""
+
+    contents: Required[Any]
+    system_instruction: Any
+    generation_config: Mapping[str, Any] | Any
+    tools: Sequence[Any] | None
+    tool_config: Mapping[str, Any] | None
+    safety_settings: Sequence[Any] | None
+    cached_content: str | None
+
+
+class CountTokensParams(RequestOptionsParams, total=False):
+    """The keywords of ``count_tokens`` (after ``model``)."""
+
+    contents: Required[Any]
+
+
+class EmbedContentParams(RequestOptionsParams, total=False):
+    """The keywords of ``embed_content`` (after ``model``)."""
+
+    content: Required[Any]
+    task_type: str | None
+    title: str | None
+    output_dimensionality: int | None
+
+
+class BatchEmbedContentsParams(RequestOptionsParams, total=False):
+    """The keywords of ``batch_embed_contents`` (after ``model``)."""
+
+    contents: Required[Sequence[Any]]
+    task_type: str | None
+    output_dimensionality: int | None
+
+
+class ListModelsParams(RequestOptionsParams, total=False):
+    """The keywords of ``list_models``."""
+
+    page_size: int | None
+    page_token: str | None
 
 #: values whose keys are the caller's own data (wire names on the left, either casing)
 _OPAQUE = frozenset({

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from ..._config import TimeoutTypes
+from typing_extensions import Unpack
+
 from ..._exceptions import InvalidRequestError
-from ..._media import MediaSource, prepare_upload, resolve_media
+from ..._media import prepare_upload, resolve_media
 from ...transport import RequestOptions
 from ...transport._multipart import FileInput, build_multipart, is_file_input, read_file_input
 from .._media import data_url_value
-from .._resource import Resource
+from .._raw import RawMethod, RawView
+from .._resource import Resource, accepts
 from ._gemini import generate_content_path, image_request, is_gemini_image_model
+from ._params import ImageEditParams, ImageGenerateParams
 from ._types import ImagesResponse, parse_images
 
-__all__ = ["Images"]
+__all__ = ["Images", "ImagesWithRawResponse"]
 
 #: gpt-image edits take images up to 50 MB each
 EDIT_IMAGE_LIMIT = 50 * 1024 * 1024
@@ -25,85 +28,67 @@ EDIT_IMAGE_LIMIT = 50 * 1024 * 1024
 class Images(Resource):
     """``POST /v1/images/generations`` and ``/v1/images/edits``; Gemini image models by model name."""
 
-    async def generate(
-        self,
-        *,
-        model: str,
-        prompt: str | None = None,
-        n: int | None = None,
-        size: str | None = None,
-        quality: str | None = None,
-        style: str | None = None,
-        background: str | None = None,
-        output_format: str | None = None,
-        output_compression: int | None = None,
-        response_format: str | None = None,
-        moderation: str | None = None,
-        image: MediaSource | list[MediaSource] | None = None,
-        seed: int | None = None,
-        user: str | None = None,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> ImagesResponse:
-        """Generate images. Common OpenAI fields are typed; vendor fields go in ``extra_body``.
+    @accepts(ImageGenerateParams)
+    async def generate(self, **params: Unpack[ImageGenerateParams]) -> ImagesResponse:
+        """Generate images from a prompt.
 
-        Seedream editing passes reference ``image`` URLs here (or local files: a ``Path``,
-        bytes or a binary file, sent as ``data:`` URLs); Wan and Qwen DashScope bodies
-        (``input``/``parameters``) go whole in ``extra_body`` (then ``prompt`` may be omitted).
-        Gemini image models (``gemini-*-image*``) are sent to generateContent.
+        Parameters that matter:
+
+        - ``model`` (str); ``prompt``; ``n`` images (>= 1); ``size`` (``"1024x1024"``; for
+          Gemini image models an aspect ratio ``"16:9"`` or ``"1K"``/``"2K"``/``"4K"``);
+          ``quality``, ``style``, ``background``, ``output_format`` (``png``/``jpeg``/``webp``),
+          ``output_compression`` (0–100), ``response_format`` (``url`` or ``b64_json``).
+        - Seedream editing passes reference ``image`` URLs here (or local files: a ``Path``,
+          bytes or a binary file, sent as ``data:`` URLs); Wan and Qwen DashScope bodies
+          (``input``/``parameters``) go whole in ``extra_body`` (then ``prompt`` may be
+          omitted). Gemini image models (``gemini-*-image*``) are sent to generateContent.
+        - Per call: ``timeout`` (seconds or :class:`~aiotokenhot.Timeout`), ``max_retries``,
+          ``extra_headers``, ``extra_query``, ``extra_body``.
+
+        Returns an :class:`ImagesResponse` (``.data``: images with ``.url`` or ``.b64_json``,
+        ``await image.save(path)``; ``.request_id``).
+
+        Raises :class:`~aiotokenhot.InvalidRequestError` for a missing model or prompt or
+        ``n < 1`` before anything is sent, ``TypeError`` for an unknown keyword,
+        :class:`~aiotokenhot.ContentPolicyError` when the prompt is refused, the usual status
+        and connection errors, and :class:`~aiotokenhot.ResponseValidationError` for an answer
+        that carries no image.
         """
-        options = RequestOptions.of(locals())
-        _check_model(model)
+        fields, options = RequestOptions.split(params)
+        model, prompt, n = _checked_model(fields.get("model")), fields.get("prompt"), fields.get("n")
+        extra_body = options.extra_body
         if not prompt and not (extra_body and ("input" in extra_body or "content" in extra_body)):
             raise InvalidRequestError("prompt is required (or a DashScope `input` in extra_body)")
         if n is not None and n < 1:
             raise InvalidRequestError("n must be at least 1")
         if is_gemini_image_model(model):
-            return await self._gemini(model, prompt or "", [], size, options)
-        body = _drop_none({
-            "model": model, "prompt": prompt, "n": n, "size": size, "quality": quality,
-            "style": style, "background": background, "output_format": output_format,
-            "output_compression": output_compression, "response_format": response_format,
-            "moderation": moderation, "image": _image_urls(image), "seed": seed, "user": user,
-        })
-        await resolve_media(body)  # local reference images, read off the loop
-        result = await self._transport.request("POST", "/v1/images/generations", json=body,
+            return await self._gemini(model, prompt or "", [], fields.get("size"), options)
+        if "image" in fields:
+            fields["image"] = _image_urls(fields["image"])
+        await resolve_media(fields)  # local reference images, read off the loop
+        result = await self._transport.request("POST", "/v1/images/generations", json=fields,
                                                options=options)
-        return parse_images(result.json(), transport=self._transport, output_format=output_format)
+        return parse_images(result.json(), transport=self._transport,
+                            output_format=fields.get("output_format"))
 
-    async def edit(
-        self,
-        *,
-        model: str,
-        image: FileInput | list[FileInput],
-        prompt: str,
-        mask: FileInput | None = None,
-        n: int | None = None,
-        size: str | None = None,
-        quality: str | None = None,
-        background: str | None = None,
-        input_fidelity: str | None = None,
-        output_format: str | None = None,
-        output_compression: int | None = None,
-        response_format: str | None = None,
-        user: str | None = None,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> ImagesResponse:
-        """Edit one image or several (pass a list) with an optional mask, as multipart.
+    @accepts(ImageEditParams)
+    async def edit(self, **params: Unpack[ImageEditParams]) -> ImagesResponse:
+        """Edit one image or several (pass a list) with an optional mask, sent as multipart.
 
-        Each file is a path (streamed from disk), bytes, an async file-like object or an async
-        iterator of bytes, optionally as ``(filename, content[, content_type])``. Gemini image
-        models get the images inline through generateContent instead.
+        ``image`` / ``mask``: each a path (streamed from disk), bytes, an async file-like object
+        or an async iterator of bytes, optionally as ``(filename, content[, content_type])``.
+        ``model`` (str); ``prompt`` says what to change; the other fields are those of :meth:`generate` plus
+        ``input_fidelity``. Gemini image models get the images inline through generateContent
+        instead (no mask). An upload read from an async source can be sent once only, so it is
+        not retried.
+
+        Returns an :class:`ImagesResponse`. Raises :class:`~aiotokenhot.InvalidRequestError`
+        for a missing model or prompt or an image that is not a file, before anything is
+        sent, and the errors of :meth:`generate`.
         """
-        options = RequestOptions.of(locals())
-        _check_model(model)
+        fields, options = RequestOptions.split(params)
+        model, prompt = _checked_model(fields.pop("model", None)), fields.pop("prompt", None)
+        image, mask = fields.pop("image", None), fields.pop("mask", None)
         if not prompt:
             raise InvalidRequestError("prompt is required")
         images = [await _upload(item, "image") for item in
@@ -119,26 +104,25 @@ class Images(Resource):
             for item in images:
                 data, _, mime = await read_file_input(item, "image")
                 inline.append((data, mime))
-            return await self._gemini(model, prompt, inline, size, options)
+            return await self._gemini(model, prompt, inline, fields.get("size"), options)
         field = "image" if len(images) == 1 else "image[]"
         files: list[tuple[str, FileInput]] = [(field, i) for i in images]
         if mask is not None:
             files.append(("mask", mask))
-        form = build_multipart(
-            {"model": model, "prompt": prompt, "n": n, "size": size, "quality": quality,
-             "background": background, "input_fidelity": input_fidelity,
-             "output_format": output_format, "output_compression": output_compression,
-             "response_format": response_format, "user": user},
-            files,
-            extra=extra_body,
-        )
-        # async sources are read once: such an upload is sent without retries
-        options = RequestOptions.make(timeout=timeout,
-                                      max_retries=max_retries if form.replayable else 0,
-                                      extra_headers=extra_headers, extra_query=extra_query)
+        form = build_multipart({"model": model, "prompt": prompt, **fields}, files,
+                               extra=options.extra_body)
+        if not form.replayable:  # async sources are read once: such an upload is not retried
+            options = options.without_retries()
         result = await self._transport.request("POST", "/v1/images/edits", body=form,
                                                options=options)
-        return parse_images(result.json(), transport=self._transport, output_format=output_format)
+        return parse_images(result.json(), transport=self._transport,
+                            output_format=fields.get("output_format"))
+
+    @cached_property
+    def with_raw_response(self) -> ImagesWithRawResponse:
+        """The same methods, returning a :class:`~aiotokenhot.RawResponse` (status, headers,
+        body; ``.parse()`` gives the ordinary result)."""
+        return ImagesWithRawResponse(self)
 
     async def _gemini(
         self,
@@ -167,10 +151,12 @@ async def _upload(item: Any, where: str) -> Any:
     return await prepare_upload(item, where=where, kinds=("image",), limit=EDIT_IMAGE_LIMIT)
 
 
-def _check_model(model: str) -> None:
+def _checked_model(model: Any) -> str:
     if not isinstance(model, str) or not model.strip():
         raise InvalidRequestError("model is required")
+    return model
 
 
-def _drop_none(body: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in body.items() if v is not None}
+class ImagesWithRawResponse(RawView[Images]):
+    generate = RawMethod(Images.generate)
+    edit = RawMethod(Images.edit)

@@ -21,6 +21,7 @@ from ._events import (
     UnknownDelta,
     UnknownEvent,
 )
+from ._params import LegacyCompletionParams, MessageCreateParams
 from ._parse import ParsedMessage
 from ._stream import MessageStream
 from ._types import (
@@ -71,3 +72,4 @@ __all__ = [
     "UnknownDelta",
     "UnknownEvent",
 ]
+__all__ += ["LegacyCompletionParams", "MessageCreateParams"]

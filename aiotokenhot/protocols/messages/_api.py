@@ -2,104 +2,114 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from functools import cached_property
+from typing import Any, Literal, overload
 
-from ..._config import TimeoutTypes
+from typing_extensions import Unpack
+
 from ..._exceptions import BadRequestError, InvalidRequestError
 from ..._media import defer_media, resolve_media
 from ...transport import RequestOptions
-from .._resource import Resource
+from .._raw import RawMethod, RawStreamMethod, RawView
+from .._resource import Resource, accepts
 from .._structured import ModelT, is_model_class
-from ._params import build_legacy_body, build_messages_body
+from ._params import LegacyCompletionParams, MessageCreateParams, build_legacy_body, build_messages_body
 from ._parse import ParsedMessage, looks_like_json, native_arguments, parse_message, tool_arguments
 from ._stream import MessageStream
 from ._types import LegacyCompletion, Message
 
-__all__ = ["Messages"]
+__all__ = ["Messages", "MessagesWithRawResponse"]
 
 
 class Messages(Resource):
     """Anthropic Messages. The transport adds ``x-api-key`` and ``anthropic-version`` here."""
 
+    @overload
     async def create(
-        self,
-        *,
-        model: str,
-        max_tokens: int,
-        messages: Sequence[Any],
-        system: str | Sequence[Any] | None = None,
-        temperature: float | None = None,
-        top_p: float | None = None,
-        top_k: int | None = None,
-        stop_sequences: Sequence[str] | None = None,
-        tools: Sequence[Any] | None = None,
-        tool_choice: str | Mapping[str, Any] | None = None,
-        thinking: Mapping[str, Any] | None = None,
-        metadata: Mapping[str, Any] | None = None,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> Message:
-        """Send a conversation and get the whole assistant :class:`Message` back.
+        self, *, stream: Literal[False] = False, **params: Unpack[MessageCreateParams]
+    ) -> Message: ...
 
-        ``max_tokens`` is required by the protocol; ``tool_choice`` may be a shorthand string
-        (``"auto"``, ``"any"``, ``"none"``). Blocks of an earlier ``Message`` can be passed back
-        as they are.
+    @overload
+    async def create(
+        self, *, stream: Literal[True], **params: Unpack[MessageCreateParams]
+    ) -> MessageStream: ...
+
+    @overload
+    async def create(
+        self, *, stream: bool, **params: Unpack[MessageCreateParams]
+    ) -> Message | MessageStream: ...
+
+    @accepts(MessageCreateParams)
+    async def create(
+        self, *, stream: bool = False, **params: Unpack[MessageCreateParams]
+    ) -> Message | MessageStream:
+        """Send a conversation and get the whole assistant :class:`Message` back, or with
+        ``stream=True`` the open :class:`MessageStream`.
+
+        Parameters that matter:
+
+        - ``model`` (str); ``max_tokens``: upper bound on generated tokens, required by the
+          protocol (>= 1); ``messages``: a non-empty list of ``{"role": "user" | "assistant",
+          "content": str | [blocks]}`` (blocks of an earlier :class:`Message`, such as
+          ``tool_use``, can be passed back as they are; answer one with a ``tool_result`` block).
+        - ``system``: a string or a list of text blocks (there is no ``system`` role).
+        - ``temperature`` 0–1, ``top_p`` 0–1, ``top_k`` (>= 1), ``stop_sequences``: a list of
+          non-empty strings.
+        - ``tools``: ``[{"name", "description", "input_schema": <JSON schema>}]``;
+          ``tool_choice``: ``"auto"``, ``"any"``, ``"none"`` or ``{"type": "tool", "name": ...}``.
+        - ``thinking``: ``{"type": "enabled", "budget_tokens": N}`` with ``N < max_tokens``.
+        - Per call: ``timeout`` (seconds or :class:`~aiotokenhot.Timeout`), ``max_retries``,
+          ``extra_headers`` (e.g. ``anthropic-beta``), ``extra_query``, ``extra_body``.
+
+        Returns a :class:`Message` (``.content`` blocks, ``.text``, ``.stop_reason``, ``.usage``
+        in tokens, ``.request_id``), or the stream.
+
+        Raises :class:`~aiotokenhot.InvalidRequestError` for bad arguments (a ``system`` role in
+        ``messages``, a thinking budget not below ``max_tokens``...) before anything is sent,
+        ``TypeError`` for an unknown keyword, :class:`~aiotokenhot.APIStatusError` subclasses
+        for error answers (Anthropic's ``overloaded_error`` as ``InternalServerError``),
+        :class:`~aiotokenhot.APITimeoutError` / :class:`~aiotokenhot.APIConnectionError` once
+        retries are spent.
         """
-        body = build_messages_body(
-            model=model, max_tokens=max_tokens, messages=messages, system=system,
-            temperature=temperature, top_p=top_p, top_k=top_k, stop_sequences=stop_sequences,
-            tools=tools, tool_choice=tool_choice, thinking=thinking, metadata=metadata,
-        )
-        options = RequestOptions.of(locals())
+        fields, options = RequestOptions.split(params)
+        if stream:
+            return await self._open(fields, options).__aenter__()
+        body = build_messages_body(**fields)
         await resolve_media(body)  # local files, read off the loop
         result = await self._transport.request("POST", "/v1/messages", json=body, options=options)
         return result.parse(Message)
 
-    def stream(
-        self,
-        *,
-        model: str,
-        max_tokens: int,
-        messages: Sequence[Any],
-        system: str | Sequence[Any] | None = None,
-        temperature: float | None = None,
-        top_p: float | None = None,
-        top_k: int | None = None,
-        stop_sequences: Sequence[str] | None = None,
-        tools: Sequence[Any] | None = None,
-        tool_choice: str | Mapping[str, Any] | None = None,
-        thinking: Mapping[str, Any] | None = None,
-        metadata: Mapping[str, Any] | None = None,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> MessageStream:
-        """A :class:`MessageStream` of typed events; the request is sent on ``async with``.
+    @accepts(MessageCreateParams)
+    def stream(self, **params: Unpack[MessageCreateParams]) -> MessageStream:
+        """A :class:`MessageStream` of typed events (``message_start``, ``content_block_delta``...
+        ``message_stop``).
 
-        Arguments are checked now, before anything is sent.
+        Takes the same keywords as :meth:`create`. Returns the stream unopened: the request is
+        sent on ``async with`` or the first iteration, where status errors are raised.
+        ``.text()`` yields the text deltas, ``final()`` the accumulated :class:`Message` once
+        read to the end.
+
+        Raises the argument errors of :meth:`create` now, before anything is sent; an in-stream
+        ``error`` event raises
+        :class:`~aiotokenhot.StreamError`, a cut stream
+        :class:`~aiotokenhot.IncompleteStreamError`, with what arrived in ``.partial``.
         """
-        body = build_messages_body(
-            model=model, max_tokens=max_tokens, messages=messages, system=system,
-            temperature=temperature, top_p=top_p, top_k=top_k, stop_sequences=stop_sequences,
-            tools=tools, tool_choice=tool_choice, thinking=thinking, metadata=metadata,
-            stream=True,
-        )
-        options = RequestOptions.of(locals())
+        fields, options = RequestOptions.split(params)
+        return self._open(fields, options)
+
+    def _open(self, fields: dict[str, Any], options: RequestOptions) -> MessageStream:
+        """The unopened stream; local files are read when it opens."""
+        body = build_messages_body(**fields, stream=True)
         return defer_media(self._transport.stream(MessageStream, "POST", "/v1/messages", json=body,
                                                   options=options), body)
 
+    @accepts(MessageCreateParams)
     async def parse(
         self,
         *,
         output_format: type[ModelT],
         method: Literal["auto", "native", "tool"] = "auto",
-        **kwargs: Any,
+        **params: Unpack[MessageCreateParams],
     ) -> ParsedMessage[ModelT]:
         """:meth:`create` asking for JSON of ``output_format`` (a pydantic class), validated
         back into it as ``parsed_output``.
@@ -107,10 +117,14 @@ class Messages(Resource):
         ``method``: ``"native"`` sends Anthropic's ``output_format`` (structured-outputs beta),
         ``"tool"`` forces one tool whose input schema is the class, ``"auto"`` (default) tries
         native and falls back to the tool when the gateway rejects or drops the native form
-        (then this client goes straight to the tool). Takes every argument of :meth:`create`.
-        A refusal (``stop_reason == "refusal"``) leaves ``parsed_output`` None.
+        (then this client goes straight to the tool). Takes the same keywords as
+        :meth:`create` (``model``, ``max_tokens``, ``messages``...). A refusal
+        (``stop_reason == "refusal"``) leaves ``parsed_output`` None. Returns a
+        :class:`ParsedMessage` (with ``request_id``).
 
         Raises:
+            InvalidRequestError: ``output_format`` is not a pydantic model class, ``method`` is
+                unknown, or another argument is bad (before anything is sent).
             ResponseValidationError: the reply is not ``output_format``'s shape (``body`` holds
                 the raw text).
         """
@@ -118,6 +132,7 @@ class Messages(Resource):
             raise InvalidRequestError("output_format must be a pydantic model class")
         if method not in ("auto", "native", "tool"):
             raise InvalidRequestError("method must be 'auto', 'native' or 'tool'")
+        kwargs: dict[str, Any] = dict(params)
         native_ok = getattr(self, "_native_structured", True)
         if method == "native" or (method == "auto" and native_ok):
             try:
@@ -133,36 +148,35 @@ class Messages(Resource):
         message = await self.create(**tool_arguments(kwargs, output_format))
         return parse_message(message, output_format, via_tool=True)
 
-    async def legacy_complete(
-        self,
-        *,
-        model: str,
-        prompt: str,
-        max_tokens_to_sample: int,
-        temperature: float | None = None,
-        top_p: float | None = None,
-        top_k: int | None = None,
-        stop_sequences: Sequence[str] | None = None,
-        metadata: Mapping[str, Any] | None = None,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> LegacyCompletion:
+    @accepts(LegacyCompletionParams)
+    async def legacy_complete(self, **params: Unpack[LegacyCompletionParams]) -> LegacyCompletion:
         """Anthropic's legacy text completion, ``POST /v1/complete``.
 
-        ``prompt`` is the raw ``"\\n\\nHuman: ...\\n\\nAssistant:"`` transcript and
-        ``max_tokens_to_sample`` is required. TokenHot's gateway does not route this endpoint
-        (xAI does): a 404 raises :class:`~aiotokenhot.EndpointNotSupportedError`.
+        ``model`` (str); ``prompt`` is the raw ``"\\n\\nHuman: ...\\n\\nAssistant:"`` transcript;
+        ``max_tokens_to_sample`` (>= 1) is required; ``temperature`` 0–1, ``top_p`` 0–1,
+        ``top_k`` >= 1, ``stop_sequences``. Returns a :class:`LegacyCompletion`
+        (``.completion`` text, ``.stop_reason``).
+
+        Raises :class:`~aiotokenhot.InvalidRequestError` for bad arguments,
+        :class:`~aiotokenhot.EndpointNotSupportedError` on a 404 (TokenHot's gateway does not
+        route this endpoint; xAI does) and the usual status and connection errors.
         """
-        body = build_legacy_body(
-            model=model, prompt=prompt, max_tokens_to_sample=max_tokens_to_sample,
-            temperature=temperature, top_p=top_p, top_k=top_k, stop_sequences=stop_sequences,
-            metadata=metadata,
-        )
-        options = RequestOptions.of(locals())
+        fields, options = RequestOptions.split(params)
+        body = build_legacy_body(**fields)
         result = await self._transport.request(
             "POST", "/v1/complete", json=body, options=options, unsupported_on_404=True
         )
         return result.parse(LegacyCompletion)
+
+    @cached_property
+    def with_raw_response(self) -> MessagesWithRawResponse:
+        """The same methods, returning a :class:`~aiotokenhot.RawResponse` (status, headers,
+        body; ``.parse()`` gives the ordinary result)."""
+        return MessagesWithRawResponse(self)
+
+
+class MessagesWithRawResponse(RawView[Messages]):
+    create = RawMethod(Messages.create)
+    stream = RawStreamMethod(Messages.stream)
+    parse = RawMethod(Messages.parse)
+    legacy_complete = RawMethod(Messages.legacy_complete)

@@ -6,11 +6,44 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pydantic
+from typing_extensions import Required
 
 from ..._exceptions import InvalidRequestError
+from ...transport._options import RequestOptionsParams
 from .._media import anthropic_messages
 
-__all__ = ["build_legacy_body", "build_messages_body", "plain"]
+__all__ = ["LegacyCompletionParams", "MessageCreateParams", "build_legacy_body",
+           "build_messages_body", "plain"]
+
+
+class MessageCreateParams(RequestOptionsParams, total=False):
+    """The keywords of ``th.messages.create`` and ``.stream``: body fields and per-call options."""
+
+    model: Required[str]
+    max_tokens: Required[int]
+    messages: Required[Sequence[Any]]
+    system: str | Sequence[Any] | None
+    temperature: float | None
+    top_p: float | None
+    top_k: int | None
+    stop_sequences: Sequence[str] | None
+    tools: Sequence[Any] | None
+    tool_choice: str | Mapping[str, Any] | None
+    thinking: Mapping[str, Any] | None
+    metadata: Mapping[str, Any] | None
+
+
+class LegacyCompletionParams(RequestOptionsParams, total=False):
+    """The keywords of ``th.messages.legacy_complete`` (``POST /v1/complete``)."""
+
+    model: Required[str]
+    prompt: Required[str]
+    max_tokens_to_sample: Required[int]
+    temperature: float | None
+    top_p: float | None
+    top_k: int | None
+    stop_sequences: Sequence[str] | None
+    metadata: Mapping[str, Any] | None
 
 _ROLES = ("user", "assistant")
 _TOOL_CHOICES = ("auto", "any", "tool", "none")

@@ -2,51 +2,57 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from functools import cached_property
 from urllib.parse import quote
 
-from ..._config import TimeoutTypes
+from typing_extensions import Unpack
+
 from ..._exceptions import InvalidRequestError
-from ...transport import RequestOptions
-from .._resource import Resource
+from ...transport import RequestOptions, RequestOptionsParams
+from .._raw import RawMethod, RawView
+from .._resource import Resource, accepts
 from ._types import Model, ModelList
 
-__all__ = ["Models"]
+__all__ = ["Models", "ModelsWithRawResponse"]
 
 
 class Models(Resource):
     """List and look up models (OpenAI shape)."""
 
-    async def list(
-        self,
-        *,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> ModelList:
-        """The models this key may call."""
-        options = RequestOptions.of(locals())
-        result = await self._transport.request("GET", "/v1/models", options=options)
+    @accepts(RequestOptionsParams)
+    async def list(self, **options: Unpack[RequestOptionsParams]) -> ModelList:
+        """``GET /v1/models``: the models this key may call.
+
+        Takes only the per-call options (``timeout``, ``max_retries``, ``extra_headers``,
+        ``extra_query``). Returns a :class:`ModelList` (``.data``: :class:`Model` with ``.id``,
+        ``.owned_by``; iterable). Raises :class:`~aiotokenhot.AuthenticationError` for a bad
+        key and the usual status and connection errors.
+        """
+        result = await self._transport.request("GET", "/v1/models",
+                                               options=RequestOptions.make(**options))
         return result.parse(ModelList)
 
-    async def retrieve(
-        self,
-        model: str,
-        *,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> Model:
-        """One model. An unknown id raises :class:`NotFoundError` — the gateway answers it with
-        HTTP 200 and an error body, which the transport turns into the typed error."""
+    @accepts(RequestOptionsParams)
+    async def retrieve(self, model: str, **options: Unpack[RequestOptionsParams]) -> Model:
+        """``GET /v1/models/{model}``: one model by id (``model``, e.g. ``"gpt-5.4"``).
+
+        Returns a :class:`Model`. Raises :class:`~aiotokenhot.InvalidRequestError` for an
+        empty id and :class:`~aiotokenhot.NotFoundError` for an unknown one (the gateway
+        answers it with HTTP 200 and an error body, which becomes the typed error).
+        """
         if not isinstance(model, str) or not model.strip():
             raise InvalidRequestError("model must be a non-empty string")
-        options = RequestOptions.of(locals())
         path = "/v1/models/" + quote(model, safe="")
-        result = await self._transport.request("GET", path, options=options)
+        result = await self._transport.request("GET", path, options=RequestOptions.make(**options))
         return result.parse(Model)
+
+    @cached_property
+    def with_raw_response(self) -> ModelsWithRawResponse:
+        """The same methods, returning a :class:`~aiotokenhot.RawResponse` (status, headers,
+        body; ``.parse()`` gives the ordinary result)."""
+        return ModelsWithRawResponse(self)
+
+
+class ModelsWithRawResponse(RawView[Models]):
+    list = RawMethod(Models.list)
+    retrieve = RawMethod(Models.retrieve)

@@ -30,6 +30,7 @@ from ._events import (
     ResponseRefusalDeltaEvent,
     ResponseRefusalDoneEvent,
 )
+from ._params import ResponseCreateParams
 from ._parse import ParsedResponse
 from ._resource import Responses
 from ._stream import ResponseStream
@@ -91,3 +92,4 @@ __all__ = [
     "Responses",
     "SummaryPart",
 ]
+__all__ += ["ResponseCreateParams"]

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import inspect
 import os
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import Any, Union
 from urllib.parse import quote
 
 import anyio
+from typing_extensions import Unpack
 
 from ..._config import TimeoutTypes
 from ..._exceptions import (
@@ -21,8 +23,8 @@ from ..._exceptions import (
     NotFoundError,
     PermissionDeniedError,
 )
-from ..._media import MediaSource, prepare_upload, resolve_media
-from ...transport import RequestOptions
+from ..._media import prepare_upload, resolve_media
+from ...transport import RequestOptions, RequestOptionsParams
 from ...transport._download import (
     CHUNK_SIZE,
     DownloadProgress,
@@ -31,12 +33,14 @@ from ...transport._download import (
     save_response,
     target_path,
 )
-from ...transport._multipart import FileInput, build_multipart, is_file_input
-from .._resource import Resource
+from ...transport._multipart import build_multipart, is_file_input
+from .._raw import RawMethod, RawView
+from .._resource import Resource, accepts
 from ._inputs import VideoInputs, build_task_body, sora_reference, video_family
+from ._params import VideoCreateParams, VideoRemixParams
 from ._types import VideoTask, VideoTaskError, parse_task
 
-__all__ = ["ProgressCallback", "Videos", "next_poll_delay"]
+__all__ = ["ProgressCallback", "Videos", "VideosWithRawResponse", "next_poll_delay"]
 
 ProgressCallback = Callable[[VideoTask], Union[Awaitable[None], None]]  # noqa: UP007
 
@@ -47,48 +51,42 @@ _TASK_PATH = "/v1/video/generations"
 class Videos(Resource):
     """Sora through ``/v1/videos``; Seedance, Hailuo, HappyHorse through ``/v1/video/generations``."""
 
-    async def create(
-        self,
-        *,
-        model: str,
-        prompt: str | None = None,
-        seconds: str | int | None = None,
-        duration: int | None = None,
-        size: str | None = None,
-        first_frame: MediaSource | None = None,
-        last_frame: MediaSource | None = None,
-        reference_images: Sequence[MediaSource] | None = None,
-        reference_videos: Sequence[MediaSource] | None = None,
-        audio: MediaSource | None = None,
-        image: MediaSource | None = None,
-        images: list[MediaSource] | None = None,
-        input_reference: FileInput | None = None,
-        metadata: Mapping[str, Any] | None = None,
-        body_style: Literal["gateway", "dashscope"] = "gateway",
-        endpoint: str | None = None,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> VideoTask:
-        """Submit a task and return it (usually ``queued``); then :meth:`wait` for it.
+    @accepts(VideoCreateParams)
+    async def create(self, **params: Unpack[VideoCreateParams]) -> VideoTask:
+        """Submit a video task and return it (usually ``queued``); then :meth:`wait` for it.
 
-        Media inputs — ``first_frame``, ``last_frame``, ``reference_images``,
-        ``reference_videos``, ``audio`` — are URLs or local files (``Path``, bytes, a binary
-        file; sent as ``data:`` URLs) and are written in each family's shape: Seedance
-        ``metadata.content[]`` items with roles, Hailuo ``metadata.first_frame_image`` /
-        ``last_frame_image``, HappyHorse ``images`` / ``videos`` (or DashScope
-        ``input.media[]`` with ``body_style="dashscope"``), Sora one ``input_reference``
-        (multipart for a local file, ``{"image_url": url}`` for a URL). A combination the
-        family cannot take raises :class:`InvalidRequestError` before sending.
+        Parameters that matter:
 
-        Sora (``sora-*``) takes ``seconds`` as a string ("4", "8", "12"). Other models take the
-        gateway's generic fields (``duration``, ``size``, ``image(s)``, ``metadata``); vendor
-        bodies (Ark ``content[]``, DashScope ``input``/``parameters``) may go whole in
-        ``extra_body``. ``endpoint`` overrides the submit path for gateways that differ.
+        - ``model`` (str): ``sora-*`` models go to ``POST /v1/videos``, others to
+          ``POST /v1/video/generations``.
+        - Sora (``sora-*``, ``POST /v1/videos``): ``prompt``, ``seconds`` as whole seconds
+          (``"4"``, ``"8"``, ``"12"``; ``duration`` is accepted too), ``size`` (``"1280x720"``),
+          ``input_reference``: a URL, or a file (path, bytes, async file) sent as multipart.
+        - Other models (``POST /v1/video/generations``): ``prompt``, ``duration`` in seconds,
+          ``size``, ``image`` / ``images``, ``metadata``; vendor bodies (Ark ``content[]``,
+          DashScope ``input``/``parameters``) go whole in ``extra_body``.
+        - Media inputs ``first_frame``, ``last_frame``, ``reference_images``,
+          ``reference_videos``, ``audio``: URLs or local files (``Path``, bytes, a binary file;
+          sent as ``data:`` URLs), written in each family's shape: Seedance
+          ``metadata.content[]`` items with roles, Hailuo ``metadata.first_frame_image`` /
+          ``last_frame_image``, HappyHorse ``images`` / ``videos`` (or DashScope
+          ``input.media[]`` with ``body_style="dashscope"``), Sora one ``input_reference``
+          (multipart for a local file, ``{"image_url": url}`` for a URL).
+        - ``endpoint`` overrides the submit path for gateways that differ.
+        - Per call: ``timeout`` (seconds or :class:`~aiotokenhot.Timeout`), ``max_retries``,
+          ``extra_headers``, ``extra_query``, ``extra_body``.
+
+        Returns a :class:`VideoTask` (``.id``, ``.status``, ``.progress`` 0–100,
+        ``.request_id``). Raises :class:`~aiotokenhot.InvalidRequestError` for a missing
+        model or prompt, a non-integer ``duration`` or ``seconds``, a bad
+        ``input_reference`` or a media combination the family cannot take, before anything is
+        sent; the usual status and connection errors.
         """
-        options = RequestOptions.of(locals())
+        fields, options = RequestOptions.split(params)
+        model, prompt = fields.get("model"), fields.get("prompt")
+        seconds, duration = fields.get("seconds"), fields.get("duration")
+        input_reference = fields.get("input_reference")
+        extra_body = options.extra_body
         if not isinstance(model, str) or not model.strip():
             raise InvalidRequestError("model is required")
         vendor_body = extra_body is not None and any(k in extra_body for k in ("input", "content"))
@@ -98,21 +96,23 @@ class Videos(Resource):
             raise InvalidRequestError("duration must be an int (seconds)")
         if seconds is not None and not str(seconds).strip().isdigit():
             raise InvalidRequestError(f"seconds must be a whole number of seconds, not {seconds!r}")
-        inputs = VideoInputs(first_frame, last_frame, list(reference_images or ()),
-                             list(reference_videos or ()), audio)
+        inputs = VideoInputs(fields.get("first_frame"), fields.get("last_frame"),
+                             list(fields.get("reference_images") or ()),
+                             list(fields.get("reference_videos") or ()), fields.get("audio"))
         family = video_family(model)
-        path = endpoint or (_OPENAI_PATH if family == "sora" else _TASK_PATH)
+        path = fields.get("endpoint") or (_OPENAI_PATH if family == "sora" else _TASK_PATH)
         if family != "sora":
             body = build_task_body(
-                family, model=model, prompt=prompt, duration=duration, size=size,
-                seconds=str(seconds) if seconds is not None else None, image=image,
-                images=images, metadata=metadata, inputs=inputs, body_style=body_style)
+                family, model=model, prompt=prompt, duration=duration, size=fields.get("size"),
+                seconds=str(seconds) if seconds is not None else None, image=fields.get("image"),
+                images=fields.get("images"), metadata=fields.get("metadata"), inputs=inputs,
+                body_style=fields.get("body_style", "gateway"))
             await resolve_media(body)  # local frames and references, read off the loop
             result = await self._transport.request("POST", path, json=body, options=options)
             return parse_task(result.json())
         if seconds is None and duration is not None:
             seconds = duration
-        body = {k: v for k, v in {"model": model, "prompt": prompt, "size": size,
+        body = {k: v for k, v in {"model": model, "prompt": prompt, "size": fields.get("size"),
                                   "seconds": str(seconds) if seconds is not None else None}.items()
                 if v is not None}
         reference = sora_reference(inputs, input_reference)
@@ -128,29 +128,25 @@ class Videos(Resource):
                     raise InvalidRequestError("input_reference must be a URL or a file")
                 form = build_multipart(body, [("input_reference", reference)],
                                        extra=extra_body)
-                mp_options = RequestOptions.make(
-                    timeout=timeout, max_retries=max_retries if form.replayable else 0,
-                    extra_headers=extra_headers, extra_query=extra_query)
-                result = await self._transport.request("POST", path, body=form, options=mp_options)
+                if not form.replayable:  # async sources are read once: not retried
+                    options = options.without_retries()
+                result = await self._transport.request("POST", path, body=form, options=options)
                 return parse_task(result.json())
         result = await self._transport.request("POST", path, json=body, options=options)
         return parse_task(result.json())
 
-    async def retrieve(
-        self,
-        video_id: str,
-        *,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-    ) -> VideoTask:
-        """The task's current state: ``GET /v1/videos/{id}``, else ``/v1/video/generations/{id}``."""
-        options = RequestOptions.make(timeout=timeout, max_retries=max_retries,
-                                      extra_headers=extra_headers, extra_query=extra_query)
-        task, _ = await self._poll(_task_id(video_id), None, options)
+    @accepts(RequestOptionsParams)
+    async def retrieve(self, video_id: str, **options: Unpack[RequestOptionsParams]) -> VideoTask:
+        """The task's current state: ``GET /v1/videos/{id}``, else ``/v1/video/generations/{id}``.
+
+        Returns a :class:`VideoTask`. Raises :class:`~aiotokenhot.InvalidRequestError` for an
+        empty id, :class:`~aiotokenhot.NotFoundError` for an unknown task, and the usual status
+        and connection errors.
+        """
+        task, _ = await self._poll(_task_id(video_id), None, RequestOptions.make(**options))
         return task
 
+    @accepts()
     async def wait(
         self,
         video: str | VideoTask,
@@ -216,6 +212,7 @@ class Videos(Resource):
             await asyncio.sleep(delay if deadline is None else min(delay, deadline - now))
             delay = next_poll_delay(delay, poll_interval, max_poll_interval)
 
+    @accepts(RequestOptionsParams)
     async def download(
         self,
         video: str | VideoTask,
@@ -224,65 +221,71 @@ class Videos(Resource):
         variant: str | None = None,
         chunk_size: int = CHUNK_SIZE,
         on_progress: DownloadProgress | None = None,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
+        **options: Unpack[RequestOptionsParams],
     ) -> Path:
         """Stream the finished video to ``path`` in chunks, atomically (temp file + rename).
 
-        Reads ``/v1/videos/{id}/content``; when the gateway cannot serve it (404/501, a 403
-        URL block, a failed upstream fetch) falls back to the task's result URL. An interrupted
-        download leaves nothing under ``path``; the file gets the user's umask.
+        Reads ``/v1/videos/{id}/content`` (``variant``: e.g. ``"thumbnail"``); when the gateway
+        cannot serve it (404/501, a 403 URL block, a failed upstream fetch) falls back to the
+        task's result URL. ``chunk_size`` is in bytes. An interrupted download leaves nothing
+        under ``path``; the file gets the user's umask.
         ``on_progress(received_bytes, total_bytes)`` (sync or async; ``total_bytes`` is None
         when the server sends no length) runs after each chunk.
 
-        Deadlines (``timeout`` or the client's): ``idle`` bounds each wait for the next chunk,
-        ``total`` the whole download; either raises :class:`APITimeoutError`.
+        Deadlines (``timeout`` or the client's, in seconds): ``idle`` bounds each wait for the
+        next chunk, ``total`` the whole download; either raises :class:`APITimeoutError`.
+
+        Returns the written :class:`~pathlib.Path`. Raises
+        :class:`~aiotokenhot.InvalidRequestError` for a bad id or chunk size,
+        :class:`~aiotokenhot.NotFoundError` when neither the content route nor a result URL
+        exists, and the usual status and connection errors.
         """
         if chunk_size <= 0:
             raise InvalidRequestError("chunk_size must be positive")
         dest = target_path(path)
-        options = RequestOptions.make(timeout=timeout, max_retries=max_retries,
-                                      extra_headers=extra_headers, extra_query=extra_query)
+        request_options = RequestOptions.make(**options)
         video_id = _task_id(video)
-        with download_deadline(self._transport._timeout(options).total, f"video {video_id} download"):
+        with download_deadline(self._transport._timeout(request_options).total,
+                               f"video {video_id} download"):
             try:
                 resp = await self._transport.open(
                     "GET", f"{_OPENAI_PATH}/{quote(video_id, safe='')}/content",
                     params={"variant": variant} if variant else None,
-                    options=options, stream_idle=True,
+                    options=request_options, stream_idle=True,
                 )
             except (NotFoundError, PermissionDeniedError, InternalServerError) as exc:
                 known = video if isinstance(video, VideoTask) and video.result_url else None
-                task = known or (await self._poll(video_id, None, options))[0]
+                task = known or (await self._poll(video_id, None, request_options))[0]
                 if not task.result_url:
                     raise exc from None
-                resp = await open_url(self._transport, task.result_url, options=options)
+                resp = await open_url(self._transport, task.result_url, options=request_options)
             await save_response(resp, dest, chunk_size=chunk_size, on_progress=on_progress)
         return dest
 
-    async def remix(
-        self,
-        video: str | VideoTask,
-        *,
-        prompt: str,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> VideoTask:
-        """A new task that reworks a finished Sora video (``POST /v1/videos/{id}/remix``)."""
-        if not prompt:
+    @accepts(VideoRemixParams)
+    async def remix(self, video: str | VideoTask, **params: Unpack[VideoRemixParams]) -> VideoTask:
+        """A new task that reworks a finished Sora video (``POST /v1/videos/{id}/remix``).
+
+        ``prompt`` says what to change. Returns the new :class:`VideoTask` (wait for it like any
+        other). Raises :class:`~aiotokenhot.InvalidRequestError` for an empty prompt or id,
+        :class:`~aiotokenhot.NotFoundError` for an unknown video, the usual status and
+        connection errors.
+        """
+        fields, options = RequestOptions.split(params)
+        if not fields.get("prompt"):
             raise InvalidRequestError("prompt is required")
-        options = RequestOptions.of(locals())
         video_id = _task_id(video)
         result = await self._transport.request(
-            "POST", f"{_OPENAI_PATH}/{quote(video_id, safe='')}/remix", json={"prompt": prompt},
+            "POST", f"{_OPENAI_PATH}/{quote(video_id, safe='')}/remix", json=fields,
             options=options,
         )
         return parse_task(result.json())
+
+    @cached_property
+    def with_raw_response(self) -> VideosWithRawResponse:
+        """The same methods, returning a :class:`~aiotokenhot.RawResponse` (status, headers,
+        body of the last answer; ``.parse()`` gives the ordinary result)."""
+        return VideosWithRawResponse(self)
 
     async def _poll(
         self, video_id: str, hint: str | None, options: RequestOptions
@@ -309,6 +312,14 @@ class Videos(Resource):
                                     attempts=exc.attempts) from None
             raise
         return parse_task(result.json(), fallback_id=video_id), _TASK_PATH
+
+
+class VideosWithRawResponse(RawView[Videos]):
+    create = RawMethod(Videos.create)
+    retrieve = RawMethod(Videos.retrieve)
+    wait = RawMethod(Videos.wait)
+    download = RawMethod(Videos.download)
+    remix = RawMethod(Videos.remix)
 
 
 def next_poll_delay(previous: float, poll_interval: float, max_poll_interval: float) -> float:
