@@ -51,6 +51,9 @@ class Stream(Generic[EventT]):
     multi_events: ClassVar[bool] = False
     #: the protocol's name in error messages.
     protocol: ClassVar[str] = "stream"
+    #: when True, :meth:`text` switches the stream to its untyped path: ``_on_event`` then
+    #: returns the text piece (or None) instead of a typed event (``self._typed`` is False).
+    text_mode: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -73,6 +76,8 @@ class Stream(Generic[EventT]):
         self._gen: AsyncGenerator[EventT, None] = self._run()
         self._finished = False
         self._timer: asyncio.TimerHandle | None = None
+        #: False once :meth:`text` asked a ``text_mode`` stream for pieces only
+        self._typed = True
 
     # -- what protocol subclasses provide --------------------------------------------------------
 
@@ -88,8 +93,10 @@ class Stream(Generic[EventT]):
         """The text piece an event carries, for :meth:`text`."""
         return None
 
-    def _on_eof(self) -> None:
-        """Called at end of input; protocols without a terminator decide completeness here."""
+    def _on_eof(self) -> list[Any] | None:
+        """Called at a clean end of input before the terminator: a protocol without one decides
+        completeness here (set ``_complete``) and may return last events to deliver."""
+        return None
 
     # -- public surface ---------------------------------------------------------------------------
 
@@ -131,6 +138,13 @@ class Stream(Generic[EventT]):
 
     async def text(self) -> AsyncIterator[str]:
         """The text pieces of the stream, in order."""
+        if self.text_mode:
+            self._typed = False
+            pieces: AsyncIterator[Any] = self._gen  # the untyped path yields str | None
+            async for text in pieces:
+                if text:
+                    yield text
+            return
         event_text = self._event_text
         async for event in self._gen:
             piece = event_text(event)
@@ -268,8 +282,10 @@ class Stream(Generic[EventT]):
                     scrub_exception(exc, self._secret)
                     raise
                 if failure is None:
-                    if not self._complete:
-                        self._on_eof()
+                    tail = None if self._complete else self._on_eof()
+                    if tail:
+                        for item in tail:
+                            yield item
                     if not self._complete:
                         raise IncompleteStreamError(
                             f"the {self.protocol} stream ended before its terminator "
