@@ -316,12 +316,16 @@ async def test_plain_text_body_is_an_incomplete_stream(proto: Proto,
 async def test_endless_line_hits_the_event_size_limit(proto: Proto,
                                                       replay: tuple[Replay, str]) -> None:
     server, url = replay
-    head = frames(await capture(proto, PROMPT))[:2]
+    head = frames(await capture(proto, PROMPT))[:6]
     server.reply = Canned(chunks=[*head, b"data: ", *([b"A" * 65536] * 64)], ending="hang")
     async with await replay_client(url, max_event_size=256 * 1024) as th:
-        with pytest.raises(EventTooLargeError):
+        with pytest.raises(EventTooLargeError) as info:
             await read_all(proto, th, [])
         assert th.pool.acquired_connections() == 0
+    # like every other stream error, it carries what arrived before the oversized event
+    assert info.value.partial is not None
+    received = proto.partial_text(info.value.partial)
+    assert received and expected_text(PROMPT, WORDS).startswith(received)
 
 
 @each_protocol
