@@ -218,10 +218,13 @@ class Stream(Generic[EventT]):
                     chunk = await content.readany()
                 except RuntimeError as exc:  # aiohttp: connection closed under us
                     raise aiohttp.ClientConnectionError(str(exc)) from None
+                decoder = self._decoder
+                assert decoder is not None
                 if chunk:
-                    self._pending = iter(self._decoder.feed(chunk))  # type: ignore[union-attr]
-                else:
+                    self._pending = iter(decoder.feed(chunk))
+                else:  # a clean end of the body: its last event may lack the blank line
                     self._eof = True
+                    self._pending = iter(decoder.finish())
             except StopAsyncIteration:
                 raise
             except (APITimeoutError, asyncio.TimeoutError, aiohttp.ClientError) as exc:
@@ -265,8 +268,12 @@ class Stream(Generic[EventT]):
         return content
 
     def _end_of_body(self) -> None:
-        """A clean end of the body: the protocol decides whether it was complete."""
-        if not self._complete:
+        """A clean end of the body: the protocol decides whether it was complete.
+
+        A body cut inside a line is never complete, whatever the protocol.
+        """
+        decoder = self._decoder
+        if not self._complete and not (decoder is not None and decoder.pending()):
             self._on_eof()
         if not self._complete:
             raise IncompleteStreamError(
