@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..._exceptions import StreamError
 from ...streams import SSEEvent, Stream
 from ...streams._errors import raise_malformed, raise_stream_error
 from ...streams._json import EventJSON
@@ -27,14 +28,13 @@ class ChunkReader:
 
     ``[DONE]`` sets :attr:`done` and gives None; an object with an ``error`` (also beside
     ``choices``, as OpenRouter reports a provider failure) or an ``event: error`` frame raises
-    :class:`StreamError` with ``partial()``; what is not JSON raises it too.
+    :class:`StreamError`; what is not JSON raises it too. The caller adds ``partial``.
     """
 
-    __slots__ = ("_json", "done", "partial", "protocol")
+    __slots__ = ("_json", "done", "protocol")
 
-    def __init__(self, protocol: str, partial: Any) -> None:
+    def __init__(self, protocol: str) -> None:
         self.protocol = protocol
-        self.partial = partial
         self.done = False
         self._json = EventJSON()
 
@@ -47,9 +47,9 @@ class ChunkReader:
             if data.strip() == _DONE:
                 self.done = True
                 return None
-            raise_malformed(self.protocol, data, partial=self.partial())
+            raise_malformed(self.protocol, data)
         if obj.get("error") is not None or sse.event == "error":
-            raise_stream_error(self.protocol, "error event", body=obj, partial=self.partial())
+            raise_stream_error(self.protocol, "error event", body=obj)
         return obj
 
 
@@ -64,7 +64,7 @@ class ChatFold:
 
     def __init__(self, protocol: str = "chat completions") -> None:
         self.acc = ChatCompletionAccumulator()
-        self.reader = ChunkReader(protocol, self.partial)
+        self.reader = ChunkReader(protocol)
         #: choice 0's content piece in the last chunk (None when it had none)
         self.text: str | None = None
 
@@ -74,7 +74,11 @@ class ChatFold:
 
     def feed(self, sse: SSEEvent) -> Any:
         """Fold one event in; returns its JSON object (None for ``[DONE]``)."""
-        obj = self.reader.read(sse)
+        try:
+            obj = self.reader.read(sse)
+        except StreamError as exc:
+            exc.partial = self.partial()
+            raise
         if obj is not None:
             self.text = self.acc.add_dict(obj)
         return obj

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..._exceptions import StreamError
 from ...streams import SSEEvent, Stream
 from ..chat._stream import ChunkReader
 from ._types import CompletionUsage, TextCompletion, TextCompletionChoice, TextCompletionChunk
@@ -68,10 +69,14 @@ class TextCompletionStream(Stream[TextCompletionChunk]):
         super().__init__(*args, **kwargs)
         self._acc = TextCompletionAccumulator()
         self._add = self._acc.add
-        self._reader = ChunkReader(self.protocol, self._partial)
+        self._reader = ChunkReader(self.protocol)
 
     def _on_event(self, sse: SSEEvent) -> TextCompletionChunk | None:
-        obj = self._reader.read(sse)  # one parse; errors and [DONE] as in chat
+        try:
+            obj = self._reader.read(sse)  # one parse; errors and [DONE] as in chat
+        except StreamError as exc:
+            exc.partial = self._partial()
+            raise
         if obj is None:
             self._complete = self._reader.done
             return None
