@@ -211,83 +211,6 @@ def drop_none(body: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if v is not None}
 
 
-# -- OpenAI Responses ----------------------------------------------------------------------------
-
-
-def _responses_part(part: Mapping[str, Any], where: str) -> dict[str, Any]:
-    kind = part["type"]
-    if kind in ("text", "input_text"):
-        return {"type": "input_text", "text": part.get("text", "")}
-    if kind == "image_url":
-        image = part.get("image_url")
-        detail = image.get("detail") if isinstance(image, Mapping) else None
-        return {"type": "input_image", "image_url": _image_url(part, where), "detail": detail or "auto"}
-    if kind == "file" and isinstance(part.get("file"), Mapping):
-        return {"type": "input_file", **part["file"]}
-    raise InvalidRequestError(f"{where}: the responses protocol cannot carry a {kind!r} part here")
-
-
-def _responses(
-    model: str,
-    messages: Sequence[Mapping[str, Any]],
-    tools: list[Mapping[str, Any]],
-    tool_choice: str | Mapping[str, Any] | None,
-    s: Sampling,
-    stream: bool,
-) -> NativeRequest:
-    if s.stop:
-        raise InvalidRequestError("the responses protocol has no stop sequences")
-    items: list[dict[str, Any]] = []
-    for i, m in enumerate(messages):
-        where = f"messages[{i}]"
-        role = m["role"]
-        if role in ("system", "developer"):
-            items.append({"role": role, "content": _text(m.get("content"), where)})
-        elif role == "user":
-            content = m.get("content")
-            if isinstance(content, str):
-                items.append({"role": "user", "content": content})
-            else:
-                parts = [_responses_part(p, where) for p in _parts(content, where)]
-                items.append({"role": "user", "content": parts})
-        elif role == "assistant":
-            text = _text(m.get("content"), where)
-            if text:
-                items.append({"role": "assistant", "content": text})
-            for call in m.get("tool_calls") or ():
-                call_id, name, raw, _ = _arguments(call, where)
-                items.append({"type": "function_call", "call_id": call_id, "name": name,
-                              "arguments": raw})
-        else:
-            items.append({"type": "function_call_output", "call_id": m.get("tool_call_id"),
-                          "output": _text(m.get("content"), where)})
-    native_tools: list[dict[str, Any]] = []
-    for tool in tools:
-        if tool["type"] == "function":
-            fn = tool["function"]
-            native_tools.append(drop_none({
-                "type": "function", "name": fn["name"], "description": fn.get("description"),
-                "parameters": fn.get("parameters"), "strict": fn.get("strict"),
-            }))
-        else:
-            native_tools.append(dict(tool))  # a Responses built-in tool (web_search...), as is
-    choice: Any = tool_choice
-    if tool_choice is not None:
-        forced = _function_name(tool_choice)
-        choice = {"type": "function", "name": forced} if forced else tool_choice
-    body = drop_none({
-        "model": model,
-        "input": items,
-        "tools": native_tools or None,
-        "tool_choice": choice,
-        "max_output_tokens": s.max_tokens,
-        "temperature": s.temperature,
-        "top_p": s.top_p,
-        "stream": True if stream else None,
-    })
-    return NativeRequest("responses", "/v1/responses", body)
-
-
 # -- Anthropic Messages --------------------------------------------------------------------------
 
 
@@ -494,7 +417,13 @@ _Builder = Callable[
 ]
 #: the builders that have not moved into their protocol's package yet
 BUILDERS: dict[str, _Builder] = {
-    "responses": _responses,
     "anthropic": _anthropic,
     "gemini": _gemini,
 }
+
+# the helpers the protocols' own builders share (``protocols/<name>/_unified.py``)
+content_parts = _parts
+text_only = _text
+image_url_of = _image_url
+call_arguments = _arguments
+forced_function = _function_name

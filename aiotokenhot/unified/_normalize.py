@@ -14,10 +14,8 @@ from ._finish import normalize_finish
 
 __all__ = [
     "anthropic_usage",
-    "chat_usage",
     "finish",
     "gemini_usage",
-    "responses_usage",
 ]
 
 
@@ -28,27 +26,6 @@ def _int(value: Any) -> int:
 def _sub(block: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     value = block.get(key)
     return value if isinstance(value, Mapping) else {}
-
-
-def chat_usage(u: Mapping[str, Any]) -> Usage:
-    return Usage(
-        input_tokens=_int(u.get("prompt_tokens")),
-        output_tokens=_int(u.get("completion_tokens")),
-        reasoning_tokens=_int(_sub(u, "completion_tokens_details").get("reasoning_tokens")),
-        cached_tokens=_int(_sub(u, "prompt_tokens_details").get("cached_tokens")),
-    )
-
-
-def responses_usage(u: Mapping[str, Any]) -> Usage:
-    """Upstream Responses names, or the Chat-style names some gateways put there instead."""
-    if "input_tokens" not in u and "prompt_tokens" in u:
-        return chat_usage(u)
-    return Usage(
-        input_tokens=_int(u.get("input_tokens")),
-        output_tokens=_int(u.get("output_tokens")),
-        reasoning_tokens=_int(_sub(u, "output_tokens_details").get("reasoning_tokens")),
-        cached_tokens=_int(_sub(u, "input_tokens_details").get("cached_tokens")),
-    )
 
 
 def anthropic_usage(u: Mapping[str, Any]) -> Usage:
@@ -75,10 +52,6 @@ def gemini_usage(u: Mapping[str, Any]) -> Usage:
 
 
 _REASONS: dict[str, dict[str, FinishReason]] = {
-    "responses": {
-        "completed": "stop", "max_output_tokens": "length", "incomplete": "length",
-        "content_filter": "content_filter", "failed": "error",
-    },
     "anthropic": {
         "end_turn": "stop", "stop_sequence": "stop", "pause_turn": "stop",
         "max_tokens": "length", "model_context_window_exceeded": "length",

@@ -95,7 +95,7 @@ REGISTRY: tuple[ProtocolRecord, ...] = (
     ProtocolRecord(
         "responses", ("/v1/responses",), "bearer",
         "aiotokenhot.protocols.responses._stream:ResponseStream",
-        "aiotokenhot.unified._mappers:ResponsesUnified",
+        "aiotokenhot.protocols.responses._unified:ResponsesUnifiedStream",
         batch_routes=("/v1/responses", "/v1/responses/compact"),
     ),
     ProtocolRecord(
