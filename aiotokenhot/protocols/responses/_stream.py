@@ -48,7 +48,10 @@ class ResponsesFold:
         self._json = EventJSON()
 
     def feed(self, sse: SSEEvent) -> Any:
-        """Fold one event in; returns its JSON object with ``type`` set (None: nothing)."""
+        """Fold one event in; returns its JSON object with ``type`` set (None: nothing, as for
+        anything after the terminal event that a read may still hold)."""
+        if self.done:
+            return None
         data = sse.data
         try:
             obj = self._json.load(data)
