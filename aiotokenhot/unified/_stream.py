@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from .._exceptions import StreamError
 from ..streams._sse import SSEEvent
 from ..streams._stream import Opener, Stream
-from ._adapter import NativeFold, UnifiedAdapter
+from ._adapter import NativeFold, PrimaryView, UnifiedAdapter
 from ._events import (
     Completion,
     ReasoningDelta,
@@ -51,6 +51,7 @@ class UnifiedStream(Stream[UnifiedEvent]):
         self._n_args: list[int] = []  # per tool call: argument pieces already emitted
         self._named: list[tuple[str, str]] = []  # per tool call: the id and name emitted
         self._final: Completion | None = None
+        self._view: PrimaryView | None = None
 
     # -- results ---------------------------------------------------------------------------------
 
@@ -108,11 +109,13 @@ class UnifiedStream(Stream[UnifiedEvent]):
 
     def _deltas(self) -> list[UnifiedEvent]:
         """What the primary choice gained since the last event, as unified deltas."""
-        assert self._fold is not None
-        view = self._fold.primary()
+        view = self._view
         out: list[UnifiedEvent] = []
         if view is None:
-            return out
+            assert self._fold is not None
+            view = self._view = self._fold.primary()  # the same object from then on
+            if view is None:
+                return out
         pieces = view.content
         if len(pieces) != self._n_text:
             out += [TextDelta(p) for p in pieces[self._n_text:] if p]
