@@ -58,6 +58,10 @@ class Stream(Generic[EventT]):
     multi_events: ClassVar[bool] = False
     #: the protocol's name in error messages.
     protocol: ClassVar[str] = "stream"
+    #: when True, :meth:`text` reads the stream on its dict-only path: ``_text_only`` is set and
+    #: ``_on_event`` returns each event's text piece (``""`` for an event without text, None
+    #: for a keep-alive) instead of building typed events nobody will see.
+    text_path: ClassVar[bool] = False
 
     _response: aiohttp.ClientResponse | None = None
     _finished = True  # until __init__ ran: a half-built stream has nothing to finalise
@@ -90,6 +94,7 @@ class Stream(Generic[EventT]):
         self._eof = False
         self._attempt = 0
         self._clock: Callable[[], float] = time.monotonic
+        self._text_only = False  # set by text() when the protocol has a dict-only text path
 
     # -- what protocol subclasses provide --------------------------------------------------------
 
@@ -145,6 +150,9 @@ class Stream(Generic[EventT]):
 
     def text(self) -> AsyncIterator[str]:
         """The text pieces of the stream, in order (an async iterator of ``str``)."""
+        if self.text_path:
+            self._text_only = True
+            return _TextOnly(self)  # type: ignore[arg-type]
         return _Pieces(self)
 
     async def until_done(self) -> None:
@@ -203,6 +211,8 @@ class Stream(Generic[EventT]):
                         for item in out:
                             self._out = out
                             return item
+                        continue
+                    if self._text_only and event == "":  # an event without text, on .text()
                         continue
                     return event
                 if self._complete:
@@ -405,6 +415,25 @@ class _Pieces(Generic[EventT]):
             piece = event_text(await stream.__anext__())
             if piece:
                 return piece
+
+    async def aclose(self) -> None:
+        """Close the stream behind the pieces."""
+        await self._stream.aclose()
+
+
+class _TextOnly:
+    """``stream.text()`` on a protocol's dict-only path: the stream's own iterator yields str."""
+
+    __slots__ = ("_stream",)
+
+    def __init__(self, stream: Stream[str]) -> None:
+        self._stream = stream
+
+    def __aiter__(self) -> _TextOnly:
+        return self
+
+    def __anext__(self) -> Awaitable[str]:
+        return self._stream.__anext__()
 
     async def aclose(self) -> None:
         """Close the stream behind the pieces."""

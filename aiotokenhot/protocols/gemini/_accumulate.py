@@ -1,0 +1,194 @@
+"""The Gemini accumulator: ``streamGenerateContent`` chunks (plain JSON dicts) merged into one answer.
+
+One fold serves every way of reading a stream: the typed iterator validates each chunk into a
+:class:`GenerateContentResponse` *and* folds the same dict here; ``.text()`` and the unified
+stream only fold. Rules:
+
+- a candidate is identified by its ``index`` field (its position only when the field is absent);
+- its parts are kept in order; adjacent text parts (answer and thought runs apart) are joined
+  when the result is built;
+- every other field, of a candidate or of the chunk (``finishReason``, ``usageMetadata``,
+  ``responseId``...), keeps its latest non-null value: a later chunk without a field never erases
+  it, and a usage-only chunk after the finish still counts;
+- camelCase and snake_case keys are both read (some gateways write snake_case).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic.alias_generators import to_snake
+
+from ._types import Candidate, Content, GenerateContentResponse, Part
+
+__all__ = ["GeminiAccumulator", "merge_parts"]
+
+_SNAKE: dict[str, str] = {}
+
+
+def _snake(key: str) -> str:
+    name = _SNAKE.get(key)
+    if name is None:
+        name = to_snake(key)
+        if len(_SNAKE) < 1024:
+            _SNAKE[key] = name
+    return name
+
+
+class _Candidate:
+    """What one candidate accumulated: parts in order (a plain answer-text part as a bare str),
+    its role, and the latest value of every other field (snake_case keys)."""
+
+    __slots__ = ("fields", "parts", "role")
+
+    def __init__(self) -> None:
+        self.parts: list[Any] = []  # str or dict
+        self.role: str | None = None
+        self.fields: dict[str, Any] = {}
+
+    def build(self, index: int) -> Candidate:
+        content = Content(role=self.role or "model", parts=_merge(self.parts))
+        return Candidate.model_validate({**self.fields, "content": content, "index": index})
+
+
+class GeminiAccumulator:
+    """Folds Gemini stream chunks, as JSON dicts, into the answer they describe."""
+
+    __slots__ = ("candidates", "chunks", "fields")
+
+    def __init__(self) -> None:
+        self.candidates: dict[int, _Candidate] = {}
+        self.fields: dict[str, Any] = {}  # usage_metadata, model_version, response_id...
+        self.chunks = 0
+
+    def add(self, chunk: dict[str, Any]) -> str:
+        """Fold one chunk; returns the answer text it adds to candidate 0 (``""`` if none)."""
+        self.chunks += 1
+        text = ""
+        fields = self.fields
+        for key, value in chunk.items():
+            if key == "candidates":
+                if value is not None:
+                    text = self._candidates(value)
+            elif value is not None:
+                fields[_snake(key)] = value
+        return text
+
+    def _candidates(self, candidates: Any) -> str:
+        if candidates.__class__ is not list:
+            raise TypeError("candidates must be a list")
+        text = ""
+        accumulated = self.candidates
+        for position, candidate in enumerate(candidates):
+            if candidate.__class__ is not dict:
+                raise TypeError("a candidate must be an object")
+            index = candidate.get("index")
+            if index is None:
+                index = position
+            elif index.__class__ is not int:
+                raise TypeError("a candidate's index must be an integer")
+            acc = accumulated.get(index)
+            if acc is None:
+                acc = accumulated[index] = _Candidate()
+            pieces = ""
+            for key, value in candidate.items():
+                if key == "content":
+                    if value is not None:
+                        pieces = self._content(acc, value)
+                elif value is not None and key != "index":
+                    acc.fields[_snake(key)] = value
+            if index == 0:
+                text += pieces
+        return text
+
+    @staticmethod
+    def _content(acc: _Candidate, content: Any) -> str:
+        if content.__class__ is not dict:
+            raise TypeError("a candidate's content must be an object")
+        role = content.get("role")
+        if role is not None:
+            if role.__class__ is not str:
+                raise TypeError("a content role must be a string")
+            acc.role = role
+        parts = content.get("parts")
+        if not parts:
+            return ""
+        if parts.__class__ is not list:
+            raise TypeError("content parts must be a list")
+        text = ""
+        keep = acc.parts.append
+        for part in parts:
+            if part.__class__ is not dict:
+                raise TypeError("a part must be an object")
+            piece = part.get("text")
+            if piece is not None and piece.__class__ is not str:
+                raise TypeError("a part's text must be a string")
+            if len(part) == 1 and piece is not None:  # the common part: answer text only
+                keep(piece)
+                text += piece
+                continue
+            part = {_snake(k): v for k, v in part.items()}
+            keep(part)
+            if piece is not None and not part.get("thought"):
+                text += piece
+        return text
+
+    def snapshot(self) -> GenerateContentResponse:
+        """The answer as far as it arrived: candidates by index, the latest chunk-level fields."""
+        return GenerateContentResponse.model_validate({
+            **self.fields,
+            "candidates": [acc.build(i) for i, acc in sorted(self.candidates.items())],
+        })
+
+
+def merge_parts(parts: list[Part]) -> list[Part]:
+    """Join runs of adjacent text parts (answer and thought runs apart); keep other parts as is.
+
+    A run keeps its first part's fields and the first ``thought_signature`` seen in it.
+    """
+    return _merge([p.model_dump(exclude_none=True) for p in parts])
+
+
+def _is_text(part: Any) -> bool:
+    return part.__class__ is str or (
+        part.get("text") is not None
+        and part.get("function_call") is None
+        and part.get("inline_data") is None
+    )
+
+
+def _merge(parts: list[Any]) -> list[Part]:
+    """Parts in order, each run of adjacent text parts (answer and thought apart) joined into one:
+    the run's first part's fields, the texts joined, the first ``thought_signature`` seen."""
+    out: list[Part] = []
+    run: list[Any] = []
+    run_thought = False
+
+    def flush() -> None:
+        if not run:
+            return
+        first = run[0]
+        merged: dict[str, Any] = {"text": first} if first.__class__ is str else dict(first)
+        if len(run) > 1:
+            merged["text"] = "".join(p if p.__class__ is str else p["text"] for p in run)
+            signature = next((p["thought_signature"] for p in run
+                              if p.__class__ is not str and p.get("thought_signature")), None)
+            if signature is not None:
+                merged["thought_signature"] = signature
+        out.append(Part.model_validate(merged))
+        run.clear()
+
+    for part in parts:
+        thought = part.__class__ is not str and bool(part.get("thought"))
+        if _is_text(part):
+            if run and run_thought == thought:
+                run.append(part)
+                continue
+            flush()
+            run.append(part)
+            run_thought = thought
+        else:
+            flush()
+            out.append(Part.model_validate(part))
+    flush()
+    return out
