@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -199,14 +199,96 @@ class AsyncTokenHot:
 
     # -- one delta stream over every protocol ----------------------------------------------------
 
-    def stream(self, **kwargs: Any) -> UnifiedStream:
-        """Typed deltas (TextDelta | ReasoningDelta | ToolCallDelta | Usage | Finish) for any model."""
-        from .unified import open_stream
+    def stream(
+        self,
+        *,
+        model: str,
+        messages: Sequence[Mapping[str, Any]],
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        tool_choice: str | Mapping[str, Any] | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        stop: str | Sequence[str] | None = None,
+        protocol: str = "auto",
+        timeout: TimeoutTypes | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> UnifiedStream:
+        """Typed deltas for any model, whatever protocol carries it.
 
-        return open_stream(self, **kwargs)
+        Args:
+            model: the model name; with ``protocol="auto"`` it picks the protocol (Claude
+                models → Anthropic Messages, Gemini models → Gemini, others → Chat Completions).
+            messages: the conversation in the OpenAI chat shape (``role`` system/developer,
+                user, assistant with ``tool_calls``, tool; text and ``image_url`` parts).
+            tools: function tools as ``{"type": "function", "function": {...}}``.
+            tool_choice: ``"auto"``, ``"none"``, ``"required"`` or a function to force.
+            max_tokens: output token limit (Anthropic requires one: 4096 when not given).
+            temperature: 0 to 2; top_p: 0 to 1; stop: a string or a list of them.
+            protocol: ``"auto"`` or one of ``aiotokenhot.unified.PROTOCOLS``.
+            timeout, max_retries, extra_headers, extra_query, extra_body: per-call options.
 
-    async def complete(self, **kwargs: Any) -> Completion:
-        """One unified :class:`Completion` for any model, whatever protocol carries it."""
-        from .unified import complete
+        Returns a :class:`UnifiedStream` (open it with ``async with`` or iterate it): it yields
+        ``TextDelta | ReasoningDelta | ToolCallDelta`` for the primary choice, then ``Usage``
+        (when reported) and ``Finish``, once, last.
 
-        return await complete(self, **kwargs)
+        Raises :class:`InvalidRequestError` here, before anything is sent, for bad arguments;
+        while reading, the stream raises :class:`StreamError` (an error inside the stream),
+        :class:`IncompleteStreamError` and the usual status and connection errors.
+        """
+        from .transport import RequestOptions
+        from .unified import open_stream, prepare
+
+        chosen, native = prepare(
+            model=model, messages=messages, tools=tools, tool_choice=tool_choice,
+            max_tokens=max_tokens, temperature=temperature, top_p=top_p, stop=stop,
+            protocol=protocol, stream=True,
+        )
+        options = RequestOptions.make(timeout=timeout, max_retries=max_retries,
+                                      extra_headers=extra_headers, extra_query=extra_query,
+                                      extra_body=extra_body)
+        return open_stream(self, chosen, native, options)
+
+    async def complete(
+        self,
+        *,
+        model: str,
+        messages: Sequence[Mapping[str, Any]],
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        tool_choice: str | Mapping[str, Any] | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        stop: str | Sequence[str] | None = None,
+        protocol: str = "auto",
+        timeout: TimeoutTypes | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> Completion:
+        """One whole reply as a unified :class:`Completion`, over the protocol's own
+        non-streaming endpoint. Arguments as in :meth:`stream`.
+
+        Returns the :class:`Completion` (text, reasoning, tool calls, usage, finish; ``raw``
+        is the native response body).
+
+        Raises :class:`InvalidRequestError` before sending for bad arguments,
+        :class:`ResponseValidationError` when the answer does not have the protocol's shape,
+        and the usual status and connection errors.
+        """
+        from .transport import RequestOptions
+        from .unified import complete, prepare
+
+        chosen, native = prepare(
+            model=model, messages=messages, tools=tools, tool_choice=tool_choice,
+            max_tokens=max_tokens, temperature=temperature, top_p=top_p, stop=stop,
+            protocol=protocol, stream=False,
+        )
+        options = RequestOptions.make(timeout=timeout, max_retries=max_retries,
+                                      extra_headers=extra_headers, extra_query=extra_query,
+                                      extra_body=extra_body)
+        return await complete(self, chosen, native, options)

@@ -554,7 +554,7 @@ async def test_malformed_json_in_the_stream_is_a_stream_error(wire: Wire, protoc
         b"event: content_block_delta\n" if protocol == "anthropic" else b""
     ) + b'data: {"choices": [ oops\n\n'
     async with wire.client() as th:
-        with pytest.raises(StreamError, match="not valid JSON"):
+        with pytest.raises(StreamError, match="malformed JSON"):
             await th.stream(model=RECORDED[protocol][0], messages=CONVERSATION,
                             protocol=protocol).until_done()
 

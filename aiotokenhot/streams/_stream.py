@@ -58,10 +58,9 @@ class Stream(Generic[EventT]):
     multi_events: ClassVar[bool] = False
     #: the protocol's name in error messages.
     protocol: ClassVar[str] = "stream"
-    #: when True, :meth:`text` reads the stream on its dict-only path: ``_text_only`` is set and
-    #: ``_on_event`` returns each event's text piece (``""`` for an event without text, None
-    #: for a keep-alive) instead of building typed events nobody will see.
-    text_path: ClassVar[bool] = False
+    #: when True, :meth:`text` switches the stream to its untyped path: ``_on_event`` then
+    #: returns the text piece (or None) instead of a typed event (``self._typed`` is False).
+    text_mode: ClassVar[bool] = False
 
     _response: aiohttp.ClientResponse | None = None
     _finished = True  # until __init__ ran: a half-built stream has nothing to finalise
@@ -94,7 +93,8 @@ class Stream(Generic[EventT]):
         self._eof = False
         self._attempt = 0
         self._clock: Callable[[], float] = time.monotonic
-        self._text_only = False  # set by text() when the protocol has a dict-only text path
+        #: False once :meth:`text` asked a ``text_mode`` stream for pieces only
+        self._typed = True
 
     # -- what protocol subclasses provide --------------------------------------------------------
 
@@ -110,8 +110,10 @@ class Stream(Generic[EventT]):
         """The text piece an event carries, for :meth:`text`."""
         return None
 
-    def _on_eof(self) -> None:
-        """Called at end of input; protocols without a terminator decide completeness here."""
+    def _on_eof(self) -> list[Any] | None:
+        """Called at a clean end of input before the terminator: a protocol without one decides
+        completeness here (set ``_complete``) and may return last events to deliver."""
+        return None
 
     # -- public surface ---------------------------------------------------------------------------
 
@@ -150,9 +152,8 @@ class Stream(Generic[EventT]):
 
     def text(self) -> AsyncIterator[str]:
         """The text pieces of the stream, in order (an async iterator of ``str``)."""
-        if self.text_path:
-            self._text_only = True
-            return _TextOnly(self)  # type: ignore[arg-type]
+        if self.text_mode:
+            self._typed = False
         return _Pieces(self)
 
     async def until_done(self) -> None:
@@ -212,14 +213,15 @@ class Stream(Generic[EventT]):
                             self._out = out
                             return item
                         continue
-                    if self._text_only and event == "":  # an event without text, on .text()
-                        continue
                     return event
                 if self._complete:
                     self._end_reading()
                     raise StopAsyncIteration
                 if self._eof:
-                    self._end_of_body()
+                    tail = self._end_of_body()
+                    if tail:
+                        out = self._out = iter(tail)
+                        return next(out)
                     continue
                 content = self._content
                 if content is None:
@@ -277,14 +279,16 @@ class Stream(Generic[EventT]):
             self._timer = loop.call_at(self._deadline, _idle_timer, weakref.ref(self), loop, content)
         return content
 
-    def _end_of_body(self) -> None:
-        """A clean end of the body: the protocol decides whether it was complete.
+    def _end_of_body(self) -> list[Any] | None:
+        """A clean end of the body: the protocol decides whether it was complete (and may
+        give last events to deliver).
 
         A body cut inside a line is never complete, whatever the protocol.
         """
         decoder = self._decoder
+        tail = None
         if not self._complete and not (decoder is not None and decoder.pending()):
-            self._on_eof()
+            tail = self._on_eof()
         if not self._complete:
             raise IncompleteStreamError(
                 f"the {self.protocol} stream ended before its terminator "
@@ -292,6 +296,7 @@ class Stream(Generic[EventT]):
                 partial=self._partial(),
                 events_received=self._events_seen,
             )
+        return tail
 
     def _connection_failure(self, exc: BaseException) -> APIConnectionError:
         if isinstance(exc, APITimeoutError):
@@ -410,7 +415,8 @@ class _Pieces(Generic[EventT]):
 
     async def __anext__(self) -> str:
         stream = self._stream
-        event_text = stream._event_text
+        # a text_mode stream's untyped path yields the pieces themselves
+        event_text: Callable[[Any], str | None] = stream._event_text if stream._typed else _same
         while True:
             piece = event_text(await stream.__anext__())
             if piece:
@@ -421,23 +427,8 @@ class _Pieces(Generic[EventT]):
         await self._stream.aclose()
 
 
-class _TextOnly:
-    """``stream.text()`` on a protocol's dict-only path: the stream's own iterator yields str."""
-
-    __slots__ = ("_stream",)
-
-    def __init__(self, stream: Stream[str]) -> None:
-        self._stream = stream
-
-    def __aiter__(self) -> _TextOnly:
-        return self
-
-    def __anext__(self) -> Awaitable[str]:
-        return self._stream.__anext__()
-
-    async def aclose(self) -> None:
-        """Close the stream behind the pieces."""
-        await self._stream.aclose()
+def _same(piece: Any) -> Any:
+    return piece
 
 
 def _idle_timer(

@@ -1,4 +1,5 @@
-"""Each protocol's whole (non-streamed) answer → one unified :class:`Completion`."""
+"""Whole (non-streamed) answers → one unified :class:`Completion`, for the protocols whose
+adapter has not taken this over yet (each adapter's ``parse`` does it for its protocol)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 import pydantic_core
 
 from ._events import Completion, Finish, ToolCall, new_call_id, parse_arguments
-from ._normalize import anthropic_usage, chat_usage, finish, gemini_usage, responses_usage
+from ._normalize import anthropic_usage, finish, gemini_usage, responses_usage
 
 __all__ = ["PARSERS"]
 
@@ -17,29 +18,6 @@ def _tool_call(call_id: Any, name: Any, raw: Any, extra: dict[str, Any] | None =
     if not isinstance(raw, str):
         raw = pydantic_core.to_json(raw if raw is not None else {}).decode()
     return ToolCall(str(call_id or ""), str(name or ""), parse_arguments(raw), raw, extra)
-
-
-def _chat(body: dict[str, Any]) -> Completion:
-    choice = body["choices"][0]
-    message = choice.get("message") or {}
-    calls = [
-        _tool_call(c.get("id"), (c.get("function") or {}).get("name"),
-                   (c.get("function") or {}).get("arguments"), c.get("extra_content"))
-        for c in message.get("tool_calls") or ()
-    ]
-    usage = body.get("usage")
-    content = message.get("content")
-    return Completion(
-        text=content if isinstance(content, str) else "",
-        reasoning=message.get("reasoning_content") or "",
-        tool_calls=calls,
-        usage=chat_usage(usage) if usage else None,
-        finish=finish("openai", choice.get("finish_reason"), bool(calls)),
-        protocol="openai",
-        model=body.get("model"),
-        id=body.get("id"),
-        raw=body,
-    )
 
 
 def _responses(body: dict[str, Any]) -> Completion:
@@ -138,7 +116,6 @@ def _gemini(body: dict[str, Any]) -> Completion:
 
 
 PARSERS: dict[str, Callable[[dict[str, Any]], Completion]] = {
-    "openai": _chat,
     "responses": _responses,
     "anthropic": _anthropic,
     "gemini": _gemini,

@@ -1,66 +1,32 @@
-"""OpenAI-chat-shape conversations → each protocol's native request.
+"""Unified request checks, and the OpenAI-chat-shape helpers the protocols' builders share.
 
 Input is what most apps already hold: ``messages`` with roles system/developer, user (text,
 ``image_url``, ``input_audio``, ``file`` parts), assistant (text and ``tool_calls``) and tool;
 ``tools`` as ``{"type": "function", "function": {...}}``. Each builder writes the native body
 faithfully and raises :class:`InvalidRequestError` for what its protocol cannot express, before
-anything is sent.
+anything is sent. Each protocol's builder is its adapter's ``native_request``; the Anthropic
+and Gemini builders still live here until their packages take them over.
 """
 
 from __future__ import annotations
 
 import mimetypes
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import pydantic_core
 
 from .._exceptions import InvalidRequestError
+from ._adapter import NativeRequest, Sampling, UnifiedRequest
 
-__all__ = ["DEFAULT_ANTHROPIC_MAX_TOKENS", "PROTOCOLS", "NativeRequest", "build_request", "pick_protocol"]
+__all__ = [
+    "DEFAULT_ANTHROPIC_MAX_TOKENS", "NativeRequest", "build_request", "check_request", "drop_none",
+]
 
 #: Anthropic requires ``max_tokens``; this is what is sent when the caller gives none.
 DEFAULT_ANTHROPIC_MAX_TOKENS = 4096
-PROTOCOLS = ("openai", "responses", "anthropic", "gemini")
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
-
-
-@dataclass(frozen=True)
-class NativeRequest:
-    """Where and what to send for one protocol."""
-
-    protocol: str
-    path: str
-    body: dict[str, Any]
-    params: dict[str, str] | None = None
-
-
-@dataclass(frozen=True)
-class Sampling:
-    """The generation settings every protocol can carry, under its own field names."""
-
-    max_tokens: int | None = None
-    temperature: float | None = None
-    top_p: float | None = None
-    stop: list[str] | None = None
-
-
-def pick_protocol(model: str, protocol: str) -> str:
-    """``auto``: Claude models → Anthropic Messages, Gemini → Gemini, others → Chat Completions."""
-    if protocol != "auto":
-        if protocol not in PROTOCOLS:
-            raise InvalidRequestError(
-                f"protocol must be 'auto' or one of {', '.join(PROTOCOLS)}; got {protocol!r}"
-            )
-        return protocol
-    name = model.lower()
-    if "claude" in name:
-        return "anthropic"
-    if "gemini" in name:
-        return "gemini"
-    return "openai"
 
 
 def build_request(
@@ -77,7 +43,28 @@ def build_request(
     stream: bool,
 ) -> NativeRequest:
     """The native request for ``protocol`` (already resolved from ``auto``)."""
-    if not isinstance(model, str) or not model:
+    from ._registry import record
+
+    request = check_request(model=model, messages=messages, tools=tools, tool_choice=tool_choice,
+                            max_tokens=max_tokens, temperature=temperature, top_p=top_p,
+                            stop=stop, stream=stream)
+    return record(protocol).adapter().native_request(request)
+
+
+def check_request(
+    *,
+    model: str,
+    messages: Sequence[Mapping[str, Any]],
+    tools: Sequence[Mapping[str, Any]] | None,
+    tool_choice: str | Mapping[str, Any] | None,
+    max_tokens: int | None,
+    temperature: float | None,
+    top_p: float | None,
+    stop: str | Sequence[str] | None,
+    stream: bool,
+) -> UnifiedRequest:
+    """The protocol-neutral checks; raises :class:`InvalidRequestError` before anything is sent."""
+    if not isinstance(model, str) or not model.strip():
         raise InvalidRequestError("model must be a non-empty string")
     if isinstance(messages, (str, bytes)) or not isinstance(messages, Sequence) or not messages:
         raise InvalidRequestError("messages must be a non-empty list of chat messages")
@@ -90,13 +77,25 @@ def build_request(
         isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1
     ):
         raise InvalidRequestError("max_tokens must be a positive integer")
-    if temperature is not None and not isinstance(temperature, (int, float)):
-        raise InvalidRequestError("temperature must be a number")
+    _check_range("temperature", temperature, 0.0, 2.0)
+    _check_range("top_p", top_p, 0.0, 1.0)
+    if stop is not None and not isinstance(stop, str) and not (
+        isinstance(stop, Sequence) and all(isinstance(s, str) for s in stop)
+    ):
+        raise InvalidRequestError("stop must be a string or a list of strings")
     stops = [stop] if isinstance(stop, str) else (list(stop) if stop is not None else None)
     sampling = Sampling(max_tokens, temperature, top_p, stops)
-    tool_list = _check_tools(tools)
-    builder = _BUILDERS[protocol]
-    return builder(model, messages, tool_list, tool_choice, sampling, stream)
+    return UnifiedRequest(model, messages, _check_tools(tools), tool_choice, sampling, stream)
+
+
+def _check_range(name: str, value: Any, low: float, high: float) -> None:
+    """The same bounds the native Chat Completions methods check (OpenAI's documented ones)."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidRequestError(f"{name} must be a number, got {value!r}")
+    if not low <= value <= high:
+        raise InvalidRequestError(f"{name} must be between {low} and {high}, got {value!r}")
 
 
 # -- shared helpers ------------------------------------------------------------------------------
@@ -207,35 +206,9 @@ def _merge_turn(turns: list[dict[str, Any]], role: str, key: str, items: list[An
         turns.append({"role": role, key: items})
 
 
-def _drop_none(body: dict[str, Any]) -> dict[str, Any]:
+def drop_none(body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` without its None values."""
     return {k: v for k, v in body.items() if v is not None}
-
-
-# -- Chat Completions (the input shape itself) ---------------------------------------------------
-
-
-def _chat(
-    model: str,
-    messages: Sequence[Mapping[str, Any]],
-    tools: list[Mapping[str, Any]],
-    tool_choice: str | Mapping[str, Any] | None,
-    s: Sampling,
-    stream: bool,
-) -> NativeRequest:
-    body = _drop_none({
-        "model": model,
-        "messages": [dict(m) for m in messages],
-        "tools": tools or None,
-        "tool_choice": tool_choice,
-        "max_tokens": s.max_tokens,
-        "temperature": s.temperature,
-        "top_p": s.top_p,
-        "stop": s.stop,
-    })
-    if stream:
-        body["stream"] = True
-        body["stream_options"] = {"include_usage": True}
-    return NativeRequest("openai", "/v1/chat/completions", body)
 
 
 # -- OpenAI Responses ----------------------------------------------------------------------------
@@ -292,7 +265,7 @@ def _responses(
     for tool in tools:
         if tool["type"] == "function":
             fn = tool["function"]
-            native_tools.append(_drop_none({
+            native_tools.append(drop_none({
                 "type": "function", "name": fn["name"], "description": fn.get("description"),
                 "parameters": fn.get("parameters"), "strict": fn.get("strict"),
             }))
@@ -302,7 +275,7 @@ def _responses(
     if tool_choice is not None:
         forced = _function_name(tool_choice)
         choice = {"type": "function", "name": forced} if forced else tool_choice
-    body = _drop_none({
+    body = drop_none({
         "model": model,
         "input": items,
         "tools": native_tools or None,
@@ -374,7 +347,7 @@ def _anthropic(
                       "content": _text(m.get("content"), where)}
             _merge_turn(turns, "user", "content", [result])
     native_tools = [
-        _drop_none({
+        drop_none({
             "name": fn["name"],
             "description": fn.get("description"),
             "input_schema": fn.get("parameters") or {"type": "object", "properties": {}},
@@ -386,7 +359,7 @@ def _anthropic(
         forced = _function_name(tool_choice)
         choice = ({"type": "tool", "name": forced} if forced else
                   {"type": {"auto": "auto", "none": "none", "required": "any"}[str(tool_choice)]})
-    body = _drop_none({
+    body = drop_none({
         "model": model,
         "max_tokens": s.max_tokens or DEFAULT_ANTHROPIC_MAX_TOKENS,
         "system": "\n\n".join(system) if system else None,
@@ -485,7 +458,7 @@ def _gemini(
             _merge_turn(contents, "user", "parts",
                         [{"functionResponse": {"name": fn_name, "response": response}}])
     declarations = [
-        _drop_none({"name": fn["name"], "description": fn.get("description"),
+        drop_none({"name": fn["name"], "description": fn.get("description"),
                     "parameters": fn.get("parameters")})
         for fn in _function_tools(tools, "gemini")
     ]
@@ -497,13 +470,13 @@ def _gemini(
             {"mode": {"auto": "AUTO", "none": "NONE", "required": "ANY"}[str(tool_choice)]}
         )
         tool_config = {"functionCallingConfig": calling}
-    generation = _drop_none({
+    generation = drop_none({
         "maxOutputTokens": s.max_tokens,
         "temperature": s.temperature,
         "topP": s.top_p,
         "stopSequences": s.stop,
     })
-    body = _drop_none({
+    body = drop_none({
         "contents": contents,
         "systemInstruction": {"parts": system} if system else None,
         "tools": [{"functionDeclarations": declarations}] if declarations else None,
@@ -519,8 +492,8 @@ def _gemini(
 _Builder = Callable[
     [str, Sequence[Mapping[str, Any]], list[Mapping[str, Any]], Any, Sampling, bool], NativeRequest
 ]
-_BUILDERS: dict[str, _Builder] = {
-    "openai": _chat,
+#: the builders that have not moved into their protocol's package yet
+BUILDERS: dict[str, _Builder] = {
     "responses": _responses,
     "anthropic": _anthropic,
     "gemini": _gemini,

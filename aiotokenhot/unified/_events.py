@@ -26,7 +26,9 @@ __all__ = [
     "Usage",
 ]
 
-FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "error"]
+#: ``other`` is the catch-all for a reason the protocol's table does not know and that reads
+#: neither as an error nor as a safety stop (``Finish.raw_reason`` keeps the protocol's word)
+FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "error", "other"]
 
 
 @dataclass(slots=True)

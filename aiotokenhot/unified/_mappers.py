@@ -1,4 +1,4 @@
-"""Per-protocol SSE event → unified deltas, one JSON parse per event, table dispatch.
+"""Per-protocol SSE event → unified deltas for the protocols not yet derived from their fold.
 
 Each class is a :class:`UnifiedStream` whose ``_on_event`` reads the raw event with
 ``pydantic_core.from_json`` and returns a list of unified events (or None). Terminators follow
@@ -15,85 +15,23 @@ import pydantic_core
 
 from ..streams._sse import SSEEvent
 from ._events import Completion, Finish, UnifiedEvent, new_call_id
+from ._legacy import MappedUnifiedStream
 from ._normalize import (
     anthropic_usage,
-    chat_usage,
     gemini_usage,
     responses_usage,
 )
-from ._stream import UnifiedStream
 
-__all__ = ["STREAMS", "AnthropicUnified", "ChatUnified", "GeminiUnified", "ResponsesUnified"]
+__all__ = ["AnthropicUnified", "GeminiUnified", "ResponsesUnified"]
 
 _from_json = pydantic_core.from_json
-
-
-class ChatUnified(UnifiedStream):
-    """Chat Completions chunks: content, reasoning_content, tool_calls by index; ``[DONE]``."""
-
-    protocol: ClassVar[str] = "openai"
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._by_index: dict[int, int] = {}
-        self._raw_reason: str | None = None
-
-    def _on_event(self, sse: SSEEvent) -> list[UnifiedEvent] | None:  # type: ignore[override]
-        data = sse.data
-        if data == b"[DONE]":
-            return self._closing(self._raw_reason)
-        try:
-            chunk = _from_json(data)
-            choices = chunk["choices"]
-        except (ValueError, KeyError, TypeError):
-            chunk = self._load(data)
-            if not isinstance(chunk, dict) or chunk.get("error"):
-                self._fail(chunk, "error event")
-            choices = None
-        out: list[UnifiedEvent] = []
-        if choices:
-            choice = choices[0]
-            delta = choice.get("delta")
-            if delta:
-                content = delta.get("content")
-                if content:
-                    out.append(self._text_piece(content))
-                if not content or len(delta) > 1:  # the usual {"content": ...} stops here
-                    reasoning = delta.get("reasoning_content") or delta.get("reasoning")
-                    if reasoning and reasoning.__class__ is str:
-                        out.append(self._reasoning_delta(reasoning))
-                    calls = delta.get("tool_calls")
-                    if calls:
-                        self._tool_deltas(calls, out)
-            reason = choice.get("finish_reason")
-            if reason:
-                self._raw_reason = reason
-        if self._id is None:
-            self._id = chunk.get("id")
-            self._model = chunk.get("model")
-        usage = chunk.get("usage")
-        if usage:
-            self._usage = chat_usage(usage)
-            self._raw = chunk
-        return out or None
-
-    def _tool_deltas(self, calls: list[Any], out: list[UnifiedEvent]) -> None:
-        for call in calls:
-            fn = call.get("function") or {}
-            call_id = call.get("id")
-            pos = self._by_index.get(call.get("index", 0))
-            if pos is None or (call_id and call_id != self._calls[pos].id):
-                self._by_index[call.get("index", 0)] = len(self._calls)
-                out.append(self._start_call(call_id, fn.get("name"), fn.get("arguments") or ""))
-            elif fn.get("arguments"):
-                out.append(self._call_piece(pos, fn["arguments"]))
 
 
 _Handler = Callable[[Any, Any], "list[UnifiedEvent] | None"]
 
 
 def _by_event_name(
-    stream: UnifiedStream, sse: SSEEvent, table: dict[str, _Handler]
+    stream: MappedUnifiedStream, sse: SSEEvent, table: dict[str, _Handler]
 ) -> list[UnifiedEvent] | None:
     """Slow path: data without a ``type`` (dispatch on the SSE event name), or not JSON."""
     obj = stream._load(sse.data)
@@ -107,7 +45,7 @@ def _by_event_name(
     return None
 
 
-class ResponsesUnified(UnifiedStream):
+class ResponsesUnified(MappedUnifiedStream):
     """Responses events by ``type``; ends at response.completed / response.incomplete."""
 
     protocol: ClassVar[str] = "responses"
@@ -205,7 +143,7 @@ _RESPONSES: dict[str, _Handler] = {
 }
 
 
-class AnthropicUnified(UnifiedStream):
+class AnthropicUnified(MappedUnifiedStream):
     """Messages events by ``type``; content blocks by index; ends at message_stop."""
 
     protocol: ClassVar[str] = "anthropic"
@@ -285,7 +223,7 @@ _ANTHROPIC: dict[str, _Handler] = {
 }
 
 
-class GeminiUnified(UnifiedStream):
+class GeminiUnified(MappedUnifiedStream):
     """Gemini ``alt=sse`` chunks; complete once a candidate carries ``finishReason``."""
 
     protocol: ClassVar[str] = "gemini"
@@ -361,11 +299,3 @@ class GeminiUnified(UnifiedStream):
             self._finish = events[-1] = Finish("content_filter", blocked)
             return events
         return None
-
-
-STREAMS: dict[str, type[UnifiedStream]] = {
-    "openai": ChatUnified,
-    "responses": ResponsesUnified,
-    "anthropic": AnthropicUnified,
-    "gemini": GeminiUnified,
-}

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._events import Finish, FinishReason, Usage
+from ._finish import normalize_finish
 
 __all__ = [
     "anthropic_usage",
@@ -74,10 +75,6 @@ def gemini_usage(u: Mapping[str, Any]) -> Usage:
 
 
 _REASONS: dict[str, dict[str, FinishReason]] = {
-    "openai": {
-        "stop": "stop", "length": "length", "tool_calls": "tool_calls",
-        "function_call": "tool_calls", "content_filter": "content_filter", "error": "error",
-    },
     "responses": {
         "completed": "stop", "max_output_tokens": "length", "incomplete": "length",
         "content_filter": "content_filter", "failed": "error",
@@ -98,9 +95,5 @@ _REASONS: dict[str, dict[str, FinishReason]] = {
 
 
 def finish(protocol: str, raw: str | None, has_tool_calls: bool) -> Finish:
-    """The normalised reason. A reply that ends normally with tool calls ends in ``tool_calls``
-    whatever the protocol said (Gemini says STOP, some gateways say stop)."""
-    reason = _REASONS[protocol].get(raw, "stop") if raw else "stop"
-    if reason == "stop" and has_tool_calls:
-        reason = "tool_calls"
-    return Finish(reason, raw)
+    """The normalised reason by the one rule of ``unified._finish``."""
+    return normalize_finish(raw, _REASONS[protocol], has_tool_calls)

@@ -7,13 +7,12 @@ lean reply never fails validation.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 from typing_extensions import Required, TypedDict
 
 from ..._models import APIModel
-from .._lazy import LazyModel
 
 __all__ = [
     "AssistantMessageParam",
@@ -229,26 +228,36 @@ class ChoiceDelta(APIModel):
     tool_calls: list[ChoiceDeltaToolCall] | None = None
 
 
+def _none_is_empty_delta(value: Any) -> Any:
+    return {} if value is None else value
+
+
+def _none_is_empty_list(value: Any) -> Any:
+    return [] if value is None else value
+
+
 class ChunkChoice(APIModel):
     index: int = 0
-    delta: ChoiceDelta = Field(default_factory=ChoiceDelta)
+    #: ``"delta": null`` (some gateways, on the finish chunk) reads as an empty delta
+    delta: Annotated[ChoiceDelta, BeforeValidator(_none_is_empty_delta)] = Field(
+        default_factory=ChoiceDelta)
     finish_reason: str | None = None
     logprobs: Any = None
 
 
-class ChatCompletionChunk(LazyModel, APIModel):
+class ChatCompletionChunk(APIModel):
     """One streamed piece (``object: "chat.completion.chunk"``).
 
-    ``choices`` is required: it is how an in-stream error object (which has none) is told apart
-    from a chunk without a per-chunk check. The ``include_usage`` chunk has ``choices: []``.
-    A stream's chunks are checked on arrival and built into models when first read.
+    The ``include_usage`` chunk has ``choices: []`` (``null`` or absent read the same). Fields
+    a gateway adds per chunk (``obfuscation`` padding) stay on the chunk.
     """
 
     id: str = ""
     object: str = "chat.completion.chunk"
     created: int = 0
     model: str = ""
-    choices: list[ChunkChoice]
+    choices: Annotated[list[ChunkChoice], BeforeValidator(_none_is_empty_list)] = Field(
+        default_factory=list)
     usage: CompletionUsage | None = None
     system_fingerprint: str | None = None
     service_tier: str | None = None

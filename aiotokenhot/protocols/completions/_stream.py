@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..._exceptions import StreamError
 from ...streams import SSEEvent, Stream
-from ..chat._stream import parse_rare_event
+from ..chat._stream import ChunkReader
 from ._types import CompletionUsage, TextCompletion, TextCompletionChoice, TextCompletionChunk
 
 __all__ = ["TextCompletionAccumulator", "TextCompletionStream"]
 
-_validate_chunk = TextCompletionChunk.__pydantic_validator__.validate_json
-_DONE = b"[DONE]"
+_validate_chunk = TextCompletionChunk.__pydantic_validator__.validate_python
 
 
 class TextCompletionAccumulator:
@@ -69,17 +69,18 @@ class TextCompletionStream(Stream[TextCompletionChunk]):
         super().__init__(*args, **kwargs)
         self._acc = TextCompletionAccumulator()
         self._add = self._acc.add
+        self._reader = ChunkReader(self.protocol)
 
     def _on_event(self, sse: SSEEvent) -> TextCompletionChunk | None:
-        chunk: TextCompletionChunk
         try:
-            chunk = _validate_chunk(sse.data)
-        except ValueError:
-            if sse.data.strip() == _DONE:
-                self._complete = True
-                return None
-            chunk = parse_rare_event(sse, TextCompletionChunk, self.protocol, self._partial,
-                                     self._secret, fill={"choices": []})
+            obj = self._reader.read(sse)  # one parse; errors and [DONE] as in chat
+        except StreamError as exc:
+            exc.partial = self._partial()
+            raise
+        if obj is None:
+            self._complete = self._reader.done
+            return None
+        chunk: TextCompletionChunk = _validate_chunk(obj)
         self._add(chunk)
         return chunk
 
@@ -96,3 +97,8 @@ class TextCompletionStream(Stream[TextCompletionChunk]):
         """The accumulated completion; the stream must have been read to ``[DONE]``."""
         self._require_complete()
         return self._acc.snapshot()
+
+    async def get_final_completion(self) -> TextCompletion:
+        """Read the rest of the stream (if any) and return :meth:`final`."""
+        await self.until_done()
+        return self.final()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from ..._models import APIModel
 from ..chat._types import CompletionUsage
@@ -40,7 +40,12 @@ class TextCompletion(APIModel):
         return self.choices[0].text if self.choices else ""
 
 
-class TextCompletionChunk(TextCompletion):
-    """A streamed piece: ``choices`` must be present (``[]`` for the usage chunk)."""
+def _none_is_empty_list(value: Any) -> Any:
+    return [] if value is None else value
 
-    choices: list[TextCompletionChoice]
+
+class TextCompletionChunk(TextCompletion):
+    """A streamed piece (``choices`` is ``[]``, ``null`` or absent on the usage chunk)."""
+
+    choices: Annotated[list[TextCompletionChoice], BeforeValidator(_none_is_empty_list)] = Field(
+        default_factory=list)

@@ -8,8 +8,9 @@ from typing import Any
 from ..._exceptions import StreamError
 from ..._redact import redact_text
 from ...streams import SSEEvent, Stream
+from ...streams._errors import raise_malformed, raise_stream_error
+from ...streams._json import EventJSON
 from ...transport._errors import extract_error
-from ..chat._stream import parse_rare_event
 from ._accumulate import ResponseAccumulator
 from ._events import (
     EVENT_CLASSES,
@@ -56,13 +57,21 @@ class ResponseStream(Stream[ResponseEvent]):
         except ValueError:  # pydantic.ValidationError too
             if sse.data.strip() == _DONE:  # some gateways append one; it ends nothing by itself
                 return None
-            event = parse_rare_event(sse, GenericResponseEvent, self.protocol, self._partial,
-                                     self._secret, fill={"type": sse.event})
+            event = self._rare_event(sse)
         self._add(event)
         special = _SPECIAL.get(event.__class__)
         if special is not None:
             special(self, event)
         return event
+
+    def _rare_event(self, sse: SSEEvent) -> ResponseEvent:
+        try:
+            obj = EventJSON().tolerant(sse.data)
+        except ValueError:
+            raise_malformed(self.protocol, sse.data, partial=self._partial())
+        if not isinstance(obj, dict) or "error" in obj or sse.event == "error":
+            raise_stream_error(self.protocol, "error event", body=obj, partial=self._partial())
+        return GenericResponseEvent.model_validate({"type": sse.event, **obj})
 
     def _terminal(self, event: ResponseEvent) -> None:
         self._complete = True
