@@ -133,7 +133,7 @@ async def main(n: int, reps: int) -> None:
                 socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
                 break
             except OSError:
-                time.sleep(0.05)
+                await asyncio.sleep(0.05)
         msgs = [{"role": "user", "content": "hi"}]
         async with aiohttp.ClientSession() as session, AsyncTokenHot(
             api_key="sk-bench", base_url=base, max_retries=0

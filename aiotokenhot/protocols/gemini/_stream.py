@@ -40,7 +40,7 @@ class GenerateContentStream(Stream[GenerateContentResponse]):
     """
 
     protocol = "Gemini"
-    text_path = True  # .text() folds the chunks without building them
+    text_mode = True  # .text() folds the chunks without building them
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -57,7 +57,7 @@ class GenerateContentStream(Stream[GenerateContentResponse]):
         if "error" in obj and not obj.get("candidates"):
             self._raise_error(obj)
         piece = self._acc.add(obj)
-        if self._text_only:
+        if not self._typed:
             return piece
         try:
             return _validate(obj)
@@ -82,7 +82,7 @@ class GenerateContentStream(Stream[GenerateContentResponse]):
 
     async def until_done(self) -> None:
         """Consume the rest of the stream (so that :meth:`final` is available)."""
-        self._text_only = True  # nothing is handed out: fold only
+        self._typed = False  # nothing is handed out: fold only
         await super().until_done()
 
     # -- rare paths ------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ class MessageStream(Stream[MessageStreamEvent]):
 
     protocol = "Anthropic Messages"
     keepalive_types = (PingEvent,)
-    text_path = True  # .text() folds the events without building them
+    text_mode = True  # .text() folds the events without building them
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -68,7 +68,7 @@ class MessageStream(Stream[MessageStreamEvent]):
             kind = obj.get("type")
             if kind == "content_block_delta":  # the hot path: fold, then (typed) validate
                 piece = self._acc.block_delta(obj)
-                if self._text_only:
+                if not self._typed:
                     return piece or ""
                 return self._validate(_DELTA, obj, sse, kind)
         else:
@@ -85,12 +85,12 @@ class MessageStream(Stream[MessageStreamEvent]):
         if not is_dict:
             if model is not None:
                 raise TypeError(f"a {kind!r} event must be a JSON object")
-            return "" if self._text_only else UnknownEvent(event=sse.event, type=kind, data=obj)
+            return "" if not self._typed else UnknownEvent(event=sse.event, type=kind, data=obj)
         acc = self._acc
         piece = acc.add(kind, obj)
         if acc.done:
             self._complete = True
-        if self._text_only:
+        if not self._typed:
             return None if kind == "ping" else piece or ""
         if model is None:
             return UnknownEvent.model_validate({**obj, "event": sse.event, "type": kind})
@@ -116,7 +116,7 @@ class MessageStream(Stream[MessageStreamEvent]):
 
     async def until_done(self) -> None:
         """Consume the rest of the stream (so that :meth:`final` is available)."""
-        self._text_only = True  # nothing is handed out: fold only
+        self._typed = False  # nothing is handed out: fold only
         await super().until_done()
 
     @property
