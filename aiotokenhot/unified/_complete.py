@@ -8,8 +8,8 @@ from typing import Any
 
 import pydantic_core
 
-from ._events import Completion, Finish, ToolCall, new_call_id, parse_arguments
-from ._normalize import anthropic_usage, finish, gemini_usage, responses_usage
+from ._events import Completion, ToolCall, parse_arguments
+from ._normalize import finish, responses_usage
 
 __all__ = ["PARSERS"]
 
@@ -53,70 +53,6 @@ def _responses(body: dict[str, Any]) -> Completion:
     )
 
 
-def _anthropic(body: dict[str, Any]) -> Completion:
-    text: list[str] = []
-    reasoning: list[str] = []
-    calls: list[ToolCall] = []
-    for block in body["content"]:
-        kind = block.get("type")
-        if kind == "text":
-            text.append(block.get("text", ""))
-        elif kind == "thinking":
-            reasoning.append(block.get("thinking", ""))
-        elif kind == "tool_use":
-            calls.append(_tool_call(block.get("id"), block.get("name"), block.get("input")))
-    usage = body.get("usage")
-    return Completion(
-        text="".join(text),
-        reasoning="".join(reasoning),
-        tool_calls=calls,
-        usage=anthropic_usage(usage) if usage else None,
-        finish=finish("anthropic", body.get("stop_reason"), bool(calls)),
-        protocol="anthropic",
-        model=body.get("model"),
-        id=body.get("id"),
-        raw=body,
-    )
-
-
-def _gemini(body: dict[str, Any]) -> Completion:
-    usage = body.get("usageMetadata")
-    candidates = body.get("candidates") or ()
-    text: list[str] = []
-    reasoning: list[str] = []
-    calls: list[ToolCall] = []
-    result = Completion(
-        usage=gemini_usage(usage) if usage else None,
-        protocol="gemini",
-        model=body.get("modelVersion"),
-        id=body.get("responseId"),
-        raw=body,
-    )
-    if not candidates:
-        blocked = (body.get("promptFeedback") or {}).get("blockReason")
-        if blocked is None:
-            raise KeyError("candidates")
-        result.finish = Finish("content_filter", blocked)
-        return result
-    candidate = candidates[0]
-    for part in (candidate.get("content") or {}).get("parts") or ():
-        if "text" in part:
-            (reasoning if part.get("thought") else text).append(part["text"])
-        elif "functionCall" in part:
-            call = part["functionCall"]
-            signature = part.get("thoughtSignature")
-            extra = {"google": {"thought_signature": signature}} if signature else None
-            calls.append(_tool_call(call.get("id") or new_call_id(), call.get("name"),
-                                    call.get("args"), extra))
-    result.text = "".join(text)
-    result.reasoning = "".join(reasoning)
-    result.tool_calls = calls
-    result.finish = finish("gemini", candidate.get("finishReason"), bool(calls))
-    return result
-
-
 PARSERS: dict[str, Callable[[dict[str, Any]], Completion]] = {
     "responses": _responses,
-    "anthropic": _anthropic,
-    "gemini": _gemini,
 }

@@ -13,10 +13,8 @@ from ._events import Finish, FinishReason, Usage
 from ._finish import normalize_finish
 
 __all__ = [
-    "anthropic_usage",
     "chat_usage",
     "finish",
-    "gemini_usage",
     "responses_usage",
 ]
 
@@ -51,45 +49,10 @@ def responses_usage(u: Mapping[str, Any]) -> Usage:
     )
 
 
-def anthropic_usage(u: Mapping[str, Any]) -> Usage:
-    """Anthropic counts cache reads and writes apart from ``input_tokens``: add them back."""
-    cached = _int(u.get("cache_read_input_tokens"))
-    return Usage(
-        input_tokens=_int(u.get("input_tokens")) + cached
-        + _int(u.get("cache_creation_input_tokens")),
-        output_tokens=_int(u.get("output_tokens")),
-        reasoning_tokens=0,
-        cached_tokens=cached,
-    )
-
-
-def gemini_usage(u: Mapping[str, Any]) -> Usage:
-    """Gemini counts thoughts apart from candidates: output includes them, as elsewhere."""
-    thoughts = _int(u.get("thoughtsTokenCount"))
-    return Usage(
-        input_tokens=_int(u.get("promptTokenCount")),
-        output_tokens=_int(u.get("candidatesTokenCount")) + thoughts,
-        reasoning_tokens=thoughts,
-        cached_tokens=_int(u.get("cachedContentTokenCount")),
-    )
-
-
 _REASONS: dict[str, dict[str, FinishReason]] = {
     "responses": {
         "completed": "stop", "max_output_tokens": "length", "incomplete": "length",
         "content_filter": "content_filter", "failed": "error",
-    },
-    "anthropic": {
-        "end_turn": "stop", "stop_sequence": "stop", "pause_turn": "stop",
-        "max_tokens": "length", "model_context_window_exceeded": "length",
-        "tool_use": "tool_calls", "refusal": "content_filter",
-    },
-    "gemini": {
-        "STOP": "stop", "MAX_TOKENS": "length", "SAFETY": "content_filter",
-        "RECITATION": "content_filter", "BLOCKLIST": "content_filter",
-        "PROHIBITED_CONTENT": "content_filter", "SPII": "content_filter",
-        "IMAGE_SAFETY": "content_filter", "MALFORMED_FUNCTION_CALL": "error",
-        "UNEXPECTED_TOOL_CALL": "error", "LANGUAGE": "error", "OTHER": "error",
     },
 }
 

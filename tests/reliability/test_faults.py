@@ -88,7 +88,7 @@ async def test_reset_mid_stream(proto: Proto, fake: FakeTokenHot) -> None:
 
 
 #: protocols with no terminator: a clean end of the body is the end of the answer
-NO_TERMINATOR = {"gemini"}
+NO_TERMINATOR = {"gemini", "unified-gemini"}
 
 
 @each_protocol

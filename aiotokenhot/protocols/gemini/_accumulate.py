@@ -17,13 +17,22 @@ from __future__ import annotations
 
 from typing import Any
 
+import pydantic_core
 from pydantic.alias_generators import to_snake
 
 from ._types import Candidate, Content, GenerateContentResponse, Part
 
-__all__ = ["GeminiAccumulator", "merge_parts"]
+__all__ = ["CandidateState", "FunctionCallPieces", "GeminiAccumulator", "merge_parts"]
 
 _SNAKE: dict[str, str] = {}
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if value.__class__ is not str:
+        raise TypeError("a function call's id and name must be strings")
+    return value
 
 
 def _snake(key: str) -> str:
@@ -35,16 +44,32 @@ def _snake(key: str) -> str:
     return name
 
 
-class _Candidate:
-    """What one candidate accumulated: parts in order (a plain answer-text part as a bare str),
-    its role, and the latest value of every other field (snake_case keys)."""
+class FunctionCallPieces:
+    """A function call as the unified stream sees it: id ("" when none), name, JSON arguments."""
 
-    __slots__ = ("fields", "parts", "role")
+    __slots__ = ("arguments", "id", "name")
+
+    def __init__(self, id: str, name: str, arguments: list[str]) -> None:
+        self.id = id
+        self.name = name
+        self.arguments = arguments
+
+
+class CandidateState:
+    """What one candidate accumulated: parts in order (a plain answer-text part as a bare str),
+    its role, and the latest value of every other field (snake_case keys). ``content``,
+    ``reasoning`` and ``calls`` list its answer pieces, thought pieces and function calls in
+    arrival order; they only grow (the unified stream reads its deltas off them)."""
+
+    __slots__ = ("calls", "content", "fields", "parts", "reasoning", "role")
 
     def __init__(self) -> None:
         self.parts: list[Any] = []  # str or dict
         self.role: str | None = None
         self.fields: dict[str, Any] = {}
+        self.content: list[str] = []
+        self.reasoning: list[str] = []
+        self.calls: list[FunctionCallPieces] = []
 
     def build(self, index: int) -> Candidate:
         content = Content(role=self.role or "model", parts=_merge(self.parts))
@@ -57,7 +82,7 @@ class GeminiAccumulator:
     __slots__ = ("candidates", "chunks", "fields")
 
     def __init__(self) -> None:
-        self.candidates: dict[int, _Candidate] = {}
+        self.candidates: dict[int, CandidateState] = {}
         self.fields: dict[str, Any] = {}  # usage_metadata, model_version, response_id...
         self.chunks = 0
 
@@ -89,7 +114,7 @@ class GeminiAccumulator:
                 raise TypeError("a candidate's index must be an integer")
             acc = accumulated.get(index)
             if acc is None:
-                acc = accumulated[index] = _Candidate()
+                acc = accumulated[index] = CandidateState()
             pieces = ""
             for key, value in candidate.items():
                 if key == "content":
@@ -102,7 +127,7 @@ class GeminiAccumulator:
         return text
 
     @staticmethod
-    def _content(acc: _Candidate, content: Any) -> str:
+    def _content(acc: CandidateState, content: Any) -> str:
         if content.__class__ is not dict:
             raise TypeError("a candidate's content must be an object")
         role = content.get("role")
@@ -125,12 +150,25 @@ class GeminiAccumulator:
                 raise TypeError("a part's text must be a string")
             if len(part) == 1 and piece is not None:  # the common part: answer text only
                 keep(piece)
+                acc.content.append(piece)
                 text += piece
                 continue
             part = {_snake(k): v for k, v in part.items()}
             keep(part)
-            if piece is not None and not part.get("thought"):
-                text += piece
+            if piece is not None:
+                if part.get("thought"):
+                    acc.reasoning.append(piece)
+                else:
+                    acc.content.append(piece)
+                    text += piece
+            call = part.get("function_call")
+            if call is not None:
+                if call.__class__ is not dict:
+                    raise TypeError("a function call must be an object")
+                args = call.get("args")
+                acc.calls.append(FunctionCallPieces(
+                    _text(call.get("id")), _text(call.get("name")),
+                    [pydantic_core.to_json(args if args is not None else {}).decode()]))
         return text
 
     def snapshot(self) -> GenerateContentResponse:

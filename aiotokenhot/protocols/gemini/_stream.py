@@ -12,22 +12,72 @@ when the caller iterates typed chunks — one validation of the same dict into
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any
 
 import pydantic
-import pydantic_core
 
 from ..._exceptions import StreamError
+from ...streams._errors import raise_malformed, raise_stream_error
+from ...streams._json import EventJSON
 from ...streams._sse import SSEEvent
 from ...streams._stream import Stream
-from ...transport._errors import extract_error
-from ._accumulate import GeminiAccumulator, merge_parts
+from ._accumulate import CandidateState, GeminiAccumulator, merge_parts
 from ._types import GenerateContentResponse
 
-__all__ = ["GenerateContentStream", "merge_parts"]
+__all__ = ["GeminiFold", "GenerateContentStream", "merge_parts"]
 
-_from_json = pydantic_core.from_json
 _validate = GenerateContentResponse.__pydantic_validator__.validate_python
+
+
+class GeminiFold:
+    """The Gemini stream's state: reads an SSE event once, folds it, keeps the answer so far.
+
+    Shared by :class:`GenerateContentStream` and the unified stream (which reads the candidate
+    whose ``index`` is 0 as it grows). ``feed`` returns the chunk's JSON object (None for a
+    stray ``[DONE]``) and sets :attr:`text`; an ``{"error": ...}`` chunk or data that is not
+    JSON raises :class:`~aiotokenhot.StreamError` (the caller adds ``partial``); a chunk of the
+    wrong shape raises ``KeyError``/``TypeError``/``ValueError``.
+    """
+
+    __slots__ = ("acc", "json", "protocol", "text")
+
+    def __init__(self, protocol: str = "Gemini") -> None:
+        self.protocol = protocol
+        self.acc = GeminiAccumulator()
+        self.json = EventJSON()
+        #: candidate 0's answer text in the last chunk
+        self.text = ""
+
+    @property
+    def done(self) -> bool:
+        """Gemini has no terminator: the body's end is the end (see :meth:`at_eof`)."""
+        return False
+
+    def feed(self, sse: SSEEvent) -> Any:
+        data = sse.data
+        try:
+            obj = self.json.load(data)
+        except ValueError:
+            if data.strip() == b"[DONE]":  # some OpenAI-minded gateways append one
+                self.text = ""
+                return None
+            raise_malformed(self.protocol, data)
+        if obj.__class__ is not dict:
+            raise TypeError(f"a {self.protocol} stream chunk must be a JSON object")
+        if "error" in obj and not obj.get("candidates"):
+            raise_stream_error(self.protocol, "error chunk", body=obj)
+        self.text = self.acc.add(obj)
+        return obj
+
+    def primary(self) -> CandidateState | None:
+        return self.acc.candidates.get(0)
+
+    def at_eof(self) -> bool:
+        """A clean end of the body after at least one chunk ends the answer."""
+        return self.acc.chunks > 0
+
+    def snapshot(self) -> GenerateContentResponse:
+        return self.acc.snapshot()
 
 
 class GenerateContentStream(Stream[GenerateContentResponse]):
@@ -44,21 +94,20 @@ class GenerateContentStream(Stream[GenerateContentResponse]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._acc = GeminiAccumulator()
+        self._fold = GeminiFold(self.protocol)
         self._final: GenerateContentResponse | None = None
 
     def _on_event(self, sse: SSEEvent) -> Any:
+        fold = self._fold
         try:
-            obj = _from_json(sse.data)
-        except ValueError:
-            return self._on_bad_chunk(sse)
-        if obj.__class__ is not dict:
-            raise TypeError(f"a {self.protocol} stream chunk must be a JSON object")
-        if "error" in obj and not obj.get("candidates"):
-            self._raise_error(obj)
-        piece = self._acc.add(obj)
-        if not self._typed:
-            return piece
+            obj = fold.feed(sse)
+        except StreamError as exc:
+            exc.partial = self._partial_or_none()
+            raise
+        if obj is None:
+            return None
+        if not self._typed:  # .text(): the piece; "" keeps the idle timer going
+            return fold.text
         try:
             return _validate(obj)
         except pydantic.ValidationError as exc:
@@ -68,16 +117,15 @@ class GenerateContentStream(Stream[GenerateContentResponse]):
                 partial=self._partial_or_none(),
             ) from exc
 
-    def _event_text(self, event: Any) -> str | None:
-        if event.__class__ is str:
-            return event
-        return event.text  # type: ignore[no-any-return]
+    def _event_text(self, event: GenerateContentResponse) -> str | None:
+        candidate = next((c for c in event.candidates if c.index in (0, None)), None)
+        return candidate.text if candidate is not None else None
 
     def _on_eof(self) -> None:
-        if self._acc.chunks:
+        if self._fold.at_eof():
             # built here, inside the stream, so that a chunk whose fields have the wrong shape
             # (only folded on the .text() path) fails as a StreamError of the stream
-            self._final = self._acc.snapshot()
+            self._final = self._fold.snapshot()
             self._complete = True
 
     async def until_done(self) -> None:
@@ -85,34 +133,14 @@ class GenerateContentStream(Stream[GenerateContentResponse]):
         self._typed = False  # nothing is handed out: fold only
         await super().until_done()
 
-    # -- rare paths ------------------------------------------------------------------------------
-
-    def _on_bad_chunk(self, sse: SSEEvent) -> None:
-        if sse.data.strip() == b"[DONE]":  # some OpenAI-minded gateways append one
-            return None
-        raise StreamError(
-            f"malformed JSON in a {self.protocol} stream chunk: {sse.data[:200]!r}",
-            body=sse.text(),
-            partial=self._partial_or_none(),
-        )
-
-    def _raise_error(self, body: dict[str, Any]) -> NoReturn:
-        message, status, code = extract_error(body)
-        raise StreamError(
-            f"{status or code or 'error'}: {message or 'the stream reported an error'}",
-            body=body,
-            error_type=status,
-            partial=self._partial_or_none(),
-        )
-
     # -- results ---------------------------------------------------------------------------------
 
     def _partial(self) -> GenerateContentResponse:
-        return self._acc.snapshot()
+        return self._fold.snapshot()
 
     def final(self) -> GenerateContentResponse:
         """The whole answer merged from the chunks (needs the stream consumed to its end)."""
         self._require_complete()
         if self._final is None:
-            self._final = self._acc.snapshot()
+            self._final = self._fold.snapshot()
         return self._final

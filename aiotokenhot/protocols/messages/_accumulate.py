@@ -21,7 +21,7 @@ import pydantic_core
 
 from ._types import Message
 
-__all__ = ["MessageAccumulator"]
+__all__ = ["MessageAccumulator", "ToolCallPieces"]
 
 #: block types whose deltas carry JSON input pieces (``input_json_delta``)
 _TOOL_BLOCKS = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
@@ -122,10 +122,26 @@ class _Block:
         return block
 
 
-class MessageAccumulator:
-    """Folds Anthropic stream events, as JSON dicts, into the :class:`Message` they describe."""
+class ToolCallPieces:
+    """A tool call as it streams: its id, name and the argument pieces (a list that only grows)."""
 
-    __slots__ = ("blocks", "delta", "done", "message", "usage")
+    __slots__ = ("arguments", "id", "name")
+
+    def __init__(self, id: str, name: str, arguments: list[str]) -> None:
+        self.id = id
+        self.name = name
+        self.arguments = arguments
+
+
+class MessageAccumulator:
+    """Folds Anthropic stream events, as JSON dicts, into the :class:`Message` they describe.
+
+    Besides the blocks it keeps, in arrival order, the answer text pieces (``content``), the
+    thinking pieces (``reasoning``) and the tool calls (``calls``): the lists only grow, and the
+    unified stream reads its deltas off them.
+    """
+
+    __slots__ = ("blocks", "calls", "content", "delta", "done", "message", "reasoning", "usage")
 
     def __init__(self) -> None:
         self.message: dict[str, Any] = {}  # message_start's message
@@ -133,6 +149,9 @@ class MessageAccumulator:
         self.delta: dict[str, Any] = {}  # every message_delta.delta field, merged
         self.usage: dict[str, Any] = {}
         self.done = False  # message_stop arrived
+        self.content: list[str] = []
+        self.reasoning: list[str] = []
+        self.calls: list[ToolCallPieces] = []
 
     def add(self, kind: str, event: dict[str, Any]) -> str | None:
         """Fold one event of type ``kind``; returns the answer text it carries, if any."""
@@ -143,10 +162,9 @@ class MessageAccumulator:
             self.message = message
             self.usage = dict(_as_dict(message.get("usage") or {}, "usage"))
             for index, block in enumerate(message.get("content") or ()):
-                self.blocks[index] = _Block(_as_dict(block, "a content block"))
+                self._start(index, _as_dict(block, "a content block"))
         elif kind == "content_block_start":
-            index = _as_index(event["index"])
-            self.blocks[index] = _Block(dict(_as_dict(event["content_block"], "content_block")))
+            self._start(_as_index(event["index"]), _as_dict(event["content_block"], "content_block"))
         elif kind == "content_block_stop":
             block = self.blocks.get(_as_index(event["index"]))
             if block is not None:
@@ -164,6 +182,24 @@ class MessageAccumulator:
             self.done = True
         return None
 
+    def _start(self, index: int, start: dict[str, Any]) -> None:
+        block = self.blocks[index] = _Block(dict(start))
+        kind = start.get("type")
+        if kind == "text":
+            text = start.get("text")
+            if text:
+                self.content.append(_as_str(text, "text"))
+        elif kind == "thinking":
+            thinking = start.get("thinking")
+            if thinking:
+                self.reasoning.append(_as_str(thinking, "thinking"))
+        elif kind in _TOOL_BLOCKS:
+            given = start.get("input")
+            # a gateway that sends the whole input up front: that is the call's argument text
+            pieces = [pydantic_core.to_json(given).decode()] if given else block.pieces
+            self.calls.append(ToolCallPieces(_as_str(start.get("id") or "", "id"),
+                                             _as_str(start.get("name") or "", "name"), pieces))
+
     def block_delta(self, event: dict[str, Any]) -> str | None:
         """Fold one ``content_block_delta`` event; returns its answer text, if any."""
         index = event["index"]
@@ -179,10 +215,14 @@ class MessageAccumulator:
             if text.__class__ is not str:
                 raise TypeError("a text_delta's text must be a string")
             block.pieces.append(text)
+            self.content.append(text)
             return text
         field = _PIECES.get(kind)  # type: ignore[arg-type]
         if field is not None:
-            block.pieces.append(_as_str(delta[field], field))
+            piece = _as_str(delta[field], field)
+            block.pieces.append(piece)
+            if kind == "thinking_delta":
+                self.reasoning.append(piece)
         elif kind == "signature_delta":
             block.signature.append(_as_str(delta["signature"], "signature"))
         elif kind == "citations_delta":

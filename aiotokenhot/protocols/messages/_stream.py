@@ -8,15 +8,15 @@ model. ``.text()`` (and ``text_stream``) skip the models: they never hand events
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any, NoReturn
+from typing import Any
 
 import pydantic
-import pydantic_core
 
 from ..._exceptions import StreamError
+from ...streams._errors import raise_malformed, raise_stream_error
+from ...streams._json import EventJSON
 from ...streams._sse import SSEEvent
 from ...streams._stream import Stream
-from ...transport._errors import extract_error
 from ._accumulate import MessageAccumulator
 from ._events import (
     ContentBlockDeltaEvent,
@@ -32,9 +32,60 @@ from ._events import (
 )
 from ._types import Message
 
-__all__ = ["MessageStream"]
+__all__ = ["MessageFold", "MessageStream"]
 
-_from_json = pydantic_core.from_json
+
+class MessageFold:
+    """The Messages stream's state: reads an SSE event once, folds it, keeps the message so far.
+
+    Shared by :class:`MessageStream` and the unified stream (which reads the accumulator's
+    ``content``, ``reasoning`` and ``calls`` lists as they grow). ``feed`` returns the event's
+    type, its JSON value and the answer text it carries; an ``error`` event, or data that is not
+    JSON, raises :class:`~aiotokenhot.StreamError` (the caller adds ``partial``); an event of
+    the wrong shape raises ``KeyError``/``TypeError``/``ValueError``.
+    """
+
+    __slots__ = ("acc", "json", "protocol")
+
+    def __init__(self, protocol: str = "Anthropic Messages") -> None:
+        self.protocol = protocol
+        self.acc = MessageAccumulator()
+        self.json = EventJSON()
+
+    @property
+    def done(self) -> bool:
+        return self.acc.done
+
+    def feed(self, sse: SSEEvent) -> tuple[Any, Any, str | None]:
+        try:
+            obj = self.json.load(sse.data)
+        except ValueError:
+            raise_malformed(self.protocol, sse.data)
+        if obj.__class__ is dict:
+            kind = obj.get("type")
+            if kind == "content_block_delta":  # the hot path
+                return kind, obj, self.acc.block_delta(obj)
+        else:
+            kind = None
+        if kind.__class__ is not str:  # the data's type decides; the SSE name is the fallback
+            kind = sse.event
+        if kind == "error" or (obj.__class__ is dict and "error" in obj and "type" not in obj):
+            raise_stream_error(self.protocol, "error event", body=obj)
+        if obj.__class__ is not dict:
+            if kind in _MODELS:
+                raise TypeError(f"a {kind!r} event must be a JSON object")
+            return kind, obj, None
+        return kind, obj, self.acc.add(kind, obj)
+
+    def primary(self) -> MessageAccumulator:
+        return self.acc
+
+    def at_eof(self) -> bool:
+        """A Messages stream ends at ``message_stop`` only: a body that stops before was cut."""
+        return False
+
+    def snapshot(self) -> Message:
+        return self.acc.snapshot()
 
 
 class MessageStream(Stream[MessageStreamEvent]):
@@ -54,50 +105,31 @@ class MessageStream(Stream[MessageStreamEvent]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._acc = MessageAccumulator()
+        self._fold = MessageFold(self.protocol)
         self._final: Message | None = None
 
     # -- per event -------------------------------------------------------------------------------
 
     def _on_event(self, sse: SSEEvent) -> Any:
+        fold = self._fold
         try:
-            obj = _from_json(sse.data)
-        except ValueError:
-            self._malformed(sse)
-        if obj.__class__ is dict:
-            kind = obj.get("type")
-            if kind == "content_block_delta":  # the hot path: fold, then (typed) validate
-                piece = self._acc.block_delta(obj)
-                if not self._typed:
-                    return piece or ""
-                return self._validate(_DELTA, obj, sse, kind)
-        else:
-            kind = None
-        return self._on_other(sse, obj, kind)
-
-    def _on_other(self, sse: SSEEvent, obj: Any, kind: Any) -> Any:
-        if kind.__class__ is not str:  # the data's type decides; the SSE name is the fallback
-            kind = sse.event
-        is_dict = obj.__class__ is dict
-        if kind == "error" or (is_dict and "error" in obj and "type" not in obj):
-            self._raise_error(obj)
-        model = _MODELS.get(kind)
-        if not is_dict:
-            if model is not None:
-                raise TypeError(f"a {kind!r} event must be a JSON object")
-            return "" if not self._typed else UnknownEvent(event=sse.event, type=kind, data=obj)
-        acc = self._acc
-        piece = acc.add(kind, obj)
-        if acc.done:
+            kind, obj, piece = fold.feed(sse)
+        except StreamError as exc:
+            exc.partial = self._partial_or_none()
+            raise
+        if not self._typed:  # .text(): the piece; "" keeps the idle timer going, None is a ping
+            if kind == "content_block_delta":
+                return piece or ""
+            if fold.done:
+                self._complete = True
+            return None if kind == "ping" else ""
+        if fold.done:
             self._complete = True
-        if not self._typed:
-            return None if kind == "ping" else piece or ""
+        model = _MODELS.get(kind)
         if model is None:
-            return UnknownEvent.model_validate({**obj, "event": sse.event, "type": kind})
-        return self._validate(model, obj, sse, kind)
-
-    def _validate(self, model: Any, obj: dict[str, Any], sse: SSEEvent, kind: str) -> Any:
-        """The event's public model, validated once from the dict the fold read."""
+            if obj.__class__ is dict:
+                return UnknownEvent.model_validate({**obj, "event": sse.event, "type": kind})
+            return UnknownEvent(event=sse.event, type=kind, data=obj)
         try:
             return model.validate_python(obj)
         except pydantic.ValidationError as exc:
@@ -108,8 +140,6 @@ class MessageStream(Stream[MessageStreamEvent]):
             ) from exc
 
     def _event_text(self, event: Any) -> str | None:
-        if event.__class__ is str:
-            return event
         if event.__class__ is ContentBlockDeltaEvent and event.delta.__class__ is TextDelta:
             return event.delta.text
         return None
@@ -124,34 +154,16 @@ class MessageStream(Stream[MessageStreamEvent]):
         """The text pieces, in order: the official SDK's name for :meth:`text`."""
         return self.text()
 
-    # -- errors ----------------------------------------------------------------------------------
-
-    def _malformed(self, sse: SSEEvent) -> NoReturn:
-        raise StreamError(
-            f"malformed JSON in a {self.protocol} {sse.event!r} event: {sse.data[:200]!r}",
-            body=sse.text(),
-            partial=self._partial_or_none(),
-        )
-
-    def _raise_error(self, body: Any) -> NoReturn:
-        message, etype, _ = extract_error(body)
-        raise StreamError(
-            f"{etype or 'error'}: {message or 'the stream reported an error'}",
-            body=body,
-            error_type=etype,
-            partial=self._partial_or_none(),
-        )
-
     # -- results ---------------------------------------------------------------------------------
 
     def _partial(self) -> Message:
-        return self._acc.snapshot()
+        return self._fold.snapshot()
 
     def final(self) -> Message:
         """The whole message, folded from the events (needs the stream consumed to its end)."""
         self._require_complete()
         if self._final is None:
-            self._final = self._acc.snapshot()
+            self._final = self._fold.snapshot()
         return self._final
 
     async def get_final_message(self) -> Message:
@@ -174,4 +186,3 @@ _MODELS: dict[str, Any] = {
     "message_stop": MessageStopEvent.__pydantic_validator__,
     "ping": PingEvent.__pydantic_validator__,
 }
-_DELTA = _MODELS["content_block_delta"]
