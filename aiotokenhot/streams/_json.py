@@ -59,8 +59,9 @@ class EventJSON:
 def _walk(value: Any, path: Path, carry: dict[Path, str]) -> Any:
     if isinstance(value, str):
         held = carry.pop(path, None)
-        if held is not None:
-            value = held + value
+        if held is not None:  # the two halves become one character
+            value = (held + value).encode("utf-16-le", "surrogatepass").decode(
+                "utf-16-le", "surrogatepass")
         if value and "\ud800" <= value[-1] <= "\udbff":
             carry[path] = value[-1]
             value = value[:-1]

@@ -4,13 +4,13 @@ Input is what most apps already hold: ``messages`` with roles system/developer, 
 ``image_url``, ``input_audio``, ``file`` parts), assistant (text and ``tool_calls``) and tool;
 ``tools`` as ``{"type": "function", "function": {...}}``. Each builder writes the native body
 faithfully and raises :class:`InvalidRequestError` for what its protocol cannot express, before
-anything is sent. Each protocol's builder is its adapter's ``native_request``; the Anthropic
-and Gemini builders still live here until their packages take them over.
+anything is sent. Each protocol's builder is its adapter's ``native_request``, in the
+protocol's own package.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pydantic_core
@@ -19,7 +19,19 @@ from .._exceptions import InvalidRequestError
 from ._adapter import NativeRequest, Sampling, UnifiedRequest
 
 __all__ = [
-    "DEFAULT_ANTHROPIC_MAX_TOKENS", "NativeRequest", "build_request", "check_request", "drop_none",
+    "DEFAULT_ANTHROPIC_MAX_TOKENS",
+    "NativeRequest",
+    "build_request",
+    "call_arguments",
+    "check_request",
+    "content_parts",
+    "data_url",
+    "drop_none",
+    "forced_function",
+    "function_tools",
+    "image_url_of",
+    "merge_turn",
+    "text_only",
 ]
 
 #: Anthropic requires ``max_tokens``; this is what is sent when the caller gives none.
@@ -114,7 +126,7 @@ def _check_tools(tools: Sequence[Mapping[str, Any]] | None) -> list[Mapping[str,
     return list(tools)
 
 
-def _function_tools(tools: Iterable[Mapping[str, Any]], protocol: str) -> list[Mapping[str, Any]]:
+def function_tools(tools: Iterable[Mapping[str, Any]], protocol: str) -> list[Mapping[str, Any]]:
     """The ``function`` objects of the tools; other tool types have no equivalent here."""
     out: list[Mapping[str, Any]] = []
     for tool in tools:
@@ -127,7 +139,7 @@ def _function_tools(tools: Iterable[Mapping[str, Any]], protocol: str) -> list[M
     return out
 
 
-def _parts(content: Any, where: str) -> list[Mapping[str, Any]]:
+def content_parts(content: Any, where: str) -> list[Mapping[str, Any]]:
     """Content as a list of typed parts (a string is one text part)."""
     if content is None:
         return []
@@ -141,17 +153,17 @@ def _parts(content: Any, where: str) -> list[Mapping[str, Any]]:
     raise InvalidRequestError(f"{where}: content must be a string or a list of parts")
 
 
-def _text(content: Any, where: str) -> str:
+def text_only(content: Any, where: str) -> str:
     """The text of content that may only hold text (system prompts, tool results)."""
     pieces: list[str] = []
-    for part in _parts(content, where):
+    for part in content_parts(content, where):
         if part["type"] not in ("text", "input_text", "output_text", "refusal"):
             raise InvalidRequestError(f"{where}: only text parts are allowed here, got {part['type']!r}")
         pieces.append(str(part.get("text") or part.get("refusal") or ""))
     return "".join(pieces)
 
 
-def _data_url(url: str, where: str) -> tuple[str, str] | None:
+def data_url(url: str, where: str) -> tuple[str, str] | None:
     """(media type, base64 data) of a ``data:`` URL; None for any other URL."""
     if not url.startswith("data:"):
         return None
@@ -161,7 +173,7 @@ def _data_url(url: str, where: str) -> tuple[str, str] | None:
     return head[5:-7] or "application/octet-stream", data
 
 
-def _image_url(part: Mapping[str, Any], where: str) -> str:
+def image_url_of(part: Mapping[str, Any], where: str) -> str:
     image = part.get("image_url")
     url = image.get("url") if isinstance(image, Mapping) else image
     if not isinstance(url, str) or not url:
@@ -169,7 +181,7 @@ def _image_url(part: Mapping[str, Any], where: str) -> str:
     return url
 
 
-def _arguments(call: Mapping[str, Any], where: str) -> tuple[str, str, str, Any]:
+def call_arguments(call: Mapping[str, Any], where: str) -> tuple[str, str, str, Any]:
     """(id, name, raw arguments, parsed arguments) of an assistant tool call."""
     fn = call.get("function")
     if not isinstance(fn, Mapping) or not isinstance(fn.get("name"), str):
@@ -184,7 +196,7 @@ def _arguments(call: Mapping[str, Any], where: str) -> tuple[str, str, str, Any]
     return str(call.get("id") or ""), fn["name"], raw, parsed
 
 
-def _function_name(choice: str | Mapping[str, Any]) -> str | None:
+def forced_function(choice: str | Mapping[str, Any]) -> str | None:
     if isinstance(choice, Mapping):
         fn = choice.get("function")
         name = fn.get("name") if isinstance(fn, Mapping) else choice.get("name")
@@ -196,7 +208,7 @@ def _function_name(choice: str | Mapping[str, Any]) -> str | None:
     return None
 
 
-def _merge_turn(turns: list[dict[str, Any]], role: str, key: str, items: list[Any]) -> None:
+def merge_turn(turns: list[dict[str, Any]], role: str, key: str, items: list[Any]) -> None:
     """Append a turn, folding it into the previous one when the role repeats."""
     if turns and turns[-1]["role"] == role:
         turns[-1][key].extend(items)
@@ -207,89 +219,3 @@ def _merge_turn(turns: list[dict[str, Any]], role: str, key: str, items: list[An
 def drop_none(body: dict[str, Any]) -> dict[str, Any]:
     """``body`` without its None values."""
     return {k: v for k, v in body.items() if v is not None}
-
-
-# -- OpenAI Responses ----------------------------------------------------------------------------
-
-
-def _responses_part(part: Mapping[str, Any], where: str) -> dict[str, Any]:
-    kind = part["type"]
-    if kind in ("text", "input_text"):
-        return {"type": "input_text", "text": part.get("text", "")}
-    if kind == "image_url":
-        image = part.get("image_url")
-        detail = image.get("detail") if isinstance(image, Mapping) else None
-        return {"type": "input_image", "image_url": _image_url(part, where), "detail": detail or "auto"}
-    if kind == "file" and isinstance(part.get("file"), Mapping):
-        return {"type": "input_file", **part["file"]}
-    raise InvalidRequestError(f"{where}: the responses protocol cannot carry a {kind!r} part here")
-
-
-def _responses(
-    model: str,
-    messages: Sequence[Mapping[str, Any]],
-    tools: list[Mapping[str, Any]],
-    tool_choice: str | Mapping[str, Any] | None,
-    s: Sampling,
-    stream: bool,
-) -> NativeRequest:
-    if s.stop:
-        raise InvalidRequestError("the responses protocol has no stop sequences")
-    items: list[dict[str, Any]] = []
-    for i, m in enumerate(messages):
-        where = f"messages[{i}]"
-        role = m["role"]
-        if role in ("system", "developer"):
-            items.append({"role": role, "content": _text(m.get("content"), where)})
-        elif role == "user":
-            content = m.get("content")
-            if isinstance(content, str):
-                items.append({"role": "user", "content": content})
-            else:
-                parts = [_responses_part(p, where) for p in _parts(content, where)]
-                items.append({"role": "user", "content": parts})
-        elif role == "assistant":
-            text = _text(m.get("content"), where)
-            if text:
-                items.append({"role": "assistant", "content": text})
-            for call in m.get("tool_calls") or ():
-                call_id, name, raw, _ = _arguments(call, where)
-                items.append({"type": "function_call", "call_id": call_id, "name": name,
-                              "arguments": raw})
-        else:
-            items.append({"type": "function_call_output", "call_id": m.get("tool_call_id"),
-                          "output": _text(m.get("content"), where)})
-    native_tools: list[dict[str, Any]] = []
-    for tool in tools:
-        if tool["type"] == "function":
-            fn = tool["function"]
-            native_tools.append(drop_none({
-                "type": "function", "name": fn["name"], "description": fn.get("description"),
-                "parameters": fn.get("parameters"), "strict": fn.get("strict"),
-            }))
-        else:
-            native_tools.append(dict(tool))  # a Responses built-in tool (web_search...), as is
-    choice: Any = tool_choice
-    if tool_choice is not None:
-        forced = _function_name(tool_choice)
-        choice = {"type": "function", "name": forced} if forced else tool_choice
-    body = drop_none({
-        "model": model,
-        "input": items,
-        "tools": native_tools or None,
-        "tool_choice": choice,
-        "max_output_tokens": s.max_tokens,
-        "temperature": s.temperature,
-        "top_p": s.top_p,
-        "stream": True if stream else None,
-    })
-    return NativeRequest("responses", "/v1/responses", body)
-
-
-_Builder = Callable[
-    [str, Sequence[Mapping[str, Any]], list[Mapping[str, Any]], Any, Sampling, bool], NativeRequest
-]
-#: the builders that have not moved into their protocol's package yet
-BUILDERS: dict[str, _Builder] = {
-    "responses": _responses,
-}

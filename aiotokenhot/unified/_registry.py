@@ -70,10 +70,8 @@ class ProtocolRecord:
 
     def adapter(self) -> UnifiedAdapter:
         adapter = self.unified().adapter
-        if adapter is None:  # an event-mapping stream: its request builder and parser
-            from ._legacy import legacy_adapter
-
-            return legacy_adapter(self.name)
+        if adapter is None:
+            raise InvalidRequestError(f"the {self.name} unified stream names no adapter")
         return adapter
 
 
@@ -95,7 +93,7 @@ REGISTRY: tuple[ProtocolRecord, ...] = (
     ProtocolRecord(
         "responses", ("/v1/responses",), "bearer",
         "aiotokenhot.protocols.responses._stream:ResponseStream",
-        "aiotokenhot.unified._mappers:ResponsesUnified",
+        "aiotokenhot.protocols.responses._unified:ResponsesUnifiedStream",
         batch_routes=("/v1/responses", "/v1/responses/compact"),
     ),
     ProtocolRecord(

@@ -8,7 +8,8 @@ Per chunk the work is a few dict reads and list appends; pieces are joined at sn
 Rules (each one what the official SDK does, or what keeps a reply whole):
 
 - choices are keyed by their ``index`` field, never by list position; ``choices: null`` and
-  ``delta: null`` read as empty;
+  ``delta: null`` read as empty (the dict is mended in place, so the typed chunk validated
+  from it afterwards reads them as empty too);
 - a tool call piece belongs to the call with its ``index``; a piece carrying a different ``id``
   than that call starts a new call (gateways that send every parallel call as index 0, or no
   index at all); a piece with neither continues the last call;
@@ -211,12 +212,14 @@ class ChatCompletionAccumulator:
             self._usage = _validate_usage(value)
         value = chunk.get("system_fingerprint")
         if value is not None:
-            self._fingerprint = _text(value)
+            self._fingerprint = value if value.__class__ is str else _text(value)
         value = chunk.get("service_tier")
         if value is not None:
             self._service_tier = _text(value)
         choices = chunk.get("choices")
         if not choices:
+            if choices is None and "choices" in chunk:
+                chunk["choices"] = []  # ``choices: null`` reads as none
             return None
         if choices.__class__ is not list:
             raise TypeError("choices must be a list")
@@ -230,7 +233,9 @@ class ChatCompletionAccumulator:
                     raise TypeError("a choice's index must be an integer")
                 state = states[index] = ChoiceState()
             delta = choice.get("delta")
-            if delta:
+            if delta is None and "delta" in choice:
+                choice["delta"] = {}  # ``delta: null`` reads as an empty delta
+            elif delta:
                 piece = delta.get("content")
                 if piece.__class__ is str and len(delta) == 1:
                     state.content.append(piece)

@@ -73,7 +73,10 @@ class ChatFold:
         return self.reader.done
 
     def feed(self, sse: SSEEvent) -> Any:
-        """Fold one event in; returns its JSON object (None for ``[DONE]``)."""
+        """Fold one event in; returns its JSON object (None for ``[DONE]`` and for anything
+        after it, which a read may still hold: the reply does not depend on how reads fell)."""
+        if self.reader.done:
+            return None
         try:
             obj = self.reader.read(sse)
         except StreamError as exc:

@@ -7,9 +7,9 @@ lean reply never fails validation.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, Field
 from typing_extensions import Required, TypedDict
 
 from ..._models import APIModel
@@ -228,19 +228,10 @@ class ChoiceDelta(APIModel):
     tool_calls: list[ChoiceDeltaToolCall] | None = None
 
 
-def _none_is_empty_delta(value: Any) -> Any:
-    return {} if value is None else value
-
-
-def _none_is_empty_list(value: Any) -> Any:
-    return [] if value is None else value
-
-
 class ChunkChoice(APIModel):
     index: int = 0
-    #: ``"delta": null`` (some gateways, on the finish chunk) reads as an empty delta
-    delta: Annotated[ChoiceDelta, BeforeValidator(_none_is_empty_delta)] = Field(
-        default_factory=ChoiceDelta)
+    #: a stream reads ``"delta": null`` (some gateways, on the finish chunk) as an empty delta
+    delta: ChoiceDelta = Field(default_factory=ChoiceDelta)
     finish_reason: str | None = None
     logprobs: Any = None
 
@@ -248,16 +239,15 @@ class ChunkChoice(APIModel):
 class ChatCompletionChunk(APIModel):
     """One streamed piece (``object: "chat.completion.chunk"``).
 
-    The ``include_usage`` chunk has ``choices: []`` (``null`` or absent read the same). Fields
-    a gateway adds per chunk (``obfuscation`` padding) stay on the chunk.
+    The ``include_usage`` chunk has ``choices: []`` (a stream reads ``null`` or absent the
+    same). Fields a gateway adds per chunk (``obfuscation`` padding) stay on the chunk.
     """
 
     id: str = ""
     object: str = "chat.completion.chunk"
     created: int = 0
     model: str = ""
-    choices: Annotated[list[ChunkChoice], BeforeValidator(_none_is_empty_list)] = Field(
-        default_factory=list)
+    choices: list[ChunkChoice] = Field(default_factory=list)
     usage: CompletionUsage | None = None
     system_fingerprint: str | None = None
     service_tier: str | None = None

@@ -80,6 +80,8 @@ class TextCompletionStream(Stream[TextCompletionChunk]):
         if obj is None:
             self._complete = self._reader.done
             return None
+        if obj.get("choices", 0) is None:
+            obj["choices"] = []  # ``choices: null`` reads as none
         chunk: TextCompletionChunk = _validate_chunk(obj)
         self._add(chunk)
         return chunk

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BeforeValidator, Field
+from pydantic import Field
 
 from ..._models import APIModel
 from ..chat._types import CompletionUsage
@@ -40,12 +40,6 @@ class TextCompletion(APIModel):
         return self.choices[0].text if self.choices else ""
 
 
-def _none_is_empty_list(value: Any) -> Any:
-    return [] if value is None else value
-
-
 class TextCompletionChunk(TextCompletion):
-    """A streamed piece (``choices`` is ``[]``, ``null`` or absent on the usage chunk)."""
-
-    choices: Annotated[list[TextCompletionChoice], BeforeValidator(_none_is_empty_list)] = Field(
-        default_factory=list)
+    """A streamed piece (``choices`` is ``[]``, or absent, on the usage chunk; a stream reads
+    ``null`` the same)."""

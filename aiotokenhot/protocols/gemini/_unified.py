@@ -21,15 +21,15 @@ import pydantic_core
 from ..._exceptions import InvalidRequestError, ResponseValidationError
 from ...unified._adapter import NativeRequest, UnifiedRequest
 from ...unified._convert import (
-    _arguments,
-    _data_url,
-    _function_name,
-    _function_tools,
-    _image_url,
-    _merge_turn,
-    _parts,
-    _text,
+    call_arguments,
+    content_parts,
+    data_url,
     drop_none,
+    forced_function,
+    function_tools,
+    image_url_of,
+    merge_turn,
+    text_only,
 )
 from ...unified._events import Completion, Finish, FinishReason, ToolCall, Usage
 from ...unified._finish import normalize_finish
@@ -72,8 +72,8 @@ def _part(part: Mapping[str, Any], where: str) -> dict[str, Any]:
     if kind in ("text", "input_text"):
         return {"text": part.get("text", "")}
     if kind == "image_url":
-        url = _image_url(part, where)
-        data = _data_url(url, where)
+        url = image_url_of(part, where)
+        data = data_url(url, where)
         if data is not None:
             return {"inlineData": {"mimeType": data[0], "data": data[1]}}
         mime = mimetypes.guess_type(url.split("?")[0])[0] or "image/jpeg"
@@ -84,7 +84,7 @@ def _part(part: Mapping[str, Any], where: str) -> dict[str, Any]:
                                "data": audio.get("data", "")}}
     if kind == "file" and isinstance(part.get("file"), Mapping):
         file_data = part["file"].get("file_data")
-        data = _data_url(file_data, where) if isinstance(file_data, str) else None
+        data = data_url(file_data, where) if isinstance(file_data, str) else None
         if data is not None:
             return {"inlineData": {"mimeType": data[0], "data": data[1]}}
     raise InvalidRequestError(f"{where}: the gemini protocol cannot carry a {kind!r} part here")
@@ -117,15 +117,15 @@ def native_request(request: UnifiedRequest) -> NativeRequest:
                     f"{where}: the gemini protocol only takes system instructions before the "
                     "conversation starts"
                 )
-            system.append({"text": _text(m.get("content"), where)})
+            system.append({"text": text_only(m.get("content"), where)})
         elif role == "user":
-            parts = [_part(p, where) for p in _parts(m.get("content"), where)]
-            _merge_turn(contents, "user", "parts", parts)
+            parts = [_part(p, where) for p in content_parts(m.get("content"), where)]
+            merge_turn(contents, "user", "parts", parts)
         elif role == "assistant":
-            text = _text(m.get("content"), where)
+            text = text_only(m.get("content"), where)
             parts = [{"text": text}] if text else []
             for call in m.get("tool_calls") or ():
-                call_id, name, _, parsed = _arguments(call, where)
+                call_id, name, _, parsed = call_arguments(call, where)
                 if not isinstance(parsed, dict):
                     raise InvalidRequestError(f"{where}: tool call arguments must be a JSON object")
                 call_names[call_id] = name
@@ -134,7 +134,7 @@ def native_request(request: UnifiedRequest) -> NativeRequest:
                 if google.get("thought_signature"):
                     fc_part["thoughtSignature"] = google["thought_signature"]
                 parts.append(fc_part)
-            _merge_turn(contents, "model", "parts", parts)
+            merge_turn(contents, "model", "parts", parts)
         else:
             fn_name = call_names.get(str(m.get("tool_call_id"))) or m.get("name")
             if not isinstance(fn_name, str):
@@ -142,17 +142,17 @@ def native_request(request: UnifiedRequest) -> NativeRequest:
                     f"{where}: gemini needs the function name of a tool result; no earlier "
                     "assistant tool call has this tool_call_id"
                 )
-            response = _tool_result(_text(m.get("content"), where))
-            _merge_turn(contents, "user", "parts",
+            response = _tool_result(text_only(m.get("content"), where))
+            merge_turn(contents, "user", "parts",
                         [{"functionResponse": {"name": fn_name, "response": response}}])
     declarations = [
         drop_none({"name": fn["name"], "description": fn.get("description"),
                     "parameters": fn.get("parameters")})
-        for fn in _function_tools(tools, "gemini")
+        for fn in function_tools(tools, "gemini")
     ]
     tool_config: dict[str, Any] | None = None
     if tool_choice is not None:
-        forced = _function_name(tool_choice)
+        forced = forced_function(tool_choice)
         calling: dict[str, Any] = (
             {"mode": "ANY", "allowedFunctionNames": [forced]} if forced else
             {"mode": {"auto": "AUTO", "none": "NONE", "required": "ANY"}[str(tool_choice)]}

@@ -18,15 +18,15 @@ from ..._exceptions import InvalidRequestError, ResponseValidationError
 from ...unified._adapter import NativeRequest, UnifiedRequest
 from ...unified._convert import (
     DEFAULT_ANTHROPIC_MAX_TOKENS,
-    _arguments,
-    _data_url,
-    _function_name,
-    _function_tools,
-    _image_url,
-    _merge_turn,
-    _parts,
-    _text,
+    call_arguments,
+    content_parts,
+    data_url,
     drop_none,
+    forced_function,
+    function_tools,
+    image_url_of,
+    merge_turn,
+    text_only,
 )
 from ...unified._events import Completion, FinishReason, ToolCall, Usage
 from ...unified._finish import normalize_finish
@@ -62,14 +62,14 @@ def _part(part: Mapping[str, Any], where: str) -> dict[str, Any]:
     if kind in ("text", "input_text"):
         return {"type": "text", "text": part.get("text", "")}
     if kind == "image_url":
-        url = _image_url(part, where)
-        data = _data_url(url, where)
+        url = image_url_of(part, where)
+        data = data_url(url, where)
         if data is None:
             return {"type": "image", "source": {"type": "url", "url": url}}
         return {"type": "image", "source": {"type": "base64", "media_type": data[0], "data": data[1]}}
     if kind == "file" and isinstance(part.get("file"), Mapping):
         file_data = part["file"].get("file_data")
-        data = _data_url(file_data, where) if isinstance(file_data, str) else None
+        data = data_url(file_data, where) if isinstance(file_data, str) else None
         if data is not None:
             return {"type": "document",
                     "source": {"type": "base64", "media_type": data[0], "data": data[1]}}
@@ -92,34 +92,34 @@ def native_request(request: UnifiedRequest) -> NativeRequest:
                     f"{where}: the anthropic protocol only takes system prompts before the "
                     "conversation starts"
                 )
-            system.append(_text(m.get("content"), where))
+            system.append(text_only(m.get("content"), where))
         elif role == "user":
-            blocks = [_part(p, where) for p in _parts(m.get("content"), where)]
-            _merge_turn(turns, "user", "content", blocks)
+            blocks = [_part(p, where) for p in content_parts(m.get("content"), where)]
+            merge_turn(turns, "user", "content", blocks)
         elif role == "assistant":
-            text = _text(m.get("content"), where)
+            text = text_only(m.get("content"), where)
             blocks = [{"type": "text", "text": text}] if text else []
             for call in m.get("tool_calls") or ():
-                call_id, name, _, parsed = _arguments(call, where)
+                call_id, name, _, parsed = call_arguments(call, where)
                 if not isinstance(parsed, dict):
                     raise InvalidRequestError(f"{where}: tool call arguments must be a JSON object")
                 blocks.append({"type": "tool_use", "id": call_id, "name": name, "input": parsed})
-            _merge_turn(turns, "assistant", "content", blocks)
+            merge_turn(turns, "assistant", "content", blocks)
         else:
             result = {"type": "tool_result", "tool_use_id": m.get("tool_call_id"),
-                      "content": _text(m.get("content"), where)}
-            _merge_turn(turns, "user", "content", [result])
+                      "content": text_only(m.get("content"), where)}
+            merge_turn(turns, "user", "content", [result])
     native_tools = [
         drop_none({
             "name": fn["name"],
             "description": fn.get("description"),
             "input_schema": fn.get("parameters") or {"type": "object", "properties": {}},
         })
-        for fn in _function_tools(tools, "anthropic")
+        for fn in function_tools(tools, "anthropic")
     ]
     choice: dict[str, Any] | None = None
     if tool_choice is not None:
-        forced = _function_name(tool_choice)
+        forced = forced_function(tool_choice)
         choice = ({"type": "tool", "name": forced} if forced else
                   {"type": {"auto": "auto", "none": "none", "required": "any"}[str(tool_choice)]})
     body = drop_none({
