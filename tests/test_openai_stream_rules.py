@@ -3,10 +3,13 @@ events and ``.text()``) and on ``th.stream()``, with the bytes cut into reads at
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 from _feed import Outcome, consume, split_every_byte, sse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aiotokenhot import (
     AsyncTokenHot,
@@ -263,3 +266,25 @@ async def test_the_first_non_empty_id_model_and_created_are_the_replys() -> None
         assert final.choices[0].message.content == "Hi"
     got = await consume(chat_unified, [AZURE])
     assert (got.final.id, got.final.model) == ("chatcmpl-9", "gpt-4o")
+
+
+def _escaped(units: list[int]) -> bytes:
+    """UTF-16 code units written as JSON ``\\uXXXX`` escapes."""
+    return "".join(f"\\u{u:04x}" for u in units).encode()
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from("a😀é🎉z"), min_size=1, max_size=8),
+       cuts=st.lists(st.integers(0, 16), max_size=4))
+def test_text_cut_anywhere_between_utf16_units_comes_back_whole(text: str, cuts: list[int]) -> None:
+    raw = text.encode("utf-16-le")
+    units = [int.from_bytes(raw[i:i + 2], "little") for i in range(0, len(raw), 2)]
+    points = sorted({c % (len(units) + 1) for c in cuts})
+    parts = [units[a:b] for a, b in zip([0, *points], [*points, len(units)], strict=True)]
+    body = b"".join(
+        b'data: {"choices":[{"index":0,"delta":{"content":"' + _escaped(p) + b'"}}]}\n\n'
+        for p in parts
+    ) + b"data: [DONE]\n\n"
+    got = asyncio.run(consume(chat_native, [body], text=True))
+    assert got.error is None
+    assert "".join(got.items) == text and _no_lone_surrogate(got.items)

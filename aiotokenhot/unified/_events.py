@@ -50,7 +50,9 @@ class ToolCallDelta:
     """A piece of a tool call. ``index`` counts tool calls from 0 within this reply.
 
     The first delta of a call carries ``id`` and ``name``; later ones only an ``arguments``
-    piece (a fragment of JSON text; join the pieces of one index to get the whole).
+    piece (a fragment of JSON text; join the pieces of one index to get the whole). When a
+    gateway sends the id or name after the first piece, a delta with them (and empty
+    ``arguments``) follows as soon as they arrive.
     """
 
     index: int

@@ -49,6 +49,7 @@ class UnifiedStream(Stream[UnifiedEvent]):
         self._n_text = 0
         self._n_reasoning = 0
         self._n_args: list[int] = []  # per tool call: argument pieces already emitted
+        self._named: list[tuple[str, str]] = []  # per tool call: the id and name emitted
         self._final: Completion | None = None
 
     # -- results ---------------------------------------------------------------------------------
@@ -95,7 +96,7 @@ class UnifiedStream(Stream[UnifiedEvent]):
             exc.partial = self._partial_or_none()
             raise
         out = self._deltas()
-        if fold.done:
+        if fold.done and not self._complete:
             out += self._end_events()
         return out or None
 
@@ -123,13 +124,19 @@ class UnifiedStream(Stream[UnifiedEvent]):
         calls = view.calls
         if calls:
             seen = self._n_args
+            named = self._named
             for index, call in enumerate(calls):
                 args = call.arguments
                 if index == len(seen):
                     seen.append(len(args))
+                    named.append((call.id, call.name))
                     out.append(ToolCallDelta(index, call.id or None, call.name or None,
                                              "".join(args)))
-                elif len(args) != seen[index]:
+                    continue
+                if (call.id, call.name) != named[index]:  # an id or name that came late
+                    named[index] = (call.id, call.name)
+                    out.append(ToolCallDelta(index, call.id or None, call.name or None, ""))
+                if len(args) != seen[index]:
                     out += [ToolCallDelta(index, None, None, p) for p in args[seen[index]:]]
                     seen[index] = len(args)
         return out
