@@ -7,14 +7,16 @@ stream only fold. Rules:
 - a candidate is identified by its ``index`` field (its position only when the field is absent);
 - its parts are kept in order; adjacent text parts (answer and thought runs apart) are joined
   when the result is built;
-- every other field, of a candidate or of the chunk (``finishReason``, ``usageMetadata``,
-  ``responseId``...), keeps its latest non-null value: a later chunk without a field never erases
-  it, and a usage-only chunk after the finish still counts;
+- every other field, of a candidate or of the chunk (``finishReason``, ``usageMetadata``...),
+  keeps its latest non-null value: a later chunk without a field never erases it, and a
+  usage-only chunk after the finish still counts; ``responseId`` and ``modelVersion`` keep their
+  first non-empty value;
 - camelCase and snake_case keys are both read (some gateways write snake_case).
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pydantic_core
@@ -22,9 +24,22 @@ from pydantic.alias_generators import to_snake
 
 from ._types import Candidate, Content, GenerateContentResponse, Part
 
-__all__ = ["CandidateState", "FunctionCallPieces", "GeminiAccumulator", "merge_parts"]
+__all__ = [
+    "CandidateState", "FunctionCallPieces", "GeminiAccumulator", "function_call_id", "merge_parts",
+]
 
 _SNAKE: dict[str, str] = {}
+
+
+#: chunk fields whose first non-empty value stands (a gateway's empty placeholder is replaced)
+_FIRST = frozenset({"response_id", "model_version"})
+
+
+def function_call_id(response_id: str | None, position: int, name: str, raw_arguments: str) -> str:
+    """An id for a function call Gemini sent without one: the same for the same reply and call
+    (so a streamed and a derived result agree), different across replies."""
+    seed = f"{response_id or ''}|{position}|{name}|{raw_arguments}".encode()
+    return "call_" + hashlib.sha256(seed).hexdigest()[:24]
 
 
 def _text(value: Any) -> str:
@@ -89,15 +104,17 @@ class GeminiAccumulator:
     def add(self, chunk: dict[str, Any]) -> str:
         """Fold one chunk; returns the answer text it adds to candidate 0 (``""`` if none)."""
         self.chunks += 1
-        text = ""
         fields = self.fields
+        candidates = None
         for key, value in chunk.items():
             if key == "candidates":
-                if value is not None:
-                    text = self._candidates(value)
+                candidates = value
             elif value is not None:
-                fields[_snake(key)] = value
-        return text
+                name = _snake(key)
+                if name in _FIRST and fields.get(name):
+                    continue
+                fields[name] = value
+        return "" if candidates is None else self._candidates(candidates)
 
     def _candidates(self, candidates: Any) -> str:
         if candidates.__class__ is not list:
@@ -126,8 +143,7 @@ class GeminiAccumulator:
                 text += pieces
         return text
 
-    @staticmethod
-    def _content(acc: CandidateState, content: Any) -> str:
+    def _content(self, acc: CandidateState, content: Any) -> str:
         if content.__class__ is not dict:
             raise TypeError("a candidate's content must be an object")
         role = content.get("role")
@@ -166,9 +182,11 @@ class GeminiAccumulator:
                 if call.__class__ is not dict:
                     raise TypeError("a function call must be an object")
                 args = call.get("args")
-                acc.calls.append(FunctionCallPieces(
-                    _text(call.get("id")), _text(call.get("name")),
-                    [pydantic_core.to_json(args if args is not None else {}).decode()]))
+                name = _text(call.get("name"))
+                raw = pydantic_core.to_json(args if args is not None else {}).decode()
+                given = _text(call.get("id")) or function_call_id(
+                    self.fields.get("response_id"), len(acc.calls), name, raw)
+                acc.calls.append(FunctionCallPieces(given, name, [raw]))
         return text
 
     def snapshot(self) -> GenerateContentResponse:

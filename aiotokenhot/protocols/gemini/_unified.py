@@ -9,7 +9,6 @@ after the finish chunk is kept and repeated finish chunks give one :class:`Finis
 
 from __future__ import annotations
 
-import hashlib
 import mimetypes
 from collections.abc import Mapping
 from typing import Any
@@ -34,6 +33,7 @@ from ...unified._convert import (
 from ...unified._events import Completion, Finish, FinishReason, ToolCall, Usage
 from ...unified._finish import normalize_finish
 from ...unified._stream import UnifiedStream
+from ._accumulate import function_call_id
 from ._stream import GeminiFold
 from ._types import GenerateContentResponse, UsageMetadata
 
@@ -58,13 +58,6 @@ def gemini_usage(usage: UsageMetadata) -> Usage:
         reasoning_tokens=thoughts,
         cached_tokens=usage.cached_content_token_count or 0,
     )
-
-
-def call_id(response_id: str | None, position: int, name: str, raw_arguments: str) -> str:
-    """An id for a function call Gemini sent without one: the same for the same reply and call
-    (so a streamed and a derived result agree), different across replies."""
-    seed = f"{response_id or ''}|{position}|{name}|{raw_arguments}".encode()
-    return "call_" + hashlib.sha256(seed).hexdigest()[:24]
 
 
 def _part(part: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -213,7 +206,7 @@ class GeminiAdapter:
                 raw_args = pydantic_core.to_json(args).decode()
                 signature = part.thought_signature
                 calls.append(ToolCall(
-                    fn.id or call_id(result.response_id, len(calls), fn.name, raw_args),
+                    fn.id or function_call_id(result.response_id, len(calls), fn.name, raw_args),
                     fn.name, args, raw_args,
                     {"google": {"thought_signature": signature}} if signature else None,
                 ))
