@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from _feed import consume, split_every_byte, sse
 
-from aiotokenhot import AsyncTokenHot, IncompleteStreamError
+from aiotokenhot import AsyncTokenHot, Finish, IncompleteStreamError, TextDelta, Usage
 from aiotokenhot.protocols.gemini import FunctionCall, GenerateContentResponse
 
 ASK = [{"role": "user", "parts": [{"text": "hi"}]}]
@@ -127,3 +127,76 @@ async def test_the_last_chunk_without_its_blank_line_counts(newline: bytes) -> N
             b' "index": 0}]}' + newline
     for final, text in await finals(body):
         assert (final.text, text, final.finish_reason) == ("ab", "ab", "STOP")
+
+
+# -- the same bytes through th.stream() -----------------------------------------------------------
+
+
+def unified(th: AsyncTokenHot) -> Any:
+    return th.stream(model="gemini-2.5-flash", messages=[{"role": "user", "content": "hi"}])
+
+
+async def unified_runs(body: bytes) -> list[Any]:
+    out = []
+    for chunks in split_every_byte(body):
+        got = await consume(unified, chunks)
+        assert got.error is None, got.error
+        out.append(got)
+    return out
+
+
+async def test_unified_snake_case_keeps_the_function_call_and_finish() -> None:
+    body = sse(
+        {"candidates": [{"content": {"role": "model", "parts": [
+            {"function_call": {"name": "get_weather", "args": {"city": "Paris"}}}]},
+            "index": 0}]},
+        {"candidates": [{"content": {"parts": []}, "finish_reason": "STOP", "index": 0}],
+         "usage_metadata": {"prompt_token_count": 3, "candidates_token_count": 2}},
+    )
+    for got in await unified_runs(body):
+        [call] = got.final.tool_calls
+        assert (call.name, call.arguments) == ("get_weather", {"city": "Paris"})
+        assert got.items[-2:] == [Usage(3, 2, 0, 0), Finish("tool_calls", "STOP")]
+
+
+async def test_unified_usage_after_the_finish_chunk_is_kept_whatever_the_split() -> None:
+    body = sse(
+        {"candidates": [cand(0, {"text": "hi"}, finishReason="STOP")]},
+        {"usageMetadata": USAGE},
+    )
+    for got in await unified_runs(body):
+        assert got.items == [TextDelta("hi"), Usage(3, 2, 0, 0), Finish("stop", "STOP")]
+
+
+async def test_unified_repeated_empty_stop_chunks_give_one_finish_last() -> None:
+    empty_stop = {"candidates": [cand(0, finishReason="STOP")]}
+    body = sse(empty_stop, empty_stop, {"candidates": [cand(0, {"text": "late"})]},
+               empty_stop, empty_stop)
+    for got in await unified_runs(body):
+        assert got.items == [TextDelta("late"), Finish("stop", "STOP")]
+
+
+async def test_unified_follows_the_candidate_whose_index_is_0() -> None:
+    body = sse(
+        {"candidates": [cand(1, {"text": "B1"}), cand(0, {"text": "A0"})]},
+        {"candidates": [cand(1, {"text": "B1+"}, finishReason="MAX_TOKENS"),
+                        cand(0, {"text": "A0+"}, finishReason="STOP")]},
+    )
+    for got in await unified_runs(body):
+        assert [e for e in got.items if isinstance(e, TextDelta)] == [TextDelta("A0"),
+                                                                       TextDelta("A0+")]
+        assert got.items[-1] == Finish("stop", "STOP")
+
+
+async def test_unified_later_chunk_without_finish_reason_does_not_erase_it() -> None:
+    body = sse(
+        {"candidates": [cand(0, {"text": "x"}, finishReason="MAX_TOKENS")]},
+        {"candidates": [cand(0, {"text": ""})], "usageMetadata": USAGE},
+    )
+    for got in await unified_runs(body):
+        assert got.items[-1] == Finish("length", "MAX_TOKENS")
+
+
+async def test_unified_clean_end_without_finish_reason() -> None:
+    for got in await unified_runs(sse({"candidates": [{"content": {}, "index": 0}]})):
+        assert got.items == [Finish("stop", None)]  # raw_reason None: no reason was sent

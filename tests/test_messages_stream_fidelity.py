@@ -7,7 +7,7 @@ from typing import Any
 
 from _feed import consume, split_every_byte
 
-from aiotokenhot import AsyncTokenHot
+from aiotokenhot import AsyncTokenHot, Finish, TextDelta, ToolCallDelta
 from aiotokenhot.protocols.messages import (
     ContentBlockDeltaEvent,
     Message,
@@ -190,3 +190,40 @@ async def test_the_official_sdk_names_read_the_same_stream() -> None:
         pieces, message, text = await read(th)
         assert pieces == ["a", "b"] and message.text == text == "ab"
         assert (await drained(th)).text == "ab"
+
+
+# -- the same bytes through th.stream() -----------------------------------------------------------
+
+
+def unified(th: AsyncTokenHot) -> Any:
+    return th.stream(model="claude-x", messages=USER)
+
+
+async def test_unified_tool_input_cut_by_max_tokens_is_read_leniently() -> None:
+    pieces = ['{"city": "Par', 'is", "days": [1, 2']
+    body = frames(
+        start(), block(0, type="tool_use", id="toolu_1", name="get_weather", input={}),
+        *(delta(0, type="input_json_delta", partial_json=p) for p in pieces),
+        message_delta(stop_reason="max_tokens"), STOP,
+    )
+    for chunks in split_every_byte(body):
+        got = await consume(unified, chunks)
+        assert got.error is None, got.error
+        [call] = got.final.tool_calls
+        assert call.arguments == {"city": "Paris", "days": [1, 2]}
+        assert call.raw_arguments == "".join(pieces)  # the text that arrived
+        assert "".join(e.arguments for e in got.items if isinstance(e, ToolCallDelta)) == \
+            call.raw_arguments
+        assert got.items[-1] == Finish("length", "max_tokens")
+
+
+async def test_unified_unknown_stop_reason_and_blocks() -> None:
+    body = frames(
+        start(), block(0, type="compaction", content="summary"), stop_block(0),
+        block(1, type="text", text=""), delta(1, type="text_delta", text="ok"), stop_block(1),
+        message_delta(stop_reason="network_error"), STOP,
+    )
+    got = await consume(unified, [body])
+    assert got.items[0] == TextDelta("ok")
+    assert got.items[-1] == Finish("error", "network_error")
+    assert got.final.raw.content[0].model_extra == {"content": "summary"}
