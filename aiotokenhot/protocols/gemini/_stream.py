@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 import pydantic
+import pydantic_core
 
 from ..._exceptions import StreamError
 from ...streams._errors import raise_malformed, raise_stream_error
@@ -27,6 +28,7 @@ from ._types import GenerateContentResponse
 __all__ = ["GeminiFold", "GenerateContentStream", "merge_parts"]
 
 _validate = GenerateContentResponse.__pydantic_validator__.validate_python
+_from_json = pydantic_core.from_json
 
 
 class GeminiFold:
@@ -55,13 +57,20 @@ class GeminiFold:
 
     def feed(self, sse: SSEEvent) -> Any:
         data = sse.data
+        json = self.json
         try:
-            obj = self.json.load(data)
+            obj = _from_json(data)
         except ValueError:
             if data.strip() == b"[DONE]":  # some OpenAI-minded gateways append one
                 self.text = ""
                 return None
-            raise_malformed(self.protocol, data)
+            try:
+                obj = json.tolerant(data)  # e.g. a character cut between UTF-16 halves
+            except ValueError:
+                raise_malformed(self.protocol, data)
+        else:
+            if json.carry:
+                obj = json.repair(obj)
         if obj.__class__ is not dict:
             raise TypeError(f"a {self.protocol} stream chunk must be a JSON object")
         if "error" in obj and not obj.get("candidates"):

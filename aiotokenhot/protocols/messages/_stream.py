@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pydantic
+import pydantic_core
 
 from ..._exceptions import StreamError
 from ...streams._errors import raise_malformed, raise_stream_error
@@ -33,6 +34,8 @@ from ._events import (
 from ._types import Message
 
 __all__ = ["MessageFold", "MessageStream"]
+
+_from_json = pydantic_core.from_json
 
 
 class MessageFold:
@@ -57,10 +60,17 @@ class MessageFold:
         return self.acc.done
 
     def feed(self, sse: SSEEvent) -> tuple[Any, Any, str | None]:
+        json = self.json
         try:
-            obj = self.json.load(sse.data)
+            obj = _from_json(sse.data)
         except ValueError:
-            raise_malformed(self.protocol, sse.data)
+            try:
+                obj = json.tolerant(sse.data)  # e.g. a character cut between UTF-16 halves
+            except ValueError:
+                raise_malformed(self.protocol, sse.data)
+        else:
+            if json.carry:
+                obj = json.repair(obj)
         if obj.__class__ is dict:
             kind = obj.get("type")
             if kind == "content_block_delta":  # the hot path
