@@ -177,6 +177,161 @@ def derive_responses(final: Any) -> Reply:
     )
 
 
+# -- Anthropic Messages --------------------------------------------------------------------------
+
+ARGS = st.dictionaries(st.sampled_from(["city", "days", "q"]),
+                       st.one_of(WORDS, st.integers(-5, 99), st.lists(st.integers(0, 9), max_size=3)),
+                       max_size=3)
+
+
+def _split(text: str, draw: st.DrawFn) -> list[str]:
+    cuts = sorted(draw(st.lists(st.integers(0, len(text)), max_size=4)))
+    return [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+
+
+@st.composite
+def anthropic_streams(draw: st.DrawFn) -> bytes:
+    """Text, thinking and tool_use blocks in any order, pings anywhere, tool input in pieces,
+    usage at the start and in one or two message_delta events (the stop reason early, late or
+    twice), then message_stop."""
+    frames: list[bytes] = []
+
+    def event(kind: str, **fields: Any) -> None:
+        frames.append(frame({"type": kind, **fields}, event=kind))
+        if draw(st.integers(0, 4)) == 0:
+            frames.append(frame({"type": "ping"}, event="ping"))
+
+    usage: dict[str, Any] = {"input_tokens": draw(st.integers(0, 99)), "output_tokens": 1}
+    if draw(st.booleans()):
+        usage["cache_read_input_tokens"] = draw(st.integers(0, 9))
+    event("message_start", message={"id": "msg_1", "type": "message", "role": "assistant",
+                                    "model": "claude-x", "content": [], "stop_reason": None,
+                                    "stop_sequence": None, "usage": usage})
+    reasons = st.sampled_from(["end_turn", "max_tokens", "tool_use", "refusal", "network_error",
+                               "stop_sequence", None])
+    deltas = draw(st.integers(1, 2))
+    for index in range(draw(st.integers(0, 5))):
+        kind = draw(st.sampled_from(["text", "thinking", "tool_use"]))
+        if kind == "text":
+            event("content_block_start", index=index, content_block={"type": "text", "text": ""})
+            for p in draw(st.lists(WORDS, max_size=4)):
+                event("content_block_delta", index=index, delta={"type": "text_delta", "text": p})
+        elif kind == "thinking":
+            event("content_block_start", index=index,
+                  content_block={"type": "thinking", "thinking": "", "signature": ""})
+            for p in draw(st.lists(WORDS, max_size=4)):
+                event("content_block_delta", index=index,
+                      delta={"type": "thinking_delta", "thinking": p})
+            event("content_block_delta", index=index,
+                  delta={"type": "signature_delta", "signature": "c2ln"})
+        else:
+            event("content_block_start", index=index, content_block={
+                "type": "tool_use", "id": f"toolu_{index}", "name": f"f{index}", "input": {}})
+            raw = pydantic_core.to_json(draw(ARGS)).decode()
+            for p in _split(raw, draw):
+                event("content_block_delta", index=index,
+                      delta={"type": "input_json_delta", "partial_json": p})
+        event("content_block_stop", index=index)
+        if deltas == 2 and draw(st.integers(0, 3)) == 0:  # a delta between blocks: early stop
+            deltas -= 1
+            event("message_delta", delta={"stop_reason": draw(reasons)},
+                  usage={"output_tokens": draw(st.integers(0, 99))})
+    for _ in range(deltas):
+        event("message_delta", delta={"stop_reason": draw(reasons), "stop_sequence": None},
+              usage={"output_tokens": draw(st.integers(0, 99))})
+    event("message_stop")
+    return b"".join(frames)
+
+
+def derive_anthropic(final: Any) -> Reply:
+    calls = [(b.id, b.name, pydantic_core.to_json(b.input).decode()) for b in final.tool_uses]
+    u = final.usage
+    cached = u.cache_read_input_tokens or 0
+    return Reply(
+        final.text, final.thinking, calls,
+        _finish(final.stop_reason, calls, {"end_turn": "stop", "stop_sequence": "stop",
+                                           "max_tokens": "length", "tool_use": "tool_calls",
+                                           "refusal": "content_filter"}),
+        (u.input_tokens + cached + (u.cache_creation_input_tokens or 0), u.output_tokens, 0, cached),
+    )
+
+
+# -- Gemini --------------------------------------------------------------------------------------
+
+
+@st.composite
+def gemini_streams(draw: st.DrawFn) -> bytes:
+    """Several candidates listed in any order, answer / thought / function-call parts (with or
+    without an id), a finish reason early, repeated or missing, usage on any chunk or alone."""
+    n = draw(st.integers(1, 3))
+    ops: list[tuple[int, dict[str, Any]]] = []
+    for index in range(n):
+        for k in range(draw(st.integers(0, 5))):
+            kind = draw(st.sampled_from(["text", "thought", "call"]))
+            if kind == "text":
+                ops.append((index, {"text": draw(WORDS)}))
+            elif kind == "thought":
+                ops.append((index, {"text": draw(WORDS), "thought": True}))
+            else:
+                call: dict[str, Any] = {"name": f"f{k}", "args": draw(ARGS)}
+                if draw(st.booleans()):
+                    call["id"] = f"fc_{index}_{k}"
+                ops.append((index, {"functionCall": call}))
+        for _ in range(draw(st.integers(0, 2))):  # finish: missing, once or twice
+            at = draw(st.integers(0, len(ops)))
+            ops.insert(at, (index, {"finish": draw(st.sampled_from(
+                ["STOP", "MAX_TOKENS", "SAFETY", "network_error", ""]))}))
+    ops = draw(st.permutations(ops)) if draw(st.booleans()) else ops
+    chunks: list[dict[str, Any]] = []
+    while ops:
+        take = draw(st.integers(1, min(3, len(ops))))
+        group, ops = ops[:take], ops[take:]
+        candidates: dict[int, dict[str, Any]] = {}
+        for index, op in group:
+            cand = candidates.setdefault(index, {"content": {"role": "model", "parts": []},
+                                                 "index": index})
+            if "finish" in op:
+                cand["finishReason"] = op["finish"]
+            else:
+                cand["content"]["parts"].append(op)
+        chunks.append({"candidates": list(candidates.values()), "responseId": "resp-1",
+                       "modelVersion": "gemini-x"})
+    usage = {"promptTokenCount": draw(st.integers(0, 99)),
+             "candidatesTokenCount": draw(st.integers(0, 99)), "thoughtsTokenCount": 2,
+             "cachedContentTokenCount": 1}
+    where = draw(st.integers(-1, len(chunks)))
+    if where == len(chunks) or not chunks:
+        chunks.append({"usageMetadata": usage})
+    elif where >= 0:
+        chunks[where]["usageMetadata"] = usage
+    return b"".join(frame(c) for c in chunks)
+
+
+def derive_gemini(final: Any) -> Reply:
+    from aiotokenhot.protocols.gemini._accumulate import function_call_id
+
+    u = final.usage_metadata
+    usage = (u.prompt_token_count or 0, (u.candidates_token_count or 0) + 2, 2, 1) if u else None
+    candidate = next((c for c in final.candidates if c.index == 0), None)
+    if candidate is None:
+        return Reply("", "", [], ("stop", None), usage)
+    parts = candidate.content.parts if candidate.content else []
+    calls = []
+    for p in parts:
+        if p.function_call is not None:
+            fn = p.function_call
+            raw = pydantic_core.to_json(fn.args if fn.args is not None else {}).decode()
+            calls.append((fn.id or function_call_id(final.response_id, len(calls), fn.name, raw),
+                          fn.name, raw))
+    return Reply(
+        "".join(p.text for p in parts if p.text is not None and not p.thought),
+        "".join(p.text for p in parts if p.text is not None and p.thought), calls,
+        _finish(candidate.finish_reason, calls, {"STOP": "stop", "MAX_TOKENS": "length",
+                                                 "SAFETY": "content_filter"}),
+        usage,
+    )
+
+
 # -- the property ----------------------------------------------------------------------------------
 
 
@@ -224,6 +379,12 @@ PROTOCOLS: dict[str, tuple[Any, Opener, Callable[[Any], Reply]]] = {
                lambda th: th.chat.completions.stream(model="gpt-5.4", messages=USER), derive_chat),
     "responses": (responses_streams(),
                   lambda th: th.responses.stream(model="gpt-5.4", input="hi"), derive_responses),
+    "anthropic": (anthropic_streams(),
+                  lambda th: th.messages.stream(model="claude-x", max_tokens=64, messages=USER),
+                  derive_anthropic),
+    "gemini": (gemini_streams(),
+               lambda th: th.gemini.stream_generate_content("gemini-x", contents="hi"),
+               derive_gemini),
 }
 
 
@@ -264,3 +425,17 @@ def test_unified_chat_stream_equals_what_the_native_final_says(body: bytes, cuts
 def test_unified_responses_stream_equals_what_the_native_final_says(body: bytes,
                                                                     cuts: list[int]) -> None:
     _check("responses", body, cuts)
+
+
+@PROPERTY
+@given(body=anthropic_streams(), cuts=st.lists(st.integers(0, 1 << 14), max_size=8))
+def test_unified_anthropic_stream_equals_what_the_native_final_says(body: bytes,
+                                                                    cuts: list[int]) -> None:
+    _check("anthropic", body, cuts)
+
+
+@PROPERTY
+@given(body=gemini_streams(), cuts=st.lists(st.integers(0, 1 << 14), max_size=8))
+def test_unified_gemini_stream_equals_what_the_native_final_says(body: bytes,
+                                                                 cuts: list[int]) -> None:
+    _check("gemini", body, cuts)

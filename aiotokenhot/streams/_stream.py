@@ -155,6 +155,7 @@ class Stream(Generic[EventT]):
         """The text pieces of the stream, in order (an async iterator of ``str``)."""
         if self.text_mode:
             self._typed = False
+            return _TextOnly(self)  # type: ignore[arg-type]
         return _Pieces(self)
 
     async def until_done(self) -> None:
@@ -213,6 +214,8 @@ class Stream(Generic[EventT]):
                         for item in out:
                             self._out = out
                             return item
+                        continue
+                    if not event and not self._typed:  # an event without text, on .text()
                         continue
                     return event
                 if self._complete:
@@ -413,8 +416,7 @@ class _Pieces(Generic[EventT]):
 
     async def __anext__(self) -> str:
         stream = self._stream
-        # a text_mode stream's untyped path yields the pieces themselves
-        event_text: Callable[[Any], str | None] = stream._event_text if stream._typed else _same
+        event_text = stream._event_text
         while True:
             piece = event_text(await stream.__anext__())
             if piece:
@@ -425,8 +427,24 @@ class _Pieces(Generic[EventT]):
         await self._stream.aclose()
 
 
-def _same(piece: Any) -> Any:
-    return piece
+class _TextOnly:
+    """``stream.text()`` of a ``text_mode`` stream: its own iterator yields the pieces (str),
+    so each piece costs one step of the stream and nothing more."""
+
+    __slots__ = ("_stream",)
+
+    def __init__(self, stream: Stream[str]) -> None:
+        self._stream = stream
+
+    def __aiter__(self) -> _TextOnly:
+        return self
+
+    def __anext__(self) -> Awaitable[str]:
+        return self._stream.__anext__()
+
+    async def aclose(self) -> None:
+        """Close the stream behind the pieces."""
+        await self._stream.aclose()
 
 
 def _idle_timer(

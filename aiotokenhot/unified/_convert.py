@@ -4,16 +4,14 @@ Input is what most apps already hold: ``messages`` with roles system/developer, 
 ``image_url``, ``input_audio``, ``file`` parts), assistant (text and ``tool_calls``) and tool;
 ``tools`` as ``{"type": "function", "function": {...}}``. Each builder writes the native body
 faithfully and raises :class:`InvalidRequestError` for what its protocol cannot express, before
-anything is sent. Each protocol's builder is its adapter's ``native_request``; the Anthropic
-and Gemini builders still live here until their packages take them over.
+anything is sent. Each protocol's builder is its adapter's ``native_request``, in the
+protocol's own package.
 """
 
 from __future__ import annotations
 
-import mimetypes
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
-from urllib.parse import quote
 
 import pydantic_core
 
@@ -21,7 +19,19 @@ from .._exceptions import InvalidRequestError
 from ._adapter import NativeRequest, Sampling, UnifiedRequest
 
 __all__ = [
-    "DEFAULT_ANTHROPIC_MAX_TOKENS", "NativeRequest", "build_request", "check_request", "drop_none",
+    "DEFAULT_ANTHROPIC_MAX_TOKENS",
+    "NativeRequest",
+    "build_request",
+    "call_arguments",
+    "check_request",
+    "content_parts",
+    "data_url",
+    "drop_none",
+    "forced_function",
+    "function_tools",
+    "image_url_of",
+    "merge_turn",
+    "text_only",
 ]
 
 #: Anthropic requires ``max_tokens``; this is what is sent when the caller gives none.
@@ -116,7 +126,7 @@ def _check_tools(tools: Sequence[Mapping[str, Any]] | None) -> list[Mapping[str,
     return list(tools)
 
 
-def _function_tools(tools: Iterable[Mapping[str, Any]], protocol: str) -> list[Mapping[str, Any]]:
+def function_tools(tools: Iterable[Mapping[str, Any]], protocol: str) -> list[Mapping[str, Any]]:
     """The ``function`` objects of the tools; other tool types have no equivalent here."""
     out: list[Mapping[str, Any]] = []
     for tool in tools:
@@ -129,7 +139,7 @@ def _function_tools(tools: Iterable[Mapping[str, Any]], protocol: str) -> list[M
     return out
 
 
-def _parts(content: Any, where: str) -> list[Mapping[str, Any]]:
+def content_parts(content: Any, where: str) -> list[Mapping[str, Any]]:
     """Content as a list of typed parts (a string is one text part)."""
     if content is None:
         return []
@@ -143,17 +153,17 @@ def _parts(content: Any, where: str) -> list[Mapping[str, Any]]:
     raise InvalidRequestError(f"{where}: content must be a string or a list of parts")
 
 
-def _text(content: Any, where: str) -> str:
+def text_only(content: Any, where: str) -> str:
     """The text of content that may only hold text (system prompts, tool results)."""
     pieces: list[str] = []
-    for part in _parts(content, where):
+    for part in content_parts(content, where):
         if part["type"] not in ("text", "input_text", "output_text", "refusal"):
             raise InvalidRequestError(f"{where}: only text parts are allowed here, got {part['type']!r}")
         pieces.append(str(part.get("text") or part.get("refusal") or ""))
     return "".join(pieces)
 
 
-def _data_url(url: str, where: str) -> tuple[str, str] | None:
+def data_url(url: str, where: str) -> tuple[str, str] | None:
     """(media type, base64 data) of a ``data:`` URL; None for any other URL."""
     if not url.startswith("data:"):
         return None
@@ -163,7 +173,7 @@ def _data_url(url: str, where: str) -> tuple[str, str] | None:
     return head[5:-7] or "application/octet-stream", data
 
 
-def _image_url(part: Mapping[str, Any], where: str) -> str:
+def image_url_of(part: Mapping[str, Any], where: str) -> str:
     image = part.get("image_url")
     url = image.get("url") if isinstance(image, Mapping) else image
     if not isinstance(url, str) or not url:
@@ -171,7 +181,7 @@ def _image_url(part: Mapping[str, Any], where: str) -> str:
     return url
 
 
-def _arguments(call: Mapping[str, Any], where: str) -> tuple[str, str, str, Any]:
+def call_arguments(call: Mapping[str, Any], where: str) -> tuple[str, str, str, Any]:
     """(id, name, raw arguments, parsed arguments) of an assistant tool call."""
     fn = call.get("function")
     if not isinstance(fn, Mapping) or not isinstance(fn.get("name"), str):
@@ -186,7 +196,7 @@ def _arguments(call: Mapping[str, Any], where: str) -> tuple[str, str, str, Any]
     return str(call.get("id") or ""), fn["name"], raw, parsed
 
 
-def _function_name(choice: str | Mapping[str, Any]) -> str | None:
+def forced_function(choice: str | Mapping[str, Any]) -> str | None:
     if isinstance(choice, Mapping):
         fn = choice.get("function")
         name = fn.get("name") if isinstance(fn, Mapping) else choice.get("name")
@@ -198,7 +208,7 @@ def _function_name(choice: str | Mapping[str, Any]) -> str | None:
     return None
 
 
-def _merge_turn(turns: list[dict[str, Any]], role: str, key: str, items: list[Any]) -> None:
+def merge_turn(turns: list[dict[str, Any]], role: str, key: str, items: list[Any]) -> None:
     """Append a turn, folding it into the previous one when the role repeats."""
     if turns and turns[-1]["role"] == role:
         turns[-1][key].extend(items)
@@ -209,221 +219,3 @@ def _merge_turn(turns: list[dict[str, Any]], role: str, key: str, items: list[An
 def drop_none(body: dict[str, Any]) -> dict[str, Any]:
     """``body`` without its None values."""
     return {k: v for k, v in body.items() if v is not None}
-
-
-# -- Anthropic Messages --------------------------------------------------------------------------
-
-
-def _anthropic_part(part: Mapping[str, Any], where: str) -> dict[str, Any]:
-    kind = part["type"]
-    if kind in ("text", "input_text"):
-        return {"type": "text", "text": part.get("text", "")}
-    if kind == "image_url":
-        url = _image_url(part, where)
-        data = _data_url(url, where)
-        if data is None:
-            return {"type": "image", "source": {"type": "url", "url": url}}
-        return {"type": "image", "source": {"type": "base64", "media_type": data[0], "data": data[1]}}
-    if kind == "file" and isinstance(part.get("file"), Mapping):
-        file_data = part["file"].get("file_data")
-        data = _data_url(file_data, where) if isinstance(file_data, str) else None
-        if data is not None:
-            return {"type": "document",
-                    "source": {"type": "base64", "media_type": data[0], "data": data[1]}}
-    raise InvalidRequestError(f"{where}: the anthropic protocol cannot carry a {kind!r} part here")
-
-
-def _anthropic(
-    model: str,
-    messages: Sequence[Mapping[str, Any]],
-    tools: list[Mapping[str, Any]],
-    tool_choice: str | Mapping[str, Any] | None,
-    s: Sampling,
-    stream: bool,
-) -> NativeRequest:
-    system: list[str] = []
-    turns: list[dict[str, Any]] = []
-    for i, m in enumerate(messages):
-        where = f"messages[{i}]"
-        role = m["role"]
-        if role in ("system", "developer"):
-            if turns:
-                raise InvalidRequestError(
-                    f"{where}: the anthropic protocol only takes system prompts before the "
-                    "conversation starts"
-                )
-            system.append(_text(m.get("content"), where))
-        elif role == "user":
-            blocks = [_anthropic_part(p, where) for p in _parts(m.get("content"), where)]
-            _merge_turn(turns, "user", "content", blocks)
-        elif role == "assistant":
-            text = _text(m.get("content"), where)
-            blocks = [{"type": "text", "text": text}] if text else []
-            for call in m.get("tool_calls") or ():
-                call_id, name, _, parsed = _arguments(call, where)
-                if not isinstance(parsed, dict):
-                    raise InvalidRequestError(f"{where}: tool call arguments must be a JSON object")
-                blocks.append({"type": "tool_use", "id": call_id, "name": name, "input": parsed})
-            _merge_turn(turns, "assistant", "content", blocks)
-        else:
-            result = {"type": "tool_result", "tool_use_id": m.get("tool_call_id"),
-                      "content": _text(m.get("content"), where)}
-            _merge_turn(turns, "user", "content", [result])
-    native_tools = [
-        drop_none({
-            "name": fn["name"],
-            "description": fn.get("description"),
-            "input_schema": fn.get("parameters") or {"type": "object", "properties": {}},
-        })
-        for fn in _function_tools(tools, "anthropic")
-    ]
-    choice: dict[str, Any] | None = None
-    if tool_choice is not None:
-        forced = _function_name(tool_choice)
-        choice = ({"type": "tool", "name": forced} if forced else
-                  {"type": {"auto": "auto", "none": "none", "required": "any"}[str(tool_choice)]})
-    body = drop_none({
-        "model": model,
-        "max_tokens": s.max_tokens or DEFAULT_ANTHROPIC_MAX_TOKENS,
-        "system": "\n\n".join(system) if system else None,
-        "messages": turns,
-        "tools": native_tools or None,
-        "tool_choice": choice,
-        "temperature": s.temperature,
-        "top_p": s.top_p,
-        "stop_sequences": s.stop,
-        "stream": True if stream else None,
-    })
-    return NativeRequest("anthropic", "/v1/messages", body)
-
-
-# -- Gemini --------------------------------------------------------------------------------------
-
-
-def _gemini_part(part: Mapping[str, Any], where: str) -> dict[str, Any]:
-    kind = part["type"]
-    if kind in ("text", "input_text"):
-        return {"text": part.get("text", "")}
-    if kind == "image_url":
-        url = _image_url(part, where)
-        data = _data_url(url, where)
-        if data is not None:
-            return {"inlineData": {"mimeType": data[0], "data": data[1]}}
-        mime = mimetypes.guess_type(url.split("?")[0])[0] or "image/jpeg"
-        return {"fileData": {"mimeType": mime, "fileUri": url}}
-    if kind == "input_audio" and isinstance(part.get("input_audio"), Mapping):
-        audio = part["input_audio"]
-        return {"inlineData": {"mimeType": f"audio/{audio.get('format') or 'wav'}",
-                               "data": audio.get("data", "")}}
-    if kind == "file" and isinstance(part.get("file"), Mapping):
-        file_data = part["file"].get("file_data")
-        data = _data_url(file_data, where) if isinstance(file_data, str) else None
-        if data is not None:
-            return {"inlineData": {"mimeType": data[0], "data": data[1]}}
-    raise InvalidRequestError(f"{where}: the gemini protocol cannot carry a {kind!r} part here")
-
-
-def _gemini_response(text: str) -> dict[str, Any]:
-    """A tool result as the object Gemini wants: a JSON object as is, anything else wrapped."""
-    try:
-        value = pydantic_core.from_json(text) if text else None
-    except ValueError:
-        value = None
-    return value if isinstance(value, dict) else {"result": text}
-
-
-def _gemini(
-    model: str,
-    messages: Sequence[Mapping[str, Any]],
-    tools: list[Mapping[str, Any]],
-    tool_choice: str | Mapping[str, Any] | None,
-    s: Sampling,
-    stream: bool,
-) -> NativeRequest:
-    system: list[dict[str, Any]] = []
-    contents: list[dict[str, Any]] = []
-    call_names: dict[str, str] = {}
-    for i, m in enumerate(messages):
-        where = f"messages[{i}]"
-        role = m["role"]
-        if role in ("system", "developer"):
-            if contents:
-                raise InvalidRequestError(
-                    f"{where}: the gemini protocol only takes system instructions before the "
-                    "conversation starts"
-                )
-            system.append({"text": _text(m.get("content"), where)})
-        elif role == "user":
-            parts = [_gemini_part(p, where) for p in _parts(m.get("content"), where)]
-            _merge_turn(contents, "user", "parts", parts)
-        elif role == "assistant":
-            text = _text(m.get("content"), where)
-            parts = [{"text": text}] if text else []
-            for call in m.get("tool_calls") or ():
-                call_id, name, _, parsed = _arguments(call, where)
-                if not isinstance(parsed, dict):
-                    raise InvalidRequestError(f"{where}: tool call arguments must be a JSON object")
-                call_names[call_id] = name
-                fc_part: dict[str, Any] = {"functionCall": {"name": name, "args": parsed}}
-                google = (call.get("extra_content") or {}).get("google") or {}
-                if google.get("thought_signature"):
-                    fc_part["thoughtSignature"] = google["thought_signature"]
-                parts.append(fc_part)
-            _merge_turn(contents, "model", "parts", parts)
-        else:
-            fn_name = call_names.get(str(m.get("tool_call_id"))) or m.get("name")
-            if not isinstance(fn_name, str):
-                raise InvalidRequestError(
-                    f"{where}: gemini needs the function name of a tool result; no earlier "
-                    "assistant tool call has this tool_call_id"
-                )
-            response = _gemini_response(_text(m.get("content"), where))
-            _merge_turn(contents, "user", "parts",
-                        [{"functionResponse": {"name": fn_name, "response": response}}])
-    declarations = [
-        drop_none({"name": fn["name"], "description": fn.get("description"),
-                    "parameters": fn.get("parameters")})
-        for fn in _function_tools(tools, "gemini")
-    ]
-    tool_config: dict[str, Any] | None = None
-    if tool_choice is not None:
-        forced = _function_name(tool_choice)
-        calling: dict[str, Any] = (
-            {"mode": "ANY", "allowedFunctionNames": [forced]} if forced else
-            {"mode": {"auto": "AUTO", "none": "NONE", "required": "ANY"}[str(tool_choice)]}
-        )
-        tool_config = {"functionCallingConfig": calling}
-    generation = drop_none({
-        "maxOutputTokens": s.max_tokens,
-        "temperature": s.temperature,
-        "topP": s.top_p,
-        "stopSequences": s.stop,
-    })
-    body = drop_none({
-        "contents": contents,
-        "systemInstruction": {"parts": system} if system else None,
-        "tools": [{"functionDeclarations": declarations}] if declarations else None,
-        "toolConfig": tool_config,
-        "generationConfig": generation or None,
-    })
-    bare = model[7:] if model.startswith("models/") else model
-    method = "streamGenerateContent" if stream else "generateContent"
-    path = f"/v1beta/models/{quote(bare, safe='')}:{method}"
-    return NativeRequest("gemini", path, body, {"alt": "sse"} if stream else None)
-
-
-_Builder = Callable[
-    [str, Sequence[Mapping[str, Any]], list[Mapping[str, Any]], Any, Sampling, bool], NativeRequest
-]
-#: the builders that have not moved into their protocol's package yet
-BUILDERS: dict[str, _Builder] = {
-    "anthropic": _anthropic,
-    "gemini": _gemini,
-}
-
-# the helpers the protocols' own builders share (``protocols/<name>/_unified.py``)
-content_parts = _parts
-text_only = _text
-image_url_of = _image_url
-call_arguments = _arguments
-forced_function = _function_name

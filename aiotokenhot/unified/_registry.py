@@ -70,10 +70,8 @@ class ProtocolRecord:
 
     def adapter(self) -> UnifiedAdapter:
         adapter = self.unified().adapter
-        if adapter is None:  # an event-mapping stream: its request builder and parser
-            from ._legacy import legacy_adapter
-
-            return legacy_adapter(self.name)
+        if adapter is None:
+            raise InvalidRequestError(f"the {self.name} unified stream names no adapter")
         return adapter
 
 
@@ -101,14 +99,14 @@ REGISTRY: tuple[ProtocolRecord, ...] = (
     ProtocolRecord(
         "anthropic", ("/v1/messages", "/v1/complete"), "x-api-key",
         "aiotokenhot.protocols.messages._stream:MessageStream",
-        "aiotokenhot.unified._mappers:AnthropicUnified",
+        "aiotokenhot.protocols.messages._unified:AnthropicUnifiedStream",
         model_rule=_named("claude"),
         batch_routes=("/v1/messages", "/v1/complete"),
     ),
     ProtocolRecord(
         "gemini", ("/v1beta/",), "x-goog-api-key",
         "aiotokenhot.protocols.gemini._stream:GenerateContentStream",
-        "aiotokenhot.unified._mappers:GeminiUnified",
+        "aiotokenhot.protocols.gemini._unified:GeminiUnifiedStream",
         model_rule=_named("gemini"),
     ),
     ProtocolRecord(

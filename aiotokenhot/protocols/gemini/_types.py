@@ -13,7 +13,6 @@ from pydantic import ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from ..._models import APIModel
-from .._lazy import LazyModel
 
 __all__ = [
     "Blob",
@@ -128,11 +127,8 @@ class PromptFeedback(GoogleModel):
     safety_ratings: list[SafetyRating] | None = None
 
 
-class GenerateContentResponse(LazyModel, GoogleModel):
-    """A ``generateContent`` answer, one stream chunk, or the merge of a whole stream.
-
-    A stream's chunks are checked on arrival and built into models when first read.
-    """
+class GenerateContentResponse(GoogleModel):
+    """A ``generateContent`` answer, one stream chunk, or the merge of a whole stream."""
 
     candidates: list[Candidate] = Field(default_factory=list)
     usage_metadata: UsageMetadata | None = None
