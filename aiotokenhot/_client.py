@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, overload
@@ -26,6 +26,8 @@ from .transport._retry import DEFAULT_RETRY_POLICY, RetryPolicy
 from .transport._transport import KEEP, Keep
 
 if TYPE_CHECKING:
+    import pydantic
+
     from .protocols.account import APIKey, Billing, LanguageModels, TokenizeParams, TokenizeResult
     from .protocols.audio import Audio
     from .protocols.chat import Chat
@@ -306,65 +308,189 @@ class AsyncTokenHot:
     # -- one delta stream over every protocol ----------------------------------------------------
 
     @overload
-    def stream(self, *, model: str, **kwargs: Any) -> UnifiedStream: ...
+    def stream(
+        self,
+        *,
+        model: str,
+        messages: Sequence[Mapping[str, Any]],
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        tool_choice: str | Mapping[str, Any] | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        stop: str | Sequence[str] | None = None,
+        protocol: str = "auto",
+        response_format: type[pydantic.BaseModel] | Mapping[str, Any] | None = None,
+        deadline: float | None = None,
+        timeout: TimeoutTypes | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> UnifiedStream: ...
     @overload
-    def stream(self, *, model: list[str] | tuple[str, ...], **kwargs: Any) -> FallbackStream: ...
-    def stream(self, **kwargs: Any) -> UnifiedStream | FallbackStream:
-        """Typed deltas (TextDelta | ReasoningDelta | ToolCallDelta | Usage | Finish) for any model.
+    def stream(
+        self,
+        *,
+        model: list[str] | tuple[str, ...],
+        messages: Sequence[Mapping[str, Any]],
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        tool_choice: str | Mapping[str, Any] | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        stop: str | Sequence[str] | None = None,
+        protocol: str = "auto",
+        response_format: type[pydantic.BaseModel] | Mapping[str, Any] | None = None,
+        deadline: float | None = None,
+        timeout: TimeoutTypes | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> FallbackStream: ...
+    def stream(
+        self,
+        *,
+        model: str | list[str] | tuple[str, ...],
+        messages: Sequence[Mapping[str, Any]],
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        tool_choice: str | Mapping[str, Any] | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        stop: str | Sequence[str] | None = None,
+        protocol: str = "auto",
+        response_format: type[pydantic.BaseModel] | Mapping[str, Any] | None = None,
+        deadline: float | None = None,
+        timeout: TimeoutTypes | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> UnifiedStream | FallbackStream:
+        """Typed deltas for any model, whatever protocol carries it.
 
-        ``model`` may be a list: a fallback chain (:class:`~aiotokenhot.unified.FallbackStream`;
-        ``deadline=`` seconds bounds its search for a model that answers).
-        Local files in ``messages`` (a ``Path``, bytes or binary file as an ``image_url``,
-        ``input_audio`` or ``file`` part) are read off the loop when the stream opens.
-        With ``response_format=Model`` (a pydantic class) ``final()`` carries ``.parsed``.
+        Args:
+            model: the model name; with ``protocol="auto"`` it picks the protocol (Claude
+                models → Anthropic Messages, Gemini models → Gemini, others → Chat Completions).
+                A list or tuple of names is a fallback chain: each is tried in turn (over its
+                own protocol) until one answers; see :class:`~aiotokenhot.unified.FallbackStream`.
+            messages: the conversation in the OpenAI chat shape (``role`` system/developer,
+                user, assistant with ``tool_calls``, tool; text and ``image_url`` parts). Local
+                files (a ``Path``, bytes or binary file as an ``image_url``, ``input_audio`` or
+                ``file`` part) are read off the loop when the stream opens.
+            tools: function tools as ``{"type": "function", "function": {...}}``.
+            tool_choice: ``"auto"``, ``"none"``, ``"required"`` or a function to force.
+            max_tokens: output token limit (Anthropic requires one: 4096 when not given).
+            temperature: 0 to 2; top_p: 0 to 1; stop: a string or a list of them.
+            protocol: ``"auto"`` or one of ``aiotokenhot.unified.PROTOCOLS``.
+            response_format: a pydantic model class: the reply is asked for as JSON of it on
+                any protocol and ``final()`` carries ``.parsed`` (or ``.refusal``).
+            deadline: seconds a fallback chain may spend finding a model that answers (only
+                with a list of models).
+            timeout, max_retries, extra_headers, extra_query, extra_body: per-call options.
+
+        Returns a :class:`UnifiedStream` (a :class:`FallbackStream` for a list of models; open it
+        with ``async with`` or iterate it): it yields ``TextDelta | ReasoningDelta |
+        ToolCallDelta`` for the primary choice, then ``Usage`` (when reported) and ``Finish``,
+        once, last.
+
+        Raises :class:`InvalidRequestError` here, before anything is sent, for bad arguments;
+        while reading, the stream raises :class:`StreamError` (an error inside the stream),
+        :class:`IncompleteStreamError` and the usual status and connection errors.
         """
-        if isinstance(kwargs.get("model"), (list, tuple)):
+        kwargs: dict[str, Any] = {
+            "model": model, "messages": messages, "tools": tools, "tool_choice": tool_choice,
+            "max_tokens": max_tokens, "temperature": temperature, "top_p": top_p, "stop": stop,
+            "protocol": protocol, "timeout": timeout, "max_retries": max_retries,
+            "extra_headers": extra_headers, "extra_query": extra_query, "extra_body": extra_body,
+        }
+        if isinstance(model, (list, tuple)):
             from .unified import FallbackStream
 
-            return FallbackStream(self, **kwargs)
-        from .protocols._media import chat_messages, unified_stream_with_media
-        from .unified import open_stream
-
-        response_format = kwargs.pop("response_format", None)
+            if response_format is not None:
+                kwargs["response_format"] = response_format
+            return FallbackStream(self, deadline=deadline, **kwargs)
+        _single_model(deadline)
         if response_format is not None:  # final() then carries .parsed
             from .protocols._complete_parsed import finish_structured, prepare_structured
             from .protocols._structured import parse_final
 
-            protocol, kwargs = prepare_structured(response_format, kwargs)
-            inner: UnifiedStream | FallbackStream = self.stream(**kwargs)
+            chosen, kwargs = prepare_structured(response_format, kwargs)
+            inner: UnifiedStream = self.stream(**kwargs)
             return parse_final(inner, lambda done: finish_structured(
-                done, response_format, protocol))
-        messages = chat_messages(kwargs.get("messages"))
-        if messages is not kwargs.get("messages"):
-            return unified_stream_with_media(self, kwargs, messages)
-        return open_stream(self, **kwargs)
+                done, response_format, chosen))  # type: ignore[arg-type]
+        from .protocols._media import chat_messages, unified_stream_with_media
 
-    async def complete(self, **kwargs: Any) -> Completion:
-        """One unified :class:`Completion` for any model, whatever protocol carries it.
+        resolved = chat_messages(messages)
+        if resolved is not messages:
+            return unified_stream_with_media(self, kwargs, resolved)
+        return _open_unified(self, kwargs)
 
-        ``model`` may be a list: a fallback chain; ``Completion.attempts`` lists what failed,
-        ``deadline=`` seconds bounds the whole chain.
-        ``response_format=Model`` (a pydantic class) asks for JSON of it on any protocol and
-        fills ``Completion.parsed`` (or ``Completion.refusal``). Local files in ``messages``
-        are read off the loop, as for ``th.chat.completions.create``.
+    async def complete(
+        self,
+        *,
+        model: str | list[str] | tuple[str, ...],
+        messages: Sequence[Mapping[str, Any]],
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        tool_choice: str | Mapping[str, Any] | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        stop: str | Sequence[str] | None = None,
+        protocol: str = "auto",
+        response_format: type[pydantic.BaseModel] | Mapping[str, Any] | None = None,
+        deadline: float | None = None,
+        timeout: TimeoutTypes | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> Completion:
+        """One whole reply as a unified :class:`Completion`, over the protocol's own
+        non-streaming endpoint. Arguments as in :meth:`stream`.
+
+        With a list of models (a fallback chain) the first model that answers gives the
+        completion; ``Completion.attempts`` lists the ones that failed before it, and
+        ``deadline`` bounds the whole chain. ``response_format=Model`` fills
+        ``Completion.parsed`` (or ``Completion.refusal``). Local files in ``messages`` are read
+        off the loop, as for ``th.chat.completions.create``.
+
+        Returns the :class:`Completion` (text, reasoning, tool calls, usage, finish; ``raw``
+        is the native response body).
+
+        Raises :class:`InvalidRequestError` before sending for bad arguments,
+        :class:`ResponseValidationError` when the answer does not have the protocol's shape,
+        :class:`AllModelsFailedError` when every model of a chain failed, and the usual status
+        and connection errors.
         """
-        if isinstance(kwargs.get("model"), (list, tuple)):
+        kwargs: dict[str, Any] = {
+            "model": model, "messages": messages, "tools": tools, "tool_choice": tool_choice,
+            "max_tokens": max_tokens, "temperature": temperature, "top_p": top_p, "stop": stop,
+            "protocol": protocol, "timeout": timeout, "max_retries": max_retries,
+            "extra_headers": extra_headers, "extra_query": extra_query, "extra_body": extra_body,
+        }
+        if isinstance(model, (list, tuple)):
             from .unified import complete_with_fallback
 
-            return await complete_with_fallback(self, **kwargs)
+            if response_format is not None:
+                kwargs["response_format"] = response_format
+            return await complete_with_fallback(self, deadline=deadline, **kwargs)
+        _single_model(deadline)
         from ._media import resolve_media
         from .protocols._media import chat_messages
-        from .unified import complete
 
-        messages = chat_messages(kwargs.get("messages"))
-        if messages is not kwargs.get("messages"):
-            kwargs["messages"] = await resolve_media(messages)
-        response_format = kwargs.pop("response_format", None)
+        resolved = chat_messages(messages)
+        if resolved is not messages:
+            kwargs["messages"] = await resolve_media(resolved)
         if response_format is not None:
             from .protocols._complete_parsed import complete_parsed
 
             return await complete_parsed(self, response_format, kwargs)
-        return await complete(self, **kwargs)
+        from .unified import complete
+
+        return await complete(self, *_unified_call(kwargs, stream=False))
 
     # -- the tool-running loop ------------------------------------------------------------------
 
@@ -396,3 +522,38 @@ def _instrumentation(
     from .telemetry._seam import Instrumentation
 
     return Instrumentation(base_url=base_url, telemetry=telemetry, prices=PriceTable(prices))
+
+
+def _single_model(deadline: float | None) -> None:
+    if deadline is not None:
+        from ._exceptions import InvalidRequestError
+
+        raise InvalidRequestError(
+            "deadline bounds a fallback chain: give model a list of model names to use it"
+        )
+
+
+def _unified_call(kwargs: Mapping[str, Any], *, stream: bool) -> tuple[Any, Any, Any]:
+    """(protocol record, native request, request options) of one-model unified arguments."""
+    from .transport import RequestOptions
+    from .unified import prepare
+
+    chosen, native = prepare(
+        model=kwargs["model"], messages=kwargs["messages"], tools=kwargs.get("tools"),
+        tool_choice=kwargs.get("tool_choice"), max_tokens=kwargs.get("max_tokens"),
+        temperature=kwargs.get("temperature"), top_p=kwargs.get("top_p"),
+        stop=kwargs.get("stop"), protocol=kwargs.get("protocol", "auto"), stream=stream,
+    )
+    options = RequestOptions.make(
+        timeout=kwargs.get("timeout"), max_retries=kwargs.get("max_retries"),
+        extra_headers=kwargs.get("extra_headers"), extra_query=kwargs.get("extra_query"),
+        extra_body=kwargs.get("extra_body"),
+    )
+    return chosen, native, options
+
+
+def _open_unified(client: AsyncTokenHot, kwargs: Mapping[str, Any]) -> UnifiedStream:
+    """The :class:`UnifiedStream` of one model's unified arguments (messages without files)."""
+    from .unified import open_stream
+
+    return open_stream(client, *_unified_call(kwargs, stream=True))

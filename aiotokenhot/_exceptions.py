@@ -215,13 +215,14 @@ class IncompleteStreamError(TokenHotError):
 
 
 class EventTooLargeError(TokenHotError):
-    """A single server-sent event grew past the decoder's size limit."""
+    """A single server-sent event grew past the decoder's size limit; `partial` holds what arrived."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, *, partial: Any = None) -> None:
         super().__init__(
             f"a server-sent event exceeded {limit} bytes; raise max_event_size if this is expected"
         )
         self.limit = limit
+        self.partial = partial
 
 
 class ResponseTooLargeError(TokenHotError):

@@ -41,9 +41,9 @@ def _stream_classes(protocol: str) -> dict[str, type[Any]]:
     except (ImportError, AttributeError):
         pass
     try:
-        from aiotokenhot.unified._mappers import STREAMS
+        from aiotokenhot.unified._registry import record
 
-        found["unified _on_event"] = STREAMS[_UNIFIED[protocol]]
+        found["unified _on_event"] = record(_UNIFIED[protocol]).unified()
     except (ImportError, KeyError):
         pass
     if protocol == "chat":

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from aiotokenhot import AsyncTokenHot, IncompleteStreamError, InvalidRequestError, StreamError
+from aiotokenhot import APIConnectionError, AsyncTokenHot, InvalidRequestError, StreamError
 from aiotokenhot.protocols.gemini import (
     Content,
     FunctionCall,
@@ -139,12 +139,27 @@ async def test_function_calls_are_kept_whole_in_stream_and_reply(
                                                       "response": {"temp_c": 18}}}]
 
 
-async def test_an_eof_before_any_finish_reason_is_incomplete(
+async def test_a_clean_end_before_any_finish_reason_gives_what_arrived(
     client: AsyncTokenHot, fake: FakeTokenHot
 ) -> None:
+    """The protocol has no terminator: like the official SDK, a clean end is the end."""
     fake.truncate_after(3, path=":streamGenerateContent")
     stream = client.gemini.stream_generate_content(MODEL, contents=ASK)
-    with pytest.raises(IncompleteStreamError) as caught:
+    async with stream:
+        pieces = [piece async for piece in stream.text()]
+
+    final = stream.final()
+    assert final.text == "".join(pieces) == "Echo: hello gemini "
+    assert final.finish_reason is None
+    assert stream.completed
+
+
+async def test_a_broken_connection_before_any_finish_reason_still_raises(
+    client: AsyncTokenHot, fake: FakeTokenHot
+) -> None:
+    fake.disconnect_after(3, path=":streamGenerateContent")
+    stream = client.gemini.stream_generate_content(MODEL, contents=ASK)
+    with pytest.raises(APIConnectionError) as caught:
         async with stream:
             await stream.until_done()
 

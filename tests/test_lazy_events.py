@@ -1,9 +1,9 @@
 """Stream events are checked on arrival but built on first read: they must not be told apart.
 
-Chat, Messages and Gemini streams yield instances of their public classes that hold the
-checked JSON until something reads them, and match repeated chunks as bytes. Whatever the
-chunks look like, each event must equal what eager validation of its JSON gives, and
-``text()`` / ``final()`` must be what the chunks say.
+Chat streams validate each chunk once, from the dict their fold read; Messages and Gemini
+streams yield instances of their public classes that hold the checked JSON until something
+reads them. Whatever the chunks look like, each event must equal what eager validation of
+its JSON gives, and ``text()`` / ``final()`` must be what the chunks say.
 """
 
 from __future__ import annotations

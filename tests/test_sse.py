@@ -70,7 +70,52 @@ def test_retry_field_is_parsed() -> None:
 def test_event_still_open_at_eof_is_not_dispatched() -> None:
     decoder = SSEDecoder()
     assert decoder.feed(b"data: half") == []
+    assert decoder.finish() == []
     assert decoder.pending()
+
+
+def decode_to_end(*chunks: bytes) -> tuple[list[SSEEvent], bool]:
+    """Events of a body that ended cleanly after ``chunks``, and whether it was cut mid-line."""
+    decoder = SSEDecoder()
+    events: list[SSEEvent] = []
+    for chunk in chunks:
+        events += decoder.feed(chunk)
+    events += decoder.finish()
+    return events, decoder.pending()
+
+
+def every_split(raw: bytes) -> list[tuple[bytes, ...]]:
+    """The body whole, cut once at every byte, and one byte per chunk."""
+    return [(raw,), *((raw[:i], raw[i:]) for i in range(1, len(raw))),
+            tuple(raw[i : i + 1] for i in range(len(raw)))]
+
+
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n", b"\r"])
+def test_last_event_without_its_blank_line_is_delivered_at_a_clean_end(newline: bytes) -> None:
+    raw = (b"event: content_block_stop" + newline + b'data: {"index":0}' + newline + newline
+           + b"event: message_stop" + newline + b'data: {"type":"message_stop"}' + newline)
+    for chunks in every_split(raw):
+        events, cut = decode_to_end(*chunks)
+        assert [(e.event, e.data) for e in events] == [
+            ("content_block_stop", b'{"index":0}'),
+            ("message_stop", b'{"type":"message_stop"}'),
+        ], chunks
+        assert not cut
+
+
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n", b"\r"])
+def test_half_written_last_line_is_a_cut_stream(newline: bytes) -> None:
+    raw = b"data: one" + newline + newline + b"data: two" + newline + b'data: {"tr'
+    for chunks in every_split(raw):
+        events, cut = decode_to_end(*chunks)
+        assert [e.data for e in events] == [b"one"], chunks
+        assert cut
+
+
+def test_finish_after_a_complete_body_adds_nothing() -> None:
+    events, cut = decode_to_end(b"data: a\n\n: PING\n")
+    assert [e.data for e in events] == [b"a"]
+    assert not cut
 
 
 def test_a_line_without_end_hits_the_size_limit() -> None:

@@ -19,6 +19,7 @@ import anyio.to_thread
 import pydantic_core
 
 from .._exceptions import InvalidRequestError
+from ..unified._registry import batch_routes
 
 __all__ = [
     "BadLine",
@@ -35,13 +36,7 @@ __all__ = [
 BatchSource = Union[str, "os.PathLike[str]", Iterable[Any], AsyncIterable[Any]]
 
 #: Routes a batch line may target: whole JSON answers only (streams and binary bodies excluded).
-KNOWN_ROUTES = frozenset({
-    "/v1/chat/completions",
-    "/v1/responses",
-    "/v1/responses/compact",
-    "/v1/messages",
-    "/v1/completions",
-    "/v1/complete",
+KNOWN_ROUTES = batch_routes() | frozenset({
     "/v1/embeddings",
     "/v1/moderations",
     "/v1/rerank",

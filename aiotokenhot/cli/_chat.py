@@ -8,6 +8,7 @@ from typing import Any
 
 import pydantic_core
 
+from ..unified._registry import PROTOCOLS
 from ._common import EXIT_USAGE, CLIError, open_client
 
 __all__ = ["add_parser", "chat"]
@@ -21,7 +22,7 @@ def add_parser(sub: Any, parent: argparse.ArgumentParser) -> None:
     p.add_argument("prompt", nargs="*", help="the prompt (default: read stdin)")
     p.add_argument("-m", "--model", required=True)
     p.add_argument("--protocol", default="auto",
-                   choices=["auto", "openai", "responses", "anthropic", "gemini"],
+                   choices=["auto", *PROTOCOLS],
                    help="wire protocol (auto: by model name)")
     p.add_argument("--system", help="a system prompt")
     p.add_argument("--max-tokens", type=int)
@@ -69,12 +70,11 @@ async def chat(args: argparse.Namespace) -> int:
 async def _raw_events(th: Any, args: argparse.Namespace, messages: list[dict[str, Any]]) -> None:
     """Each SSE event as ``{"event", "data"}``: the wire as the protocol sent it."""
     from ..streams import SSEDecoder
-    from ..unified import pick_protocol
-    from ..unified._convert import build_request
+    from ..unified import prepare
 
-    native = build_request(pick_protocol(args.model, args.protocol), model=args.model,
-                           messages=messages, max_tokens=args.max_tokens,
-                           temperature=args.temperature, stream=True)
+    _, native = prepare(model=args.model, messages=messages, tools=None, tool_choice=None,
+                        max_tokens=args.max_tokens, temperature=args.temperature, top_p=None,
+                        stop=None, protocol=args.protocol, stream=True)
     decoder = SSEDecoder()
     resp = await th._transport.open("POST", native.path, json=native.body, params=native.params)
     try:

@@ -127,7 +127,5 @@ async def complete_parsed(
     client: AsyncTokenHot, response_format: Any, kwargs: dict[str, Any]
 ) -> Completion:
     """Run the unified ``complete`` asking for ``response_format`` and parse the reply."""
-    from ..unified import complete
-
     protocol, arguments = prepare_structured(response_format, kwargs)
-    return finish_structured(await complete(client, **arguments), response_format, protocol)
+    return finish_structured(await client.complete(**arguments), response_format, protocol)

@@ -250,14 +250,12 @@ def unified_stream_with_media(
     The arguments are checked now with stand-in media; the files are read (off the loop) and
     the native request built from them when the stream opens.
     """
-    from ..unified import open_stream
-
     stand_in = _copy_with_stand_ins(messages)
-    stream = open_stream(client, **{**kwargs, "messages": stand_in})
+    stream: UnifiedStream = client.stream(**{**kwargs, "messages": stand_in})
 
     async def open_with_media() -> Any:
         await resolve_media(messages)
-        real = open_stream(client, **{**kwargs, "messages": messages})
+        real = client.stream(**{**kwargs, "messages": messages})
         return await real._opener()
 
     stream._opener = open_with_media

@@ -51,8 +51,11 @@ class SSEDecoder:
 
     Follows the WHATWG event-stream rules: LF, CRLF and CR line ends; ``data`` lines joined by
     LF; comment lines (``: PING``) and unknown fields ignored; a leading BOM dropped; an event
-    still open at end of input is discarded. ``max_event_size`` bounds one event (its pending
-    line plus its data) so a never-ending line cannot grow memory without limit.
+    with no ``data:`` line is not dispatched. At a clean end of input, :meth:`finish` delivers a
+    pending event whose lines are all complete (the closing blank line missing, as some servers
+    write their last event); a half-written last line is a cut stream and stays pending.
+    ``max_event_size`` bounds one event (its pending line plus its data) so a never-ending line
+    cannot grow memory without limit.
     """
 
     __slots__ = (
@@ -197,6 +200,16 @@ class SSEDecoder:
         if size + self._partial_size > limit:
             raise EventTooLargeError(limit)
         return events
+
+    def finish(self) -> list[SSEEvent]:
+        """The end of input was clean: deliver the last event if all its lines are complete.
+
+        Returns that event (or nothing). A half-written last line is left pending, so
+        :meth:`pending` still reports the cut.
+        """
+        if self._partial or self._start:
+            return []
+        return self._lines([b""])
 
     def pending(self) -> bool:
         """True when an event (or a line) was started but not finished."""

@@ -1,8 +1,13 @@
 """The stream object shared by every protocol: bytes → SSE events → typed events.
 
 A :class:`Stream` is an async iterator *and* an async context manager. However it is left — end,
-``break`` inside ``async with``, an exception, task cancellation, ``aclose()`` — the HTTP
-connection goes back to the pool (or is closed when unread bytes remain).
+``break`` (with or without ``async with``), an exception, task cancellation, ``aclose()`` — the
+HTTP connection goes back to the pool (or is closed when unread bytes remain).
+
+The stream is its own iterator (``__anext__`` is a plain coroutine method, no inner async
+generator), so nothing refers back to it: a stream left by a bare ``break`` is freed by reference
+counting the moment the loop lets go of it, and its finaliser closes the connection at once and
+emits a :class:`ResourceWarning` naming the abandoned stream.
 
 Protocol modules subclass it and implement :meth:`Stream._on_event` (one SSE event → one typed
 event, updating their accumulator) plus :meth:`Stream._partial` and :meth:`Stream.final`.
@@ -12,8 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+import warnings
 import weakref
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
@@ -24,6 +30,7 @@ from typing_extensions import Self
 from .._exceptions import (
     APIConnectionError,
     APITimeoutError,
+    EventTooLargeError,
     IncompleteStreamError,
     StreamError,
     TokenHotError,
@@ -32,6 +39,7 @@ from .._exceptions import (
 from .._redact import redact_text, scrub_exception
 from ..transport._errors import body_error, build_status_error, extract_error, request_id_of
 from ..transport._retry import DEFAULT_RETRY_POLICY, RetryPolicy
+from ._errors import stream_error
 from ._sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder, SSEEvent
 
 if TYPE_CHECKING:
@@ -56,6 +64,12 @@ class Stream(Generic[EventT]):
     protocol: ClassVar[str] = "stream"
     #: telemetry and cost for this call (set by the transport; None: nothing to record)
     _call: Call | None = None
+    #: when True, :meth:`text` switches the stream to its untyped path: ``_on_event`` then
+    #: returns the text piece (or None) instead of a typed event (``self._typed`` is False).
+    text_mode: ClassVar[bool] = False
+
+    _response: aiohttp.ClientResponse | None = None
+    _finished = True  # until __init__ ran: a half-built stream has nothing to finalise
 
     def __init__(
         self,
@@ -73,13 +87,22 @@ class Stream(Generic[EventT]):
         self._max_event_size = max_event_size
         self._max_retries = max_retries
         self._secret = secret
-        self._response: aiohttp.ClientResponse | None = None
+        self._response = None
         self._complete = False
         self._events_seen = 0
         self._deadline = 0.0
-        self._gen: AsyncGenerator[EventT, None] = self._run()
         self._finished = False
         self._timer: asyncio.TimerHandle | None = None
+        # reading state (set when the body starts)
+        self._content: aiohttp.StreamReader | None = None
+        self._decoder: SSEDecoder | None = None
+        self._pending: Iterator[SSEEvent] = iter(())
+        self._out: Iterator[EventT] | None = None  # the rest of a multi-event batch
+        self._eof = False
+        self._attempt = 0
+        self._clock: Callable[[], float] = time.monotonic
+        #: False once :meth:`text` asked a ``text_mode`` stream for pieces only
+        self._typed = True
 
     # -- what protocol subclasses provide --------------------------------------------------------
 
@@ -95,8 +118,10 @@ class Stream(Generic[EventT]):
         """The text piece an event carries, for :meth:`text`."""
         return None
 
-    def _on_eof(self) -> None:
-        """Called at end of input; protocols without a terminator decide completeness here."""
+    def _on_eof(self) -> list[Any] | None:
+        """Called at a clean end of input before the terminator: a protocol without one decides
+        completeness here (set ``_complete``) and may return last events to deliver."""
+        return None
 
     # -- public surface ---------------------------------------------------------------------------
 
@@ -130,37 +155,201 @@ class Stream(Generic[EventT]):
     ) -> None:
         await self.aclose()
 
-    def __aiter__(self) -> AsyncIterator[EventT]:
-        return self._gen
-
-    def __anext__(self) -> Awaitable[EventT]:
-        return self._gen.__anext__()
+    def __aiter__(self) -> Self:
+        return self
 
     async def aclose(self) -> None:
         """Stop reading and release the connection; safe to call more than once."""
-        await self._gen.aclose()
+        self._end_reading()  # ends the telemetry call too (a stream opened but never iterated)
         self._release(force=True)
-        if self._call is not None:  # a stream opened but never iterated
-            self._call.finish_stream(self, None)
 
-    async def text(self) -> AsyncIterator[str]:
-        """The text pieces of the stream, in order."""
-        event_text = self._event_text
-        async for event in self._gen:
-            piece = event_text(event)
-            if piece:
-                yield piece
+    def text(self) -> AsyncIterator[str]:
+        """The text pieces of the stream, in order (an async iterator of ``str``)."""
+        if self.text_mode:
+            self._typed = False
+            return _TextOnly(self)  # type: ignore[arg-type]
+        return _Pieces(self)
 
     async def until_done(self) -> None:
         """Consume the rest of the stream (so that :meth:`final` is available)."""
-        async for _ in self._gen:
+        async for _ in self:
             pass
 
     def _require_complete(self) -> None:
         if not self._complete:
             raise TokenHotError("final() needs the stream to be consumed to its end first")
 
+    def __del__(self) -> None:
+        # Reached by reference counting as soon as a loop left by ``break`` (or an exception)
+        # lets go of a stream nobody closed: close its connection now, then say so.
+        if self._finished or self._response is None:
+            return
+        self._finished = True
+        self._cancel_timer()
+        self._response.close()
+        self._finish_call(None)
+        warnings.warn(
+            f"{type(self).__name__} ({self.protocol}) was abandoned before its end after "
+            f"{self._events_seen} event(s); its connection was closed. Use `async with` or "
+            "`await stream.aclose()` to release it explicitly.",
+            ResourceWarning,
+            stacklevel=2,
+            source=self,
+        )
+
     # -- machinery --------------------------------------------------------------------------------
+
+    async def __anext__(self) -> EventT:
+        if self._finished:
+            raise StopAsyncIteration
+        out = self._out
+        if out is not None:
+            for item in out:
+                return item
+            self._out = None
+        on_event = self._on_event
+        while True:
+            try:
+                for sse in self._pending:
+                    self._events_seen += 1
+                    try:
+                        event = on_event(sse)
+                    except TokenHotError:
+                        raise
+                    except (KeyError, TypeError, AttributeError, IndexError, ValueError) as exc:
+                        raise self._shape_error(sse, exc) from None
+                    if event is None:
+                        continue
+                    if self._idle is not None and event.__class__ not in self.keepalive_types:
+                        self._deadline = self._clock() + self._idle
+                    call = self._call
+                    if call is not None and call.on_chunk is not None:
+                        call.on_chunk()
+                    if self.multi_events:
+                        out = iter(event)  # type: ignore[call-overload]
+                        for item in out:
+                            self._out = out
+                            return item
+                        continue
+                    if not event and not self._typed:  # an event without text, on .text()
+                        continue
+                    return event
+                if self._complete:
+                    self._end_reading()
+                    raise StopAsyncIteration
+                if self._eof:
+                    tail = self._end_of_body()
+                    if tail:
+                        out = self._out = iter(tail)
+                        return next(out)
+                    continue
+                content = self._content
+                if content is None:
+                    content = await self._begin_reading()
+                try:
+                    chunk = await content.readany()
+                except RuntimeError as exc:  # aiohttp: connection closed under us
+                    raise aiohttp.ClientConnectionError(str(exc)) from None
+                decoder = self._decoder
+                assert decoder is not None
+                if chunk:
+                    self._pending = iter(decoder.feed(chunk))
+                else:  # a clean end of the body: its last event may lack the blank line
+                    self._eof = True
+                    self._pending = iter(decoder.finish())
+            except StopAsyncIteration:
+                raise
+            except (APITimeoutError, asyncio.TimeoutError, aiohttp.ClientError) as exc:
+                failure = self._connection_failure(exc)
+                # Only a stream that delivered nothing may be replayed.
+                if self._events_seen == 0 and self._attempt < self._max_retries:
+                    if self._call is not None:
+                        self._call.event("retry", {"error.type": type(failure).__name__,
+                                                   "attempt": self._attempt + 1})
+                    self._cancel_timer()
+                    self._release(force=True)
+                    self._response = self._content = None
+                    await asyncio.sleep(self._retry_policy.wait(self._attempt))
+                    self._attempt += 1
+                    continue
+                if self._events_seen:
+                    failure.partial = self._partial()
+                self._end_reading(failure)
+                raise_unchained(failure)
+            except TokenHotError as exc:  # a protocol's StreamError may quote the server
+                scrub_exception(exc, self._secret)
+                if isinstance(exc, EventTooLargeError) and exc.partial is None:
+                    exc.partial = self._partial_or_none()
+                self._end_reading(exc)
+                raise
+            except BaseException as exc:  # cancellation, or a bug: never leave the connection
+                self._end_reading(exc)
+                raise
+
+    async def _begin_reading(self) -> aiohttp.StreamReader:
+        """Open (if ``async with`` did not) and set up reading the body."""
+        resp = await self._ensure_open()
+        loop = asyncio.get_running_loop()
+        # the stdlib loops' clock is time.monotonic: call it directly on the per-event path
+        stdlib_clock = getattr(loop.time, "__func__", None) is asyncio.BaseEventLoop.time
+        self._clock = time.monotonic if stdlib_clock else loop.time
+        content = self._content = resp.content
+        self._decoder = SSEDecoder(self._max_event_size)
+        self._pending = iter(())
+        self._eof = False
+        if self._idle is not None:
+            self._deadline = loop.time() + self._idle
+            self._timer = loop.call_at(self._deadline, _idle_timer, weakref.ref(self), loop, content)
+        return content
+
+    def _end_of_body(self) -> list[Any] | None:
+        """A clean end of the body: the protocol decides whether it was complete (and may
+        give last events to deliver).
+
+        A body cut inside a line is never complete, whatever the protocol.
+        """
+        decoder = self._decoder
+        tail = None
+        if not self._complete and not (decoder is not None and decoder.pending()):
+            tail = self._on_eof()
+        if not self._complete:
+            raise IncompleteStreamError(
+                f"the {self.protocol} stream ended before its terminator "
+                f"after {self._events_seen} event(s)",
+                partial=self._partial(),
+                events_received=self._events_seen,
+            )
+        return tail
+
+    def _connection_failure(self, exc: BaseException) -> APIConnectionError:
+        if isinstance(exc, APITimeoutError):
+            return APITimeoutError(exc.message)
+        if isinstance(exc, asyncio.TimeoutError):
+            return APITimeoutError(
+                f"no bytes from the {self.protocol} stream for {self._idle}s (idle timeout)"
+            )
+        return APIConnectionError(
+            redact_text(
+                f"the {self.protocol} stream broke: {type(exc).__name__}: {exc}", self._secret
+            )
+        )
+
+    def _end_reading(self, error: BaseException | None = None) -> None:
+        """The stream is over (end, error or close): stop the timer, release the connection,
+        end the telemetry call (once, with ``error`` if it failed)."""
+        if self._finished:
+            return
+        self._finished = True
+        self._pending = iter(())
+        self._out = None
+        self._cancel_timer()
+        self._release(force=not self._complete)
+        self._finish_call(error)
+
+    def _finish_call(self, error: BaseException | None) -> None:
+        call = self._call
+        if call is not None:
+            call.finish_stream(self, error)
 
     async def _ensure_open(self) -> aiohttp.ClientResponse:
         if self._response is None:
@@ -171,6 +360,7 @@ class Stream(Generic[EventT]):
                 await self._check_content_type(self._response)
             except TokenHotError as exc:
                 scrub_exception(exc, self._secret)
+                self._end_reading(exc)
                 raise
         return self._response
 
@@ -216,120 +406,11 @@ class Stream(Generic[EventT]):
             APITimeoutError(f"no {self.protocol} event for {self._idle}s (idle timeout)")
         )
 
-    async def _run(self) -> AsyncGenerator[EventT, None]:
-        attempt = 0
-        loop = asyncio.get_running_loop()
-        # the stdlib loops' clock is time.monotonic: call it directly on the per-event path
-        stdlib_clock = getattr(loop.time, "__func__", None) is asyncio.BaseEventLoop.time
-        clock = time.monotonic if stdlib_clock else loop.time
-        idle = self._idle
-        keepalive = self.keepalive_types
-        on_event = self._on_event
-        multi = self.multi_events
-        call = self._call
-        on_chunk = call.on_chunk if call is not None else None
-        try:
-            while True:
-                resp = await self._ensure_open()
-                content = resp.content
-                if idle is not None:
-                    self._deadline = loop.time() + idle
-                    self._timer = loop.call_at(self._deadline, _idle_timer, weakref.ref(self), loop, content)
-                decoder = SSEDecoder(self._max_event_size)
-                failure: APIConnectionError | None = None
-                try:
-                    while True:
-                        try:
-                            chunk = await content.readany()
-                        except RuntimeError as exc:  # aiohttp: connection closed under us
-                            raise aiohttp.ClientConnectionError(str(exc)) from None
-                        if not chunk:
-                            break
-                        for sse in decoder.feed(chunk):
-                            self._events_seen += 1
-                            try:
-                                event = on_event(sse)
-                            except TokenHotError:
-                                raise
-                            except (KeyError, TypeError, AttributeError, IndexError,
-                                    ValueError) as exc:
-                                raise self._shape_error(sse, exc) from None
-                            if event is None:
-                                continue
-                            if multi:
-                                if idle is not None:
-                                    self._deadline = clock() + idle
-                                if on_chunk is not None:
-                                    on_chunk()
-                                for item in event:  # type: ignore[attr-defined]
-                                    yield item
-                                continue
-                            if idle is not None and event.__class__ not in keepalive:
-                                self._deadline = clock() + idle
-                            if on_chunk is not None:
-                                on_chunk()
-                            yield event
-                        if self._complete:
-                            break
-                except APITimeoutError as exc:
-                    failure = APITimeoutError(exc.message)
-                except asyncio.TimeoutError:
-                    failure = APITimeoutError(
-                        f"no bytes from the {self.protocol} stream for {idle}s (idle timeout)"
-                    )
-                except aiohttp.ClientError as exc:
-                    failure = APIConnectionError(
-                        redact_text(
-                            f"the {self.protocol} stream broke: {type(exc).__name__}: {exc}",
-                            self._secret,
-                        )
-                    )
-                except TokenHotError as exc:  # a protocol's StreamError may quote the server
-                    scrub_exception(exc, self._secret)
-                    raise
-                if failure is None:
-                    if not self._complete:
-                        self._on_eof()
-                    if not self._complete:
-                        raise IncompleteStreamError(
-                            f"the {self.protocol} stream ended before its terminator "
-                            f"after {self._events_seen} event(s)",
-                            partial=self._partial(),
-                            events_received=self._events_seen,
-                        )
-                    return
-                # Only a stream that delivered nothing may be replayed.
-                if self._events_seen == 0 and attempt < self._max_retries:
-                    if call is not None:
-                        call.event("retry", {"error.type": type(failure).__name__, "attempt": attempt + 1})
-                    self._cancel_timer()
-                    self._release(force=True)
-                    self._response = None
-                    await asyncio.sleep(self._retry_policy.wait(attempt))
-                    attempt += 1
-                    continue
-                if self._events_seen:
-                    failure.partial = self._partial()
-                raise_unchained(failure)
-        except BaseException as exc:
-            if call is not None:
-                call.finish_stream(self, exc)
-            raise
-        finally:
-            if call is not None:
-                call.finish_stream(self, None)
-            self._finished = True
-            self._cancel_timer()
-            self._release(force=not self._complete)
-
     def _shape_error(self, sse: SSEEvent, exc: Exception) -> StreamError:
         """An event whose JSON does not have the protocol's shape: a typed error, not a crash."""
         detail = redact_text(f"{type(exc).__name__}: {exc}", self._secret)[:300]
-        return StreamError(
-            f"unexpected {sse.event!r} event shape in the {self.protocol} stream ({detail})",
-            body=redact_text(sse.data[:2000].decode("utf-8", "replace"), self._secret),
-            partial=self._partial_or_none(),
-        )
+        return stream_error(self.protocol, f"unexpected {sse.event!r} event shape ({detail})",
+                            body=sse.data, partial=self._partial_or_none(), secret=self._secret)
 
     def _partial_or_none(self) -> Any:
         try:
@@ -342,6 +423,54 @@ class Stream(Generic[EventT]):
         if timer is not None:
             timer.cancel()
             self._timer = None
+
+
+class _Pieces(Generic[EventT]):
+    """``stream.text()``: the text pieces, read off the stream's own iterator.
+
+    A plain object rather than an async generator, so leaving it by ``break`` frees it (and the
+    stream behind it) by reference counting at once.
+    """
+
+    __slots__ = ("_stream",)
+
+    def __init__(self, stream: Stream[EventT]) -> None:
+        self._stream = stream
+
+    def __aiter__(self) -> _Pieces[EventT]:
+        return self
+
+    async def __anext__(self) -> str:
+        stream = self._stream
+        event_text = stream._event_text
+        while True:
+            piece = event_text(await stream.__anext__())
+            if piece:
+                return piece
+
+    async def aclose(self) -> None:
+        """Close the stream behind the pieces."""
+        await self._stream.aclose()
+
+
+class _TextOnly:
+    """``stream.text()`` of a ``text_mode`` stream: its own iterator yields the pieces (str),
+    so each piece costs one step of the stream and nothing more."""
+
+    __slots__ = ("_stream",)
+
+    def __init__(self, stream: Stream[str]) -> None:
+        self._stream = stream
+
+    def __aiter__(self) -> _TextOnly:
+        return self
+
+    def __anext__(self) -> Awaitable[str]:
+        return self._stream.__anext__()
+
+    async def aclose(self) -> None:
+        """Close the stream behind the pieces."""
+        await self._stream.aclose()
 
 
 def _idle_timer(

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 import pydantic_core
 from aiohttp import web
 
+from ..unified._registry import auth_family
+
 if TYPE_CHECKING:
     from .._client import AsyncTokenHot
 
@@ -292,12 +294,13 @@ class FakeTokenHot:
         if request.headers.get("Authorization") == f"Bearer {key}":
             return True
         path = request.path
-        if request.headers.get("x-api-key") == key and path.startswith(
-            ("/v1/messages", "/v1/complete", "/v1/models")
+        family = auth_family(path)
+        if request.headers.get("x-api-key") == key and (
+            family == "x-api-key" or path.startswith("/v1/models")
         ):
             return True
         google = request.headers.get("x-goog-api-key") or request.query.get("key")
-        return google == key and path.startswith(("/v1beta/", "/v1/models"))
+        return google == key and (family == "x-goog-api-key" or path.startswith("/v1/models"))
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -367,9 +370,10 @@ _ANTHROPIC_TYPES = {400: "invalid_request_error", 401: "authentication_error",
 
 def protocol_of(path: str) -> str:
     """Which error dialect a path speaks: openai, anthropic or gemini."""
-    if path.startswith(("/v1/messages", "/v1/complete")):
+    family = auth_family(path)
+    if family == "x-api-key":
         return "anthropic"
-    if path.startswith("/v1beta/") or ":generateContent" in path or ":streamGenerateContent" in path:
+    if family == "x-goog-api-key" or ":generateContent" in path or ":streamGenerateContent" in path:
         return "gemini"
     return "openai"
 

@@ -62,6 +62,15 @@ ANTHROPIC_VERSION = "2023-06-01"
 
 
 _NO_OPTIONS = RequestOptions()
+#: each protocol record's auth family -> the header set above that carries it
+_HEADER_SET = {"bearer": "bearer", "x-api-key": "anthropic", "x-goog-api-key": "gemini"}
+
+
+def _auth_family(path: str) -> str:
+    """The auth family of ``path`` from the protocol registry (imported on first use)."""
+    from ..unified._registry import auth_family
+
+    return auth_family(path)
 
 
 class Keep(enum.Enum):
@@ -222,11 +231,7 @@ class Transport:
             for name in ("bearer", "anthropic", "gemini"):  # the usual JSON-body variants
                 if "Content-Type" not in sets[name]:
                     sets[name + "+json"] = {**sets[name], "Content-Type": "application/json"}
-        family = "bearer"
-        if path.startswith("/v1beta/"):
-            family = "gemini"
-        elif path.startswith(("/v1/messages", "/v1/complete")):
-            family = "anthropic"
+        family = _HEADER_SET[_auth_family(path)]
         if json_body:
             return sets.get(family + "+json") or sets[family]
         return sets[family]

@@ -1,66 +1,42 @@
-"""OpenAI-chat-shape conversations → each protocol's native request.
+"""Unified request checks, and the OpenAI-chat-shape helpers the protocols' builders share.
 
 Input is what most apps already hold: ``messages`` with roles system/developer, user (text,
 ``image_url``, ``input_audio``, ``file`` parts), assistant (text and ``tool_calls``) and tool;
 ``tools`` as ``{"type": "function", "function": {...}}``. Each builder writes the native body
 faithfully and raises :class:`InvalidRequestError` for what its protocol cannot express, before
-anything is sent.
+anything is sent. Each protocol's builder is its adapter's ``native_request``, in the
+protocol's own package.
 """
 
 from __future__ import annotations
 
-import mimetypes
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
-from urllib.parse import quote
 
 import pydantic_core
 
 from .._exceptions import InvalidRequestError
+from ._adapter import NativeRequest, Sampling, UnifiedRequest
 
-__all__ = ["DEFAULT_ANTHROPIC_MAX_TOKENS", "PROTOCOLS", "NativeRequest", "build_request", "pick_protocol"]
+__all__ = [
+    "DEFAULT_ANTHROPIC_MAX_TOKENS",
+    "NativeRequest",
+    "build_request",
+    "call_arguments",
+    "check_request",
+    "content_parts",
+    "data_url",
+    "drop_none",
+    "forced_function",
+    "function_tools",
+    "image_url_of",
+    "merge_turn",
+    "text_only",
+]
 
 #: Anthropic requires ``max_tokens``; this is what is sent when the caller gives none.
 DEFAULT_ANTHROPIC_MAX_TOKENS = 4096
-PROTOCOLS = ("openai", "responses", "anthropic", "gemini")
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
-
-
-@dataclass(frozen=True)
-class NativeRequest:
-    """Where and what to send for one protocol."""
-
-    protocol: str
-    path: str
-    body: dict[str, Any]
-    params: dict[str, str] | None = None
-
-
-@dataclass(frozen=True)
-class Sampling:
-    """The generation settings every protocol can carry, under its own field names."""
-
-    max_tokens: int | None = None
-    temperature: float | None = None
-    top_p: float | None = None
-    stop: list[str] | None = None
-
-
-def pick_protocol(model: str, protocol: str) -> str:
-    """``auto``: Claude models → Anthropic Messages, Gemini → Gemini, others → Chat Completions."""
-    if protocol != "auto":
-        if protocol not in PROTOCOLS:
-            raise InvalidRequestError(
-                f"protocol must be 'auto' or one of {', '.join(PROTOCOLS)}; got {protocol!r}"
-            )
-        return protocol
-    name = model.lower()
-    if "claude" in name:
-        return "anthropic"
-    if "gemini" in name:
-        return "gemini"
-    return "openai"
 
 
 def build_request(
@@ -77,7 +53,28 @@ def build_request(
     stream: bool,
 ) -> NativeRequest:
     """The native request for ``protocol`` (already resolved from ``auto``)."""
-    if not isinstance(model, str) or not model:
+    from ._registry import record
+
+    request = check_request(model=model, messages=messages, tools=tools, tool_choice=tool_choice,
+                            max_tokens=max_tokens, temperature=temperature, top_p=top_p,
+                            stop=stop, stream=stream)
+    return record(protocol).adapter().native_request(request)
+
+
+def check_request(
+    *,
+    model: str,
+    messages: Sequence[Mapping[str, Any]],
+    tools: Sequence[Mapping[str, Any]] | None,
+    tool_choice: str | Mapping[str, Any] | None,
+    max_tokens: int | None,
+    temperature: float | None,
+    top_p: float | None,
+    stop: str | Sequence[str] | None,
+    stream: bool,
+) -> UnifiedRequest:
+    """The protocol-neutral checks; raises :class:`InvalidRequestError` before anything is sent."""
+    if not isinstance(model, str) or not model.strip():
         raise InvalidRequestError("model must be a non-empty string")
     if isinstance(messages, (str, bytes)) or not isinstance(messages, Sequence) or not messages:
         raise InvalidRequestError("messages must be a non-empty list of chat messages")
@@ -90,13 +87,25 @@ def build_request(
         isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1
     ):
         raise InvalidRequestError("max_tokens must be a positive integer")
-    if temperature is not None and not isinstance(temperature, (int, float)):
-        raise InvalidRequestError("temperature must be a number")
+    _check_range("temperature", temperature, 0.0, 2.0)
+    _check_range("top_p", top_p, 0.0, 1.0)
+    if stop is not None and not isinstance(stop, str) and not (
+        isinstance(stop, Sequence) and all(isinstance(s, str) for s in stop)
+    ):
+        raise InvalidRequestError("stop must be a string or a list of strings")
     stops = [stop] if isinstance(stop, str) else (list(stop) if stop is not None else None)
     sampling = Sampling(max_tokens, temperature, top_p, stops)
-    tool_list = _check_tools(tools)
-    builder = _BUILDERS[protocol]
-    return builder(model, messages, tool_list, tool_choice, sampling, stream)
+    return UnifiedRequest(model, messages, _check_tools(tools), tool_choice, sampling, stream)
+
+
+def _check_range(name: str, value: Any, low: float, high: float) -> None:
+    """The same bounds the native Chat Completions methods check (OpenAI's documented ones)."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidRequestError(f"{name} must be a number, got {value!r}")
+    if not low <= value <= high:
+        raise InvalidRequestError(f"{name} must be between {low} and {high}, got {value!r}")
 
 
 # -- shared helpers ------------------------------------------------------------------------------
@@ -117,7 +126,7 @@ def _check_tools(tools: Sequence[Mapping[str, Any]] | None) -> list[Mapping[str,
     return list(tools)
 
 
-def _function_tools(tools: Iterable[Mapping[str, Any]], protocol: str) -> list[Mapping[str, Any]]:
+def function_tools(tools: Iterable[Mapping[str, Any]], protocol: str) -> list[Mapping[str, Any]]:
     """The ``function`` objects of the tools; other tool types have no equivalent here."""
     out: list[Mapping[str, Any]] = []
     for tool in tools:
@@ -130,7 +139,7 @@ def _function_tools(tools: Iterable[Mapping[str, Any]], protocol: str) -> list[M
     return out
 
 
-def _parts(content: Any, where: str) -> list[Mapping[str, Any]]:
+def content_parts(content: Any, where: str) -> list[Mapping[str, Any]]:
     """Content as a list of typed parts (a string is one text part)."""
     if content is None:
         return []
@@ -144,17 +153,17 @@ def _parts(content: Any, where: str) -> list[Mapping[str, Any]]:
     raise InvalidRequestError(f"{where}: content must be a string or a list of parts")
 
 
-def _text(content: Any, where: str) -> str:
+def text_only(content: Any, where: str) -> str:
     """The text of content that may only hold text (system prompts, tool results)."""
     pieces: list[str] = []
-    for part in _parts(content, where):
+    for part in content_parts(content, where):
         if part["type"] not in ("text", "input_text", "output_text", "refusal"):
             raise InvalidRequestError(f"{where}: only text parts are allowed here, got {part['type']!r}")
         pieces.append(str(part.get("text") or part.get("refusal") or ""))
     return "".join(pieces)
 
 
-def _data_url(url: str, where: str) -> tuple[str, str] | None:
+def data_url(url: str, where: str) -> tuple[str, str] | None:
     """(media type, base64 data) of a ``data:`` URL; None for any other URL."""
     if not url.startswith("data:"):
         return None
@@ -164,7 +173,7 @@ def _data_url(url: str, where: str) -> tuple[str, str] | None:
     return head[5:-7] or "application/octet-stream", data
 
 
-def _image_url(part: Mapping[str, Any], where: str) -> str:
+def image_url_of(part: Mapping[str, Any], where: str) -> str:
     image = part.get("image_url")
     url = image.get("url") if isinstance(image, Mapping) else image
     if not isinstance(url, str) or not url:
@@ -172,7 +181,7 @@ def _image_url(part: Mapping[str, Any], where: str) -> str:
     return url
 
 
-def _arguments(call: Mapping[str, Any], where: str) -> tuple[str, str, str, Any]:
+def call_arguments(call: Mapping[str, Any], where: str) -> tuple[str, str, str, Any]:
     """(id, name, raw arguments, parsed arguments) of an assistant tool call."""
     fn = call.get("function")
     if not isinstance(fn, Mapping) or not isinstance(fn.get("name"), str):
@@ -187,7 +196,7 @@ def _arguments(call: Mapping[str, Any], where: str) -> tuple[str, str, str, Any]
     return str(call.get("id") or ""), fn["name"], raw, parsed
 
 
-def _function_name(choice: str | Mapping[str, Any]) -> str | None:
+def forced_function(choice: str | Mapping[str, Any]) -> str | None:
     if isinstance(choice, Mapping):
         fn = choice.get("function")
         name = fn.get("name") if isinstance(fn, Mapping) else choice.get("name")
@@ -199,7 +208,7 @@ def _function_name(choice: str | Mapping[str, Any]) -> str | None:
     return None
 
 
-def _merge_turn(turns: list[dict[str, Any]], role: str, key: str, items: list[Any]) -> None:
+def merge_turn(turns: list[dict[str, Any]], role: str, key: str, items: list[Any]) -> None:
     """Append a turn, folding it into the previous one when the role repeats."""
     if turns and turns[-1]["role"] == role:
         turns[-1][key].extend(items)
@@ -207,321 +216,6 @@ def _merge_turn(turns: list[dict[str, Any]], role: str, key: str, items: list[An
         turns.append({"role": role, key: items})
 
 
-def _drop_none(body: dict[str, Any]) -> dict[str, Any]:
+def drop_none(body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` without its None values."""
     return {k: v for k, v in body.items() if v is not None}
-
-
-# -- Chat Completions (the input shape itself) ---------------------------------------------------
-
-
-def _chat(
-    model: str,
-    messages: Sequence[Mapping[str, Any]],
-    tools: list[Mapping[str, Any]],
-    tool_choice: str | Mapping[str, Any] | None,
-    s: Sampling,
-    stream: bool,
-) -> NativeRequest:
-    body = _drop_none({
-        "model": model,
-        "messages": [dict(m) for m in messages],
-        "tools": tools or None,
-        "tool_choice": tool_choice,
-        "max_tokens": s.max_tokens,
-        "temperature": s.temperature,
-        "top_p": s.top_p,
-        "stop": s.stop,
-    })
-    if stream:
-        body["stream"] = True
-        body["stream_options"] = {"include_usage": True}
-    return NativeRequest("openai", "/v1/chat/completions", body)
-
-
-# -- OpenAI Responses ----------------------------------------------------------------------------
-
-
-def _responses_part(part: Mapping[str, Any], where: str) -> dict[str, Any]:
-    kind = part["type"]
-    if kind in ("text", "input_text"):
-        return {"type": "input_text", "text": part.get("text", "")}
-    if kind == "image_url":
-        image = part.get("image_url")
-        detail = image.get("detail") if isinstance(image, Mapping) else None
-        return {"type": "input_image", "image_url": _image_url(part, where), "detail": detail or "auto"}
-    if kind == "file" and isinstance(part.get("file"), Mapping):
-        return {"type": "input_file", **part["file"]}
-    raise InvalidRequestError(f"{where}: the responses protocol cannot carry a {kind!r} part here")
-
-
-def _responses(
-    model: str,
-    messages: Sequence[Mapping[str, Any]],
-    tools: list[Mapping[str, Any]],
-    tool_choice: str | Mapping[str, Any] | None,
-    s: Sampling,
-    stream: bool,
-) -> NativeRequest:
-    if s.stop:
-        raise InvalidRequestError("the responses protocol has no stop sequences")
-    items: list[dict[str, Any]] = []
-    for i, m in enumerate(messages):
-        where = f"messages[{i}]"
-        role = m["role"]
-        if role in ("system", "developer"):
-            items.append({"role": role, "content": _text(m.get("content"), where)})
-        elif role == "user":
-            content = m.get("content")
-            if isinstance(content, str):
-                items.append({"role": "user", "content": content})
-            else:
-                parts = [_responses_part(p, where) for p in _parts(content, where)]
-                items.append({"role": "user", "content": parts})
-        elif role == "assistant":
-            text = _text(m.get("content"), where)
-            if text:
-                items.append({"role": "assistant", "content": text})
-            for call in m.get("tool_calls") or ():
-                call_id, name, raw, _ = _arguments(call, where)
-                items.append({"type": "function_call", "call_id": call_id, "name": name,
-                              "arguments": raw})
-        else:
-            items.append({"type": "function_call_output", "call_id": m.get("tool_call_id"),
-                          "output": _text(m.get("content"), where)})
-    native_tools: list[dict[str, Any]] = []
-    for tool in tools:
-        if tool["type"] == "function":
-            fn = tool["function"]
-            native_tools.append(_drop_none({
-                "type": "function", "name": fn["name"], "description": fn.get("description"),
-                "parameters": fn.get("parameters"), "strict": fn.get("strict"),
-            }))
-        else:
-            native_tools.append(dict(tool))  # a Responses built-in tool (web_search...), as is
-    choice: Any = tool_choice
-    if tool_choice is not None:
-        forced = _function_name(tool_choice)
-        choice = {"type": "function", "name": forced} if forced else tool_choice
-    body = _drop_none({
-        "model": model,
-        "input": items,
-        "tools": native_tools or None,
-        "tool_choice": choice,
-        "max_output_tokens": s.max_tokens,
-        "temperature": s.temperature,
-        "top_p": s.top_p,
-        "stream": True if stream else None,
-    })
-    return NativeRequest("responses", "/v1/responses", body)
-
-
-# -- Anthropic Messages --------------------------------------------------------------------------
-
-
-def _anthropic_part(part: Mapping[str, Any], where: str) -> dict[str, Any]:
-    kind = part["type"]
-    if kind in ("text", "input_text"):
-        return {"type": "text", "text": part.get("text", "")}
-    if kind == "image_url":
-        url = _image_url(part, where)
-        data = _data_url(url, where)
-        if data is None:
-            return {"type": "image", "source": {"type": "url", "url": url}}
-        return {"type": "image", "source": {"type": "base64", "media_type": data[0], "data": data[1]}}
-    if kind == "file" and isinstance(part.get("file"), Mapping):
-        file_data = part["file"].get("file_data")
-        data = _data_url(file_data, where) if isinstance(file_data, str) else None
-        if data is not None:
-            return {"type": "document",
-                    "source": {"type": "base64", "media_type": data[0], "data": data[1]}}
-    raise InvalidRequestError(f"{where}: the anthropic protocol cannot carry a {kind!r} part here")
-
-
-def _anthropic(
-    model: str,
-    messages: Sequence[Mapping[str, Any]],
-    tools: list[Mapping[str, Any]],
-    tool_choice: str | Mapping[str, Any] | None,
-    s: Sampling,
-    stream: bool,
-) -> NativeRequest:
-    system: list[str] = []
-    turns: list[dict[str, Any]] = []
-    for i, m in enumerate(messages):
-        where = f"messages[{i}]"
-        role = m["role"]
-        if role in ("system", "developer"):
-            if turns:
-                raise InvalidRequestError(
-                    f"{where}: the anthropic protocol only takes system prompts before the "
-                    "conversation starts"
-                )
-            system.append(_text(m.get("content"), where))
-        elif role == "user":
-            blocks = [_anthropic_part(p, where) for p in _parts(m.get("content"), where)]
-            _merge_turn(turns, "user", "content", blocks)
-        elif role == "assistant":
-            text = _text(m.get("content"), where)
-            blocks = [{"type": "text", "text": text}] if text else []
-            for call in m.get("tool_calls") or ():
-                call_id, name, _, parsed = _arguments(call, where)
-                if not isinstance(parsed, dict):
-                    raise InvalidRequestError(f"{where}: tool call arguments must be a JSON object")
-                blocks.append({"type": "tool_use", "id": call_id, "name": name, "input": parsed})
-            _merge_turn(turns, "assistant", "content", blocks)
-        else:
-            result = {"type": "tool_result", "tool_use_id": m.get("tool_call_id"),
-                      "content": _text(m.get("content"), where)}
-            _merge_turn(turns, "user", "content", [result])
-    native_tools = [
-        _drop_none({
-            "name": fn["name"],
-            "description": fn.get("description"),
-            "input_schema": fn.get("parameters") or {"type": "object", "properties": {}},
-        })
-        for fn in _function_tools(tools, "anthropic")
-    ]
-    choice: dict[str, Any] | None = None
-    if tool_choice is not None:
-        forced = _function_name(tool_choice)
-        choice = ({"type": "tool", "name": forced} if forced else
-                  {"type": {"auto": "auto", "none": "none", "required": "any"}[str(tool_choice)]})
-    body = _drop_none({
-        "model": model,
-        "max_tokens": s.max_tokens or DEFAULT_ANTHROPIC_MAX_TOKENS,
-        "system": "\n\n".join(system) if system else None,
-        "messages": turns,
-        "tools": native_tools or None,
-        "tool_choice": choice,
-        "temperature": s.temperature,
-        "top_p": s.top_p,
-        "stop_sequences": s.stop,
-        "stream": True if stream else None,
-    })
-    return NativeRequest("anthropic", "/v1/messages", body)
-
-
-# -- Gemini --------------------------------------------------------------------------------------
-
-
-def _gemini_part(part: Mapping[str, Any], where: str) -> dict[str, Any]:
-    kind = part["type"]
-    if kind in ("text", "input_text"):
-        return {"text": part.get("text", "")}
-    if kind == "image_url":
-        url = _image_url(part, where)
-        data = _data_url(url, where)
-        if data is not None:
-            return {"inlineData": {"mimeType": data[0], "data": data[1]}}
-        mime = mimetypes.guess_type(url.split("?")[0])[0] or "image/jpeg"
-        return {"fileData": {"mimeType": mime, "fileUri": url}}
-    if kind == "input_audio" and isinstance(part.get("input_audio"), Mapping):
-        audio = part["input_audio"]
-        return {"inlineData": {"mimeType": f"audio/{audio.get('format') or 'wav'}",
-                               "data": audio.get("data", "")}}
-    if kind == "file" and isinstance(part.get("file"), Mapping):
-        file_data = part["file"].get("file_data")
-        data = _data_url(file_data, where) if isinstance(file_data, str) else None
-        if data is not None:
-            return {"inlineData": {"mimeType": data[0], "data": data[1]}}
-    raise InvalidRequestError(f"{where}: the gemini protocol cannot carry a {kind!r} part here")
-
-
-def _gemini_response(text: str) -> dict[str, Any]:
-    """A tool result as the object Gemini wants: a JSON object as is, anything else wrapped."""
-    try:
-        value = pydantic_core.from_json(text) if text else None
-    except ValueError:
-        value = None
-    return value if isinstance(value, dict) else {"result": text}
-
-
-def _gemini(
-    model: str,
-    messages: Sequence[Mapping[str, Any]],
-    tools: list[Mapping[str, Any]],
-    tool_choice: str | Mapping[str, Any] | None,
-    s: Sampling,
-    stream: bool,
-) -> NativeRequest:
-    system: list[dict[str, Any]] = []
-    contents: list[dict[str, Any]] = []
-    call_names: dict[str, str] = {}
-    for i, m in enumerate(messages):
-        where = f"messages[{i}]"
-        role = m["role"]
-        if role in ("system", "developer"):
-            if contents:
-                raise InvalidRequestError(
-                    f"{where}: the gemini protocol only takes system instructions before the "
-                    "conversation starts"
-                )
-            system.append({"text": _text(m.get("content"), where)})
-        elif role == "user":
-            parts = [_gemini_part(p, where) for p in _parts(m.get("content"), where)]
-            _merge_turn(contents, "user", "parts", parts)
-        elif role == "assistant":
-            text = _text(m.get("content"), where)
-            parts = [{"text": text}] if text else []
-            for call in m.get("tool_calls") or ():
-                call_id, name, _, parsed = _arguments(call, where)
-                if not isinstance(parsed, dict):
-                    raise InvalidRequestError(f"{where}: tool call arguments must be a JSON object")
-                call_names[call_id] = name
-                fc_part: dict[str, Any] = {"functionCall": {"name": name, "args": parsed}}
-                google = (call.get("extra_content") or {}).get("google") or {}
-                if google.get("thought_signature"):
-                    fc_part["thoughtSignature"] = google["thought_signature"]
-                parts.append(fc_part)
-            _merge_turn(contents, "model", "parts", parts)
-        else:
-            fn_name = call_names.get(str(m.get("tool_call_id"))) or m.get("name")
-            if not isinstance(fn_name, str):
-                raise InvalidRequestError(
-                    f"{where}: gemini needs the function name of a tool result; no earlier "
-                    "assistant tool call has this tool_call_id"
-                )
-            response = _gemini_response(_text(m.get("content"), where))
-            _merge_turn(contents, "user", "parts",
-                        [{"functionResponse": {"name": fn_name, "response": response}}])
-    declarations = [
-        _drop_none({"name": fn["name"], "description": fn.get("description"),
-                    "parameters": fn.get("parameters")})
-        for fn in _function_tools(tools, "gemini")
-    ]
-    tool_config: dict[str, Any] | None = None
-    if tool_choice is not None:
-        forced = _function_name(tool_choice)
-        calling: dict[str, Any] = (
-            {"mode": "ANY", "allowedFunctionNames": [forced]} if forced else
-            {"mode": {"auto": "AUTO", "none": "NONE", "required": "ANY"}[str(tool_choice)]}
-        )
-        tool_config = {"functionCallingConfig": calling}
-    generation = _drop_none({
-        "maxOutputTokens": s.max_tokens,
-        "temperature": s.temperature,
-        "topP": s.top_p,
-        "stopSequences": s.stop,
-    })
-    body = _drop_none({
-        "contents": contents,
-        "systemInstruction": {"parts": system} if system else None,
-        "tools": [{"functionDeclarations": declarations}] if declarations else None,
-        "toolConfig": tool_config,
-        "generationConfig": generation or None,
-    })
-    bare = model[7:] if model.startswith("models/") else model
-    method = "streamGenerateContent" if stream else "generateContent"
-    path = f"/v1beta/models/{quote(bare, safe='')}:{method}"
-    return NativeRequest("gemini", path, body, {"alt": "sse"} if stream else None)
-
-
-_Builder = Callable[
-    [str, Sequence[Mapping[str, Any]], list[Mapping[str, Any]], Any, Sampling, bool], NativeRequest
-]
-_BUILDERS: dict[str, _Builder] = {
-    "openai": _chat,
-    "responses": _responses,
-    "anthropic": _anthropic,
-    "gemini": _gemini,
-}

@@ -30,7 +30,9 @@ __all__ = [
     "Usage",
 ]
 
-FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "error"]
+#: ``other`` is the catch-all for a reason the protocol's table does not know and that reads
+#: neither as an error nor as a safety stop (``Finish.raw_reason`` keeps the protocol's word)
+FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "error", "other"]
 
 
 @dataclass(slots=True)
@@ -52,7 +54,9 @@ class ToolCallDelta:
     """A piece of a tool call. ``index`` counts tool calls from 0 within this reply.
 
     The first delta of a call carries ``id`` and ``name``; later ones only an ``arguments``
-    piece (a fragment of JSON text; join the pieces of one index to get the whole).
+    piece (a fragment of JSON text; join the pieces of one index to get the whole). When a
+    gateway sends the id or name after the first piece, a delta with them (and empty
+    ``arguments``) follows as soon as they arrive.
     """
 
     index: int
@@ -136,8 +140,8 @@ class Attempt:
 class Completion:
     """One unified reply, whatever protocol carried it.
 
-    ``raw`` is the native answer: the whole response body for :func:`complete`, the protocol's
-    closing envelope (final ``response`` object, ``message``, last chunk) for a stream.
+    ``raw`` is the native answer: the whole response body (a dict) for ``th.complete()``, the
+    native stream's ``final()`` result (``ChatCompletion``, ``Response``...) for a stream.
     """
 
     text: str = ""

@@ -1,45 +1,31 @@
-"""UnifiedStream: one typed delta family over any protocol's stream.
+"""UnifiedStream: one typed delta family over any protocol's stream, read off its native fold.
 
-Protocol subclasses (in ``_mappers``) turn each raw SSE event into zero or more unified events
-in one JSON pass (no native typed models in between) and feed the small accumulator kept here,
-from which :meth:`UnifiedStream.final` builds the :class:`Completion`.
+A protocol's subclass names its adapter (see ``_adapter``). Per SSE event the stream feeds
+the protocol's fold (the same one its native stream runs) and emits what was appended to the
+primary choice's text, reasoning and tool calls since the last event. When the protocol's
+terminator arrives (or a clean end of body, for a protocol without one) it converts the
+native result with the adapter's pure ``completion`` helper and emits :class:`Usage` (when
+reported) and then :class:`Finish`, once, last.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, NoReturn
-
-import pydantic_core
+from typing import Any, ClassVar
 
 from .._exceptions import StreamError
+from ..streams._sse import SSEEvent
 from ..streams._stream import Opener, Stream
-from ..transport._errors import extract_error
+from ._adapter import NativeFold, PrimaryView, UnifiedAdapter
 from ._events import (
     Completion,
-    Finish,
     ReasoningDelta,
     TextDelta,
-    ToolCall,
     ToolCallDelta,
     UnifiedEvent,
-    Usage,
-    parse_arguments,
 )
-from ._normalize import finish
+from ._finish import normalize_finish
 
 __all__ = ["UnifiedStream"]
-
-
-class _Call:
-    """A tool call being assembled from its pieces."""
-
-    __slots__ = ("extra", "id", "name", "pieces")
-
-    def __init__(self, id: str, name: str, extra: dict[str, Any] | None) -> None:
-        self.id = id
-        self.name = name
-        self.pieces: list[str] = []
-        self.extra = extra
 
 
 class UnifiedStream(Stream[UnifiedEvent]):
@@ -47,117 +33,127 @@ class UnifiedStream(Stream[UnifiedEvent]):
     :class:`Usage` (when the protocol reports it) and :class:`Finish` last.
 
     ``async for ev in th.stream(...)`` or ``async with th.stream(...) as s``; ``s.text()``
-    yields only the text; after the end ``s.final()`` is the whole :class:`Completion`.
+    yields only the text; after the end ``s.final()`` (or ``await s.get_final()``) is the
+    whole :class:`Completion`. Only the primary choice (``index`` 0) is followed.
     """
 
     multi_events: ClassVar[bool] = True
     #: the native protocol carrying this stream: openai, responses, anthropic or gemini.
     protocol: ClassVar[str] = "unified"
+    #: the protocol's adapter (None only for the older event-mapping subclasses)
+    adapter: ClassVar[UnifiedAdapter | None] = None
 
     def __init__(self, opener: Opener, **kwargs: Any) -> None:
         super().__init__(opener, **kwargs)
-        self._text: list[str] = []
-        self._reasoning: list[str] = []
-        self._calls: list[_Call] = []
-        self._usage: Usage | None = None
-        self._finish: Finish | None = None
-        self._raw: Any = None
-        self._id: str | None = None
-        self._model: str | None = None
+        self._fold: NativeFold | None = self.adapter.new_fold() if self.adapter else None
+        self._n_text = 0
+        self._n_reasoning = 0
+        self._n_args: list[int] = []  # per tool call: argument pieces already emitted
+        self._named: list[tuple[str, str]] = []  # per tool call: the id and name emitted
         self._final: Completion | None = None
+        self._view: PrimaryView | None = None
 
     # -- results ---------------------------------------------------------------------------------
 
     def final(self) -> Completion:
-        """The whole reply; the stream must have been consumed to its end."""
+        """The whole reply; the stream must have been consumed to its end.
+
+        Raises :class:`TokenHotError` before then (see :meth:`get_final`).
+        """
         self._require_complete()
         if self._final is None:
-            self._final = self._partial()
+            self._final = self._converted()
         return self._final
 
+    async def get_final(self) -> Completion:
+        """Read the rest of the stream (if any) and return :meth:`final`.
+
+        Raises what the stream raises (:class:`StreamError`, :class:`IncompleteStreamError`...).
+        """
+        await self.until_done()
+        return self.final()
+
+    def _converted(self) -> Completion:
+        assert self.adapter is not None and self._fold is not None
+        return self.adapter.completion(self._fold.snapshot())
+
     def _partial(self) -> Completion:
-        return Completion(
-            text="".join(self._text),
-            reasoning="".join(self._reasoning),
-            tool_calls=[
-                ToolCall(c.id, c.name, parse_arguments(raw), raw, c.extra)
-                for c in self._calls
-                for raw in ("".join(c.pieces),)
-            ],
-            usage=self._usage,
-            finish=self._finish,
-            protocol=self.protocol,
-            model=self._model,
-            id=self._id,
-            raw=self._raw,
-        )
+        """What arrived before an error: no ``finish``, since the reply did not end."""
+        done = self._converted()
+        done.finish = None
+        return done
 
     def _event_text(self, event: UnifiedEvent) -> str | None:
-        return event.text if event.__class__ is TextDelta else None
+        return event.text if isinstance(event, TextDelta) else None
 
-    # -- helpers for the protocol mappers --------------------------------------------------------
+    # -- the derivation ----------------------------------------------------------------------------
 
-    def _on_event(self, sse: Any) -> Any:  # list[UnifiedEvent] | None (multi_events)
-        raise NotImplementedError
-
-    def _start_call(
-        self, id: str | None, name: str | None, arguments: str = "",
-        extra: dict[str, Any] | None = None,
-    ) -> ToolCallDelta:
-        if arguments.__class__ is not str or (name is not None and name.__class__ is not str):
-            raise TypeError("a tool call's name and arguments must be strings")
-        index = len(self._calls)
-        call = _Call(id or "", name or "", extra)
-        if arguments:
-            call.pieces.append(arguments)
-        self._calls.append(call)
-        return ToolCallDelta(index, id, name, arguments)
-
-    def _call_piece(self, index: int, piece: str) -> ToolCallDelta:
-        if piece.__class__ is not str:
-            raise TypeError("tool call arguments must arrive as string pieces")
-        self._calls[index].pieces.append(piece)
-        return ToolCallDelta(index, None, None, piece)
-
-    def _text_piece(self, text: str) -> TextDelta:
-        """Record and return one piece of reply text (anything but a string is a shape error)."""
-        if text.__class__ is not str:
-            raise TypeError(f"text pieces must be strings, not {type(text).__name__}")
-        self._text.append(text)
-        return TextDelta(text)
-
-    def _reasoning_delta(self, text: str) -> ReasoningDelta:
-        if text.__class__ is not str:
-            raise TypeError(f"reasoning pieces must be strings, not {type(text).__name__}")
-        self._reasoning.append(text)
-        return ReasoningDelta(text)
-
-    def _closing(self, raw_reason: str | None) -> list[UnifiedEvent]:
-        """The last events: Usage (if reported) then Finish; marks the stream complete."""
-        self._complete = True
-        done = self._finish = finish(self.protocol, raw_reason, bool(self._calls))
-        return [done] if self._usage is None else [self._usage, done]
-
-    def _fail(self, body: Any, fallback: str) -> NoReturn:
-        """An error sent inside the stream: raise it with what arrived so far."""
-        message, etype, _ = extract_error(body)
-        raise StreamError(
-            f"the {self.protocol} stream reported an error: {message or fallback}",
-            body=body,
-            error_type=etype,
-            partial=self._partial(),
-        )
-
-    def _malformed(self, data: bytes) -> NoReturn:
-        raise StreamError(
-            f"the {self.protocol} stream sent an event that is not valid JSON: {data[:200]!r}",
-            body=data[:2000],
-            partial=self._partial(),
-        )
-
-    def _load(self, data: bytes) -> Any:
-        """JSON of an event outside the fast path (the fast path calls from_json itself)."""
+    def _on_event(self, sse: SSEEvent) -> Any:  # list[UnifiedEvent] | None (multi_events)
+        fold = self._fold
+        assert fold is not None
         try:
-            return pydantic_core.from_json(data)
-        except ValueError:
-            self._malformed(data)
+            fold.feed(sse)
+        except StreamError as exc:
+            exc.partial = self._partial_or_none()
+            raise
+        out = self._deltas()
+        if fold.done and not self._complete:
+            out += self._end_events()
+        return out or None
+
+    def _on_eof(self) -> list[Any] | None:
+        fold = self._fold
+        if fold is not None and fold.at_eof():
+            return self._end_events()
+        return None
+
+    def _deltas(self) -> list[UnifiedEvent]:
+        """What the primary choice gained since the last event, as unified deltas."""
+        view = self._view
+        out: list[UnifiedEvent] = []
+        if view is None:
+            assert self._fold is not None
+            view = self._view = self._fold.primary()  # the same object from then on
+            if view is None:
+                return out
+        pieces = view.content
+        seen = len(pieces)
+        if seen != self._n_text:
+            if seen == self._n_text + 1:  # the usual event: one more piece
+                piece = pieces[-1]
+                if piece:
+                    out.append(TextDelta(piece))
+            else:
+                out += [TextDelta(p) for p in pieces[self._n_text:] if p]
+            self._n_text = seen
+        pieces = view.reasoning
+        if len(pieces) != self._n_reasoning:
+            out += [ReasoningDelta(p) for p in pieces[self._n_reasoning:] if p]
+            self._n_reasoning = len(pieces)
+        calls = view.calls
+        if calls:
+            counts = self._n_args
+            named = self._named
+            for index, call in enumerate(calls):
+                args = call.arguments
+                if index == len(counts):
+                    counts.append(len(args))
+                    named.append((call.id, call.name))
+                    out.append(ToolCallDelta(index, call.id or None, call.name or None,
+                                             "".join(args)))
+                    continue
+                if (call.id, call.name) != named[index]:  # an id or name that came late
+                    named[index] = (call.id, call.name)
+                    out.append(ToolCallDelta(index, call.id or None, call.name or None, ""))
+                if len(args) != counts[index]:
+                    out += [ToolCallDelta(index, None, None, p) for p in args[counts[index]:]]
+                    counts[index] = len(args)
+        return out
+
+    def _end_events(self) -> list[UnifiedEvent]:
+        """Usage (when reported) then Finish, from the converted native result; marks the end."""
+        self._complete = True
+        done = self._final = self._converted()
+        if done.finish is None:
+            done.finish = normalize_finish(None, {}, bool(done.tool_calls))
+        return [done.finish] if done.usage is None else [done.usage, done.finish]

@@ -87,11 +87,20 @@ async def test_reset_mid_stream(proto: Proto, fake: FakeTokenHot) -> None:
     assert len(fake.requests_to(proto.route)) == 1  # a started stream is never replayed
 
 
+#: protocols with no terminator: a clean end of the body is the end of the answer
+NO_TERMINATOR = {"gemini", "unified-gemini"}
+
+
 @each_protocol
 async def test_closed_without_terminator(proto: Proto, fake: FakeTokenHot) -> None:
     fake.truncate_after(AFTER, path=proto.route)
     async with fake.client(max_retries=3) as th:
-        await expect_fault(proto, th, IncompleteStreamError)
+        if proto.name in NO_TERMINATOR:
+            pieces: list[str] = []
+            final = await read_all(proto, th, pieces)
+            assert pieces and proto.read_text(final) == "".join(pieces)
+        else:
+            await expect_fault(proto, th, IncompleteStreamError)
     assert len(fake.requests_to(proto.route)) == 1
 
 
@@ -214,6 +223,32 @@ def _comments(raw: bytes) -> bytes:
 FRAMINGS = {"crlf": _crlf, "cr": _cr, "comments": _comments}
 
 
+@each_protocol
+@pytest.mark.parametrize("framing", ["lf", "crlf"])
+async def test_last_event_without_its_blank_line(proto: Proto, framing: str,
+                                                 replay: tuple[Replay, str]) -> None:
+    """A server that ends the body right after the last event's lines: the event counts."""
+    server, url = replay
+    body = (await capture(proto, PROMPT)).rstrip(b"\n") + b"\n"
+    if framing == "crlf":
+        body = _crlf(body)
+    for cut in (1, len(body) // 2, len(body) - 1):
+        server.reply = Canned(chunks=[body[:cut], body[cut:]])
+        async with await replay_client(url) as th:
+            final = await read_all(proto, th, [])
+        assert proto.read_text(final) == expected_text(PROMPT, WORDS)
+
+
+@each_protocol
+async def test_body_ending_inside_a_line_is_cut(proto: Proto, replay: tuple[Replay, str]) -> None:
+    server, url = replay
+    body = (await capture(proto, PROMPT)).rstrip(b"\n")
+    server.reply = Canned(chunks=[body[:-1]])  # the last line lacks its last byte and its end
+    async with await replay_client(url) as th:
+        with pytest.raises(IncompleteStreamError):
+            await read_all(proto, th, [])
+
+
 async def replay_client(url: str, **kwargs: Any) -> AsyncTokenHot:
     return AsyncTokenHot(api_key="sk-replay-key", base_url=url, **kwargs)
 
@@ -316,12 +351,16 @@ async def test_plain_text_body_is_an_incomplete_stream(proto: Proto,
 async def test_endless_line_hits_the_event_size_limit(proto: Proto,
                                                       replay: tuple[Replay, str]) -> None:
     server, url = replay
-    head = frames(await capture(proto, PROMPT))[:2]
+    head = frames(await capture(proto, PROMPT))[:6]
     server.reply = Canned(chunks=[*head, b"data: ", *([b"A" * 65536] * 64)], ending="hang")
     async with await replay_client(url, max_event_size=256 * 1024) as th:
-        with pytest.raises(EventTooLargeError):
+        with pytest.raises(EventTooLargeError) as info:
             await read_all(proto, th, [])
         assert th.pool.acquired_connections() == 0
+    # like every other stream error, it carries what arrived before the oversized event
+    assert info.value.partial is not None
+    received = proto.partial_text(info.value.partial)
+    assert received and expected_text(PROMPT, WORDS).startswith(received)
 
 
 @each_protocol

@@ -185,7 +185,7 @@ def split(raw: bytes, cuts: list[int]) -> list[bytes]:
 #: KeyError/TypeError/AttributeError. The stream base now turns any such mapper failure into a
 #: StreamError; ``test_wrong_shape_events_are_stream_errors`` keeps each one pinned.
 DEFECTS = {
-    # aiotokenhot/unified/_mappers.py indexes the parsed JSON without checking its shape
+    # a unified fold that indexed the parsed JSON without checking its shape
     "unified-openai": (b'data: {"choices": [true]}\n\n',
                        "unified chat mapper: AttributeError on a non-object choice"),
     "unified-responses": (b"event: response.output_text.delta\ndata: {}\n\n",

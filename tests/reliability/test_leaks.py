@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import AsyncIterator, Callable
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
 
 import anyio
 import pytest
@@ -138,18 +140,109 @@ async def test_entered_but_never_iterated(proto: Proto, th: AsyncTokenHot) -> No
     assert th.pool.acquired_connections() == 0
 
 
-@each_protocol
-async def test_abandoned_bare_iteration_is_released_by_the_collector(
-    proto: Proto, th: AsyncTokenHot, slow_fake: FakeTokenHot
-) -> None:
-    """``async for ev in th.x.stream(...): break`` without ``async with``: nothing can notice the
-    break, so the connection goes back when the stream is collected (use ``async with`` for a
-    prompt release) — and it does go back, with no unclosed-resource warning."""
-    slow_fake.reply_words = 5000  # still streaming long after the test: only GC can free it
-    async for _ in proto.open(th, PROMPT):
-        break
+@pytest.fixture
+def no_collector() -> Iterator[None]:
+    """Reference counting only: what is released here is released without the cyclic collector."""
     gc.collect()
-    await eventually(lambda: th.pool.acquired_connections() == 0, within=2.0)
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+@each_protocol
+@pytest.mark.usefixtures("no_collector")
+async def test_bare_break_releases_the_connection_at_once(proto: Proto, th: AsyncTokenHot) -> None:
+    """``async for ev in stream: break`` without ``async with``: the stream is freed when the loop
+    lets go of it, its connection is closed right there, and a ResourceWarning names it."""
+    stream = proto.open(th, PROMPT)
+    alive = weakref.ref(stream)
+    with pytest.warns(ResourceWarning, match=r"abandoned before its end"):
+        async for _event in stream:
+            break
+        del stream, _event
+    assert alive() is None
+    assert th.pool.acquired_connections() == 0
+
+
+@each_protocol
+@pytest.mark.usefixtures("no_collector")
+async def test_bare_break_out_of_text_releases_the_connection_at_once(
+    proto: Proto, th: AsyncTokenHot
+) -> None:
+    with pytest.warns(ResourceWarning, match=r"abandoned before its end"):
+        async for piece in proto.open(th, PROMPT).text():
+            assert piece
+            break
+    assert th.pool.acquired_connections() == 0
+
+
+@each_protocol
+@pytest.mark.usefixtures("no_collector")
+async def test_exception_in_a_bare_loop_releases_the_connection_at_once(
+    proto: Proto, th: AsyncTokenHot
+) -> None:
+    async def consume() -> None:
+        async for _ in proto.open(th, PROMPT):
+            raise KeyError("user code failed")
+
+    with pytest.warns(ResourceWarning, match=r"abandoned before its end"), pytest.raises(KeyError):
+        await consume()
+    assert th.pool.acquired_connections() == 0
+
+
+@each_protocol
+@pytest.mark.usefixtures("no_collector")
+async def test_a_stream_read_to_its_end_without_async_with_warns_nothing(
+    proto: Proto, th: AsyncTokenHot
+) -> None:
+    async for _ in proto.open(th, PROMPT):
+        pass
+    assert th.pool.acquired_connections() == 0
+
+
+class ConnectionCounter:
+    """Counts the sockets a running aiohttp server sees open and close."""
+
+    def __init__(self, fake: FakeTokenHot) -> None:
+        self.opened = 0
+        self.closed = 0
+        assert fake._runner is not None and fake._runner.server is not None
+        server = fake._runner.server
+        made, lost = server.connection_made, server.connection_lost
+
+        def connection_made(handler: Any, transport: Any) -> None:
+            self.opened += 1
+            made(handler, transport)
+
+        def connection_lost(handler: Any, exc: BaseException | None) -> None:
+            self.closed += 1
+            lost(handler, exc)
+
+        server.connection_made = connection_made  # type: ignore[method-assign]
+        server.connection_lost = connection_lost  # type: ignore[method-assign]
+
+
+@pytest.mark.usefixtures("no_collector")
+async def test_fifty_bare_breaks_on_a_pool_of_ten(slow_fake: FakeTokenHot) -> None:
+    """A relay loop that leaves every stream by ``break`` never runs out of connections."""
+    slow_fake.reply_words = 5000  # each stream would go on long after its break
+    counter = ConnectionCounter(slow_fake)
+    async with slow_fake.client(max_connections=10, max_retries=0) as th:
+        with pytest.warns(ResourceWarning, match=r"abandoned before its end"):
+            for i in range(50):
+                async for _ in th.chat.completions.stream(
+                    model="gpt-5.4", messages=[{"role": "user", "content": f"relay {i}"}]
+                ):
+                    break
+                assert th.pool.acquired_connections() == 0
+        reply = await th.chat.completions.create(
+            model="gpt-5.4", messages=[{"role": "user", "content": "and now a whole reply"}]
+        )
+        assert reply.choices[0].message.content
+        # the 50 stream sockets are closed; the whole reply's one may stay pooled (keep-alive)
+        await eventually(lambda: counter.closed == 50 and counter.opened in (50, 51))
 
 
 @each_protocol

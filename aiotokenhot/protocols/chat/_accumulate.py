@@ -1,9 +1,27 @@
 """Fold streamed chat chunks into a whole :class:`ChatCompletion` — pure, no I/O.
 
-The fold works on the checked dicts the stream validates each chunk into (field names as
-keys, absent fields absent), so a chunk need not become a pydantic model to be counted. Per
-chunk the work is a few dict reads and list appends: text and tool-call argument pieces are
-kept per choice (and per tool index) and joined only when a snapshot is taken.
+The fold reads each chunk as the plain JSON dict it was parsed into once; the typed stream
+validates its public :class:`ChatCompletionChunk` from that same dict, and the unified stream
+reads its deltas off the state kept here, so the three views of one stream cannot disagree.
+Per chunk the work is a few dict reads and list appends; pieces are joined at snapshot time.
+
+Rules (each one what the official SDK does, or what keeps a reply whole):
+
+- choices are keyed by their ``index`` field, never by list position; ``choices: null`` and
+  ``delta: null`` read as empty (the dict is mended in place, so the typed chunk validated
+  from it afterwards reads them as empty too);
+- a tool call piece belongs to the call with its ``index``; a piece carrying a different ``id``
+  than that call starts a new call (gateways that send every parallel call as index 0, or no
+  index at all); a piece with neither continues the last call;
+- ``content`` stays None unless a content string arrived (a refusal-only reply) or when only
+  empty content came with tool calls;
+- ``id``, ``model`` and ``created`` are the first non-empty values (Azure sends an empty first
+  chunk); ``usage``, ``system_fingerprint`` and ``service_tier`` the last ones sent;
+- unknown top-level fields keep the last value sent, except the per-chunk ones
+  (:data:`PER_CHUNK_FIELDS`, such as ``obfuscation`` padding), which stay on their chunks;
+  unknown delta fields are joined (strings) or last-wins;
+- anything of the wrong type raises ``TypeError`` here, so a mis-shaped chunk is a stream
+  error at once and never a broken ``final()`` later.
 """
 
 from __future__ import annotations
@@ -16,82 +34,123 @@ from ._types import (
     ChatCompletionMessage,
     ChatCompletionMessageToolCall,
     Choice,
+    CompletionUsage,
     FunctionCall,
 )
 
-__all__ = ["ChatCompletionAccumulator"]
+__all__ = ["PER_CHUNK_FIELDS", "ChatCompletionAccumulator", "ChoiceState", "ToolCallState"]
 
-_TOP_FIELDS = frozenset(ChatCompletionChunk.model_fields)
+#: top-level chunk fields that describe one chunk, not the reply (never copied into final())
+PER_CHUNK_FIELDS = frozenset({"obfuscation", "object"})
+_KNOWN_TOP = frozenset(ChatCompletionChunk.model_fields) | {"error"} | PER_CHUNK_FIELDS
 _DELTA_FIELDS = frozenset({"role", "content", "reasoning_content", "refusal", "tool_calls"})
+_validate_usage = CompletionUsage.model_validate
 
 
-class _ToolCallState:
+def _text(value: Any) -> str:
+    if value.__class__ is not str:
+        raise TypeError(f"expected a string piece, got {type(value).__name__}")
+    return value
+
+
+class ToolCallState:
+    """One tool call being assembled: ``arguments`` holds its JSON text pieces in order."""
+
     __slots__ = ("arguments", "id", "name", "type")
 
-    def __init__(self) -> None:
-        self.id = ""
+    def __init__(self, id: str) -> None:
+        self.id = id
         self.type = "function"
         self.name = ""
         self.arguments: list[str] = []
 
 
-class _ChoiceState:
-    __slots__ = ("content", "extra", "finish_reason", "logprobs", "reasoning", "refusal", "role",
-                 "tools")
+class ChoiceState:
+    """One choice being assembled. The unified stream reads ``content``, ``reasoning`` and
+    ``calls`` of choice 0 as they grow (its deltas are what was appended since it last looked)."""
+
+    __slots__ = ("_by_index", "calls", "content", "extra", "finish_reason", "has_content",
+                 "logprobs", "reasoning", "reasoning_key", "refusal", "role")
 
     def __init__(self) -> None:
         self.role = "assistant"
         self.content: list[str] = []
+        self.has_content = False
         self.reasoning: list[str] = []
+        self.reasoning_key = "reasoning_content"
         self.refusal: list[str] = []
-        self.tools: dict[int, _ToolCallState] = {}
+        self.calls: list[ToolCallState] = []
+        self._by_index: dict[int, ToolCallState] = {}
         self.finish_reason: str | None = None
         self.logprobs: list[Any] = []
         self.extra: dict[str, Any] = {}
 
     def add_delta(self, delta: dict[str, Any]) -> None:
-        """Any delta but a lone ``content`` piece (the stream handles that one inline)."""
+        """Any delta but a lone ``content`` piece (the fold handles that one inline)."""
         content = delta.get("content")
-        if content:
-            self.content.append(content)
+        if content is not None:
+            self.content.append(_text(content))
+            self.has_content = True
         reasoning = delta.get("reasoning_content")
-        if reasoning:
-            self.reasoning.append(reasoning)
+        if reasoning is None:
+            reasoning = delta.get("reasoning")  # OpenRouter-style: kept under its own name
+            if reasoning.__class__ is str:
+                self.reasoning_key = "reasoning"
+            else:
+                reasoning = None
+        if reasoning is not None:
+            self.reasoning.append(_text(reasoning))
         calls = delta.get("tool_calls")
         if calls:
             self.add_tool_calls(calls)
         role = delta.get("role")
-        if role:
-            self.role = role
+        if role is not None:
+            self.role = _text(role)
         refusal = delta.get("refusal")
-        if refusal:
-            self.refusal.append(refusal)
+        if refusal is not None:
+            self.refusal.append(_text(refusal))
         if not _DELTA_FIELDS.issuperset(delta):
-            self.add_extra({k: v for k, v in delta.items() if k not in _DELTA_FIELDS})
+            self.add_extra(delta)
 
-    def add_tool_calls(self, calls: list[dict[str, Any]]) -> None:
-        tools = self.tools
+    def add_tool_calls(self, calls: list[Any]) -> None:
+        if calls.__class__ is not list:
+            raise TypeError("tool_calls must be a list")
+        by_index = self._by_index
         for call in calls:
-            index = call.get("index", 0)
-            state = tools.get(index)
-            if state is None:
-                state = tools[index] = _ToolCallState()
-            if call.get("id"):
-                state.id = call["id"]
-            if call.get("type"):
-                state.type = call["type"]
+            index = call.get("index")
+            call_id = call.get("id")
+            if call_id is not None:
+                _text(call_id)
+            if index is None:
+                state = self.calls[-1] if self.calls else None
+            elif index.__class__ is not int:
+                raise TypeError("a tool call's index must be an integer")
+            else:
+                state = by_index.get(index)
+            if state is None or (call_id and state.id and call_id != state.id):
+                state = ToolCallState(call_id or "")
+                self.calls.append(state)
+                if index is not None:
+                    by_index[index] = state
+            elif call_id:
+                state.id = call_id
+            kind = call.get("type")
+            if kind:
+                state.type = _text(kind)
             fn = call.get("function")
             if fn is not None:
-                if fn.get("name"):
-                    state.name = fn["name"]  # some gateways repeat the name on every piece
-                if fn.get("arguments"):
-                    state.arguments.append(fn["arguments"])
+                name = fn.get("name")
+                if name:
+                    state.name = _text(name)  # some gateways repeat the name on every piece
+                arguments = fn.get("arguments")
+                if arguments:
+                    state.arguments.append(_text(arguments))
 
-    def add_extra(self, extra: dict[str, Any]) -> None:
+    def add_extra(self, delta: dict[str, Any]) -> None:
         """Unknown delta fields: strings are concatenated, anything else is last-wins."""
         mine = self.extra
-        for key, value in extra.items():
-            if value is None:
+        for key, value in delta.items():
+            if key in _DELTA_FIELDS or value is None or key == self.reasoning_key:
                 continue
             old = mine.get(key)
             mine[key] = old + value if isinstance(value, str) and isinstance(old, str) else value
@@ -102,102 +161,130 @@ class _ChoiceState:
                 id=t.id, type=t.type,
                 function=FunctionCall(name=t.name, arguments="".join(t.arguments)),
             )
-            for _, t in sorted(self.tools.items())
+            for t in self.calls
         ]
-        content = "".join(self.content) if self.content or not tool_calls else None
+        fields: dict[str, Any] = dict(self.extra)
+        if self.reasoning:
+            fields[self.reasoning_key] = "".join(self.reasoning)
+        content = "".join(self.content) if self.has_content else None
+        if not content and tool_calls:
+            content = None  # an empty first delta before tool calls says nothing
         return ChatCompletionMessage(
             role=self.role,
             content=content,
-            reasoning_content="".join(self.reasoning) if self.reasoning else None,
             refusal="".join(self.refusal) if self.refusal else None,
             tool_calls=tool_calls or None,
-            **self.extra,
+            **fields,
         )
 
 
 class ChatCompletionAccumulator:
-    """Feed it every chunk with :meth:`add`; :meth:`snapshot` gives the completion so far.
+    """Feed it every chunk with :meth:`add` (typed) or :meth:`add_dict` (parsed JSON);
+    :meth:`snapshot` gives the completion so far."""
 
-    Content, reasoning and refusal pieces are joined per choice index; tool-call argument
-    pieces per (choice index, tool index). The ``include_usage`` chunk (no choices) sets usage.
-    """
-
-    __slots__ = ("_choices", "_extra", "_fingerprint", "_head", "_service_tier", "_usage")
+    __slots__ = ("_choices", "_created", "_extra", "_fingerprint", "_id", "_model", "_seen",
+                 "_service_tier", "_usage")
 
     def __init__(self) -> None:
-        self._head: dict[str, Any] | None = None
-        self._choices: dict[int, _ChoiceState] = {}
-        self._usage: Any = None
+        self._seen = False
+        self._id = ""
+        self._model = ""
+        self._created = 0
+        self._choices: dict[int, ChoiceState] = {}
+        self._usage: CompletionUsage | None = None
         self._fingerprint: str | None = None
         self._service_tier: str | None = None
-        self._extra: dict[str, Any] = {}  # unknown top-level fields, last value wins
+        self._extra: dict[str, Any] = {}
 
     def add(self, chunk: ChatCompletionChunk) -> None:
         """Fold one typed chunk in."""
-        self.add_checked(chunk.model_dump(exclude_unset=True))
+        self.add_dict(chunk.model_dump(exclude_unset=True))
 
-    def add_checked(self, chunk: dict[str, Any]) -> str | None:
-        """Fold in one chunk given as its checked dict; returns choice 0's content piece."""
-        if self._head is None:
-            self._head = chunk
-        text: str | None = None
-        if not _TOP_FIELDS.issuperset(chunk):
-            self._extra.update({k: v for k, v in chunk.items() if k not in _TOP_FIELDS})
+    def add_dict(self, chunk: dict[str, Any]) -> str | None:
+        """Fold in one chunk given as its parsed JSON object; returns choice 0's content piece."""
+        self._seen = True
+        if not _KNOWN_TOP.issuperset(chunk):
+            self._extra.update((k, v) for k, v in chunk.items() if k not in _KNOWN_TOP)
+        if not self._id:
+            self._head(chunk)
         value = chunk.get("usage")
         if value is not None:
-            self._usage = value
+            self._usage = _validate_usage(value)
         value = chunk.get("system_fingerprint")
         if value is not None:
-            self._fingerprint = value
+            self._fingerprint = value if value.__class__ is str else _text(value)
         value = chunk.get("service_tier")
         if value is not None:
-            self._service_tier = value
+            self._service_tier = _text(value)
+        choices = chunk.get("choices")
+        if not choices:
+            if choices is None and "choices" in chunk:
+                chunk["choices"] = []  # ``choices: null`` reads as none
+            return None
+        if choices.__class__ is not list:
+            raise TypeError("choices must be a list")
+        text: str | None = None
         states = self._choices
-        for choice in chunk["choices"]:
+        for choice in choices:
             index = choice.get("index", 0)
             state = states.get(index)
             if state is None:
-                state = states[index] = _ChoiceState()
+                if index.__class__ is not int:
+                    raise TypeError("a choice's index must be an integer")
+                state = states[index] = ChoiceState()
             delta = choice.get("delta")
-            if delta:
+            if delta is None and "delta" in choice:
+                choice["delta"] = {}  # ``delta: null`` reads as an empty delta
+            elif delta:
                 piece = delta.get("content")
-                if piece is not None and len(delta) == 1:
+                if piece.__class__ is str and len(delta) == 1:
                     state.content.append(piece)
+                    state.has_content = True
                 else:
                     state.add_delta(delta)
                 if index == 0:
                     text = piece
             finish = choice.get("finish_reason")
             if finish is not None:
-                state.finish_reason = finish
+                state.finish_reason = _text(finish)
             logprobs = choice.get("logprobs")
             if logprobs is not None:
                 state.logprobs.append(logprobs)
         return text
 
-    def content_pieces(self, index: int) -> list[str]:
-        """The list choice ``index``'s text pieces are appended to (for the stream's fast path)."""
-        state = self._choices.get(index)
-        if state is None:
-            state = self._choices[index] = _ChoiceState()
-        return state.content
+    def _head(self, chunk: dict[str, Any]) -> None:
+        """The first non-empty id, model and created (each on its own)."""
+        value = chunk.get("id")
+        if value and value.__class__ is str:
+            self._id = value
+        if not self._model:
+            value = chunk.get("model")
+            if value and value.__class__ is str:
+                self._model = value
+        if not self._created:
+            value = chunk.get("created")
+            if value and value.__class__ is int:
+                self._created = value
+
+    def choice(self, index: int) -> ChoiceState | None:
+        """The state of the choice whose ``index`` field is ``index`` (None before it starts)."""
+        return self._choices.get(index)
 
     @property
     def chunks_seen(self) -> bool:
-        return self._head is not None
+        return self._seen
 
     def snapshot(self) -> ChatCompletion:
         """The completion built from everything added so far (cheap enough to call once)."""
-        head = self._head or {}
         choices = [
             Choice(index=index, message=state.message(), finish_reason=state.finish_reason,
                    logprobs=_join_logprobs(state.logprobs))
             for index, state in sorted(self._choices.items())
         ]
         return ChatCompletion(
-            id=head.get("id", ""),
-            created=head.get("created", 0),
-            model=head.get("model", ""),
+            id=self._id,
+            created=self._created,
+            model=self._model,
             choices=choices,
             usage=self._usage,
             system_fingerprint=self._fingerprint,

@@ -1,167 +1,170 @@
-"""ChatCompletionStream: typed ``chat.completion.chunk`` events, ``[DONE]`` and ``.final()``."""
+"""ChatCompletionStream: typed ``chat.completion.chunk`` events, ``[DONE]`` and ``.final()``.
+
+Each event is parsed once into a dict (:class:`ChunkReader`), folded into the accumulator
+(:class:`ChatFold`) and, when the caller iterates typed chunks, validated once from that same
+dict into the public :class:`ChatCompletionChunk`. ``.text()`` and the unified stream skip the
+validation but run the same fold.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
-import pydantic
 import pydantic_core
 
 from ..._exceptions import StreamError
-from ..._redact import redact_text
 from ...streams import SSEEvent, Stream
-from ...transport._errors import extract_error
-from .._lazy import TemplateLearner, TextTemplate, discard, lazy_instance, shadow_validator
-from ._accumulate import ChatCompletionAccumulator
+from ...streams._errors import raise_malformed, raise_stream_error
+from ...streams._json import EventJSON
+from ._accumulate import ChatCompletionAccumulator, ChoiceState
 from ._types import ChatCompletion, ChatCompletionChunk
 
-__all__ = ["ChatCompletionStream", "parse_rare_event"]
+__all__ = ["ChatCompletionStream", "ChatFold", "ChunkReader"]
 
-#: checks a chunk in Rust into a plain dict; the yielded model is built from it on first read
-_check_chunk = shadow_validator(ChatCompletionChunk).validate_json
-_lazy = lazy_instance
+_validate_chunk = ChatCompletionChunk.__pydantic_validator__.validate_python
+_from_json = pydantic_core.from_json
 _DONE = b"[DONE]"
-ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
+
+
+class ChunkReader:
+    """SSE event → JSON object for the OpenAI-style chunk streams (chat, legacy completions).
+
+    ``[DONE]`` sets :attr:`done` and gives None; an object with an ``error`` (also beside
+    ``choices``, as OpenRouter reports a provider failure) or an ``event: error`` frame raises
+    :class:`StreamError`; what is not JSON raises it too. The caller adds ``partial``.
+    """
+
+    __slots__ = ("_json", "done", "protocol")
+
+    def __init__(self, protocol: str) -> None:
+        self.protocol = protocol
+        self.done = False
+        self._json = EventJSON()
+
+    def read(self, sse: SSEEvent) -> Any:
+        data = sse.data
+        try:
+            obj = _from_json(data)
+        except ValueError:
+            if data.strip() == _DONE:
+                self.done = True
+                return None
+            try:
+                obj = self._json.tolerant(data)  # e.g. half a surrogate pair, as an escape
+            except ValueError:
+                raise_malformed(self.protocol, data)
+        else:
+            if self._json.carry:
+                obj = self._json.repair(obj)
+        if obj.get("error") is not None or sse.event == "error":
+            raise_stream_error(self.protocol, "error event", body=obj)
+        return obj
+
+
+class ChatFold:
+    """The chat stream's state: reads an event, folds it, keeps the completion so far.
+
+    Shared by :class:`ChatCompletionStream` and the unified stream (which reads
+    :meth:`primary`, the choice whose ``index`` is 0, as it grows).
+    """
+
+    __slots__ = ("acc", "done", "reader", "text")
+
+    def __init__(self, protocol: str = "chat completions") -> None:
+        self.acc = ChatCompletionAccumulator()
+        self.reader = ChunkReader(protocol)
+        #: True once ``[DONE]`` arrived
+        self.done = False
+        #: choice 0's content piece in the last chunk (None when it had none)
+        self.text: str | None = None
+
+    def feed(self, sse: SSEEvent) -> Any:
+        """Fold one event in; returns its JSON object (None for ``[DONE]`` and for anything
+        after it, which a read may still hold: the reply does not depend on how reads fell)."""
+        if self.done:
+            return None
+        try:
+            obj = self.reader.read(sse)
+        except StreamError as exc:
+            exc.partial = self.partial()
+            raise
+        if obj is None:
+            self.done = self.reader.done
+            return None
+        self.text = self.acc.add_dict(obj)
+        return obj
+
+    def primary(self) -> ChoiceState | None:
+        return self.acc.choice(0)
+
+    def at_eof(self) -> bool:
+        """A chat stream ends at ``[DONE]`` only: a body that stops before it was cut."""
+        return False
+
+    def snapshot(self) -> ChatCompletion:
+        return self.acc.snapshot()
+
+    def partial(self) -> ChatCompletion | None:
+        if not self.acc.chunks_seen:
+            return None
+        try:
+            return self.acc.snapshot()
+        except Exception:  # the state may be as confused as the event that stopped it
+            return None
 
 
 class ChatCompletionStream(Stream[ChatCompletionChunk]):
     """Iterate for typed chunks; ``text()`` for the first choice's text; ``final()`` afterwards.
 
     ``final()`` is the whole :class:`ChatCompletion` assembled from the chunks: every choice
-    (``n > 1``), reasoning, and tool calls with their argument pieces joined.
+    (``n > 1``), reasoning, refusal, and tool calls with their argument pieces joined.
     """
 
     protocol = "chat completions"
+    text_mode = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._acc = ChatCompletionAccumulator()
-        self._add = self._acc.add_checked
+        self._fold = ChatFold(self.protocol)
         self._final: ChatCompletion | None = None
-        self._last: ChatCompletionChunk | None = None  # the chunk _last_text belongs to
-        self._last_text: str | None = None
-        # chunks equal to a plain-text chunk but for the text: matched as bytes, text appended
-        self._template: TextTemplate | None = None
-        self._template_append: Callable[[str], None] = discard
-        self._template_is_first = False  # the template's choice has index 0
-        self._learner = TemplateLearner()
-        # plain-text chunks seen; the first is yielded before any template is learnt, so a
-        # stream's first token is never delayed by template work
-        self._plain_seen = 0
 
-    def _on_event(self, sse: SSEEvent) -> ChatCompletionChunk | None:
-        data = sse.data
-        template = self._template
-        if template is not None:
-            piece = template.match(data)
-            if piece is not None:  # the common chunk: one more text piece, nothing else
-                self._template_append(piece)
-                self._last_text = piece if self._template_is_first else None
-                chunk = self._last = _lazy(ChatCompletionChunk, data)
-                return chunk
-        try:
-            checked = _check_chunk(data)
-        except ValueError:  # pydantic.ValidationError too: [DONE], errors, broken JSON
-            return self._rare_event(sse)
-        self._last_text = self._add(checked)
-        self._template = None
-        choices = checked["choices"]
-        if len(choices) == 1:
-            choice = choices[0]
-            delta = choice.get("delta")
-            if delta and len(delta) == 1 and delta.get("content") and choice.get("logprobs") is None:
-                self._plain_seen += 1
-                if self._plain_seen > 1:
-                    self._learn(data, choice.get("index", 0), delta["content"])
-        chunk = self._last = _lazy(ChatCompletionChunk, checked)
-        return chunk
-
-    def _learn(self, data: bytes, index: int, content: str) -> None:
-        """A template from a chunk whose only piece is ``content`` for choice ``index``."""
-        self._template = self._learner.learn(self._events_seen, data, "content", content,
-                                             _check_chunk, _content_is)
-        if self._template is not None:
-            self._template_append = self._acc.content_pieces(index).append
-            self._template_is_first = index == 0
-
-    def _rare_event(self, sse: SSEEvent) -> ChatCompletionChunk | None:
-        if sse.data.strip() == _DONE:
-            self._complete = True
+    def _on_event(self, sse: SSEEvent) -> Any:
+        fold = self._fold
+        obj = fold.feed(sse)
+        if obj is None:
+            self._complete = fold.done
             return None
-        chunk = parse_rare_event(
-            sse, ChatCompletionChunk, self.protocol, self._partial, self._secret,
-            fill={"choices": []},
-        )
-        self._last_text = self._add(chunk.model_dump(exclude_unset=True))
-        self._last = chunk
-        return chunk
+        if self._typed:
+            return _validate_chunk(obj)
+        return fold.text
 
     def _event_text(self, event: ChatCompletionChunk) -> str | None:
-        if event is self._last:  # the text was read off the checked dict: no model needed
-            return self._last_text
         choices = event.choices
         if choices and choices[0].index == 0:
             return choices[0].delta.content
         return None
 
     def _partial(self) -> ChatCompletion | None:
-        return self._acc.snapshot() if self._acc.chunks_seen else None
+        return self._fold.partial()
 
     def snapshot(self) -> ChatCompletion:
         """The completion assembled from the chunks received so far."""
-        return self._acc.snapshot()
+        return self._fold.snapshot()
 
     def final(self) -> ChatCompletion:
-        """The accumulated completion; the stream must have been read to ``[DONE]``."""
+        """The accumulated completion; the stream must have been read to ``[DONE]``.
+
+        Raises :class:`TokenHotError` before then (see :meth:`get_final_completion`).
+        """
         self._require_complete()
         if self._final is None:
-            self._final = self._acc.snapshot()
+            self._final = self._fold.snapshot()
         return self._final
 
+    async def get_final_completion(self) -> ChatCompletion:
+        """Read the rest of the stream (if any) and return :meth:`final`.
 
-def _content_is(checked: dict[str, Any], probe: str) -> bool:
-    choices = checked["choices"]
-    return len(choices) == 1 and (choices[0].get("delta") or {}).get("content") == probe
-
-
-def parse_rare_event(
-    sse: SSEEvent,
-    model: type[ModelT],
-    protocol: str,
-    partial: Any,
-    secret: str | None,
-    *,
-    fill: dict[str, Any],
-) -> ModelT:
-    """The slow path for an event the fast parser refused, shared by the OpenAI-style streams.
-
-    An error object becomes :class:`StreamError`; broken JSON too. A chunk that only lacks a
-    required list (a lean gateway) is accepted with ``fill`` supplying it.
-    """
-    try:
-        obj = pydantic_core.from_json(sse.data)
-    except ValueError:
-        raise StreamError(
-            redact_text(f"malformed JSON in the {protocol} stream: {sse.data[:200]!r}", secret),
-            body=sse.data[:2000], partial=partial(),
-        ) from None
-    if isinstance(obj, dict) and ("error" in obj or sse.event == "error"):
-        message, etype, code = extract_error(obj)
-        raise StreamError(
-            redact_text(f"error in the {protocol} stream: {message or obj}", secret),
-            body=obj, error_type=etype or code, partial=partial(),
-        )
-    if isinstance(obj, dict):
-        try:
-            return model.model_validate({**fill, **obj})
-        except pydantic.ValidationError as exc:
-            detail = exc.errors()[0]["msg"] if exc.errors() else str(exc)
-            raise StreamError(
-                redact_text(f"unexpected event in the {protocol} stream: {detail}", secret),
-                body=obj, partial=partial(),
-            ) from None
-    raise StreamError(
-        redact_text(f"unexpected event in the {protocol} stream: {sse.data[:200]!r}", secret),
-        body=obj, partial=partial(),
-    )
+        Raises what the stream raises (:class:`StreamError`, :class:`IncompleteStreamError`...).
+        """
+        await self.until_done()
+        return self.final()

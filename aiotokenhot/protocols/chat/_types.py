@@ -14,7 +14,6 @@ from typing_extensions import Required, TypedDict
 
 from ..._models import APIModel
 from ..._pricing import Costed
-from .._lazy import LazyModel
 
 __all__ = [
     "AssistantMessageParam",
@@ -232,24 +231,24 @@ class ChoiceDelta(APIModel):
 
 class ChunkChoice(APIModel):
     index: int = 0
+    #: a stream reads ``"delta": null`` (some gateways, on the finish chunk) as an empty delta
     delta: ChoiceDelta = Field(default_factory=ChoiceDelta)
     finish_reason: str | None = None
     logprobs: Any = None
 
 
-class ChatCompletionChunk(LazyModel, APIModel):
+class ChatCompletionChunk(APIModel):
     """One streamed piece (``object: "chat.completion.chunk"``).
 
-    ``choices`` is required: it is how an in-stream error object (which has none) is told apart
-    from a chunk without a per-chunk check. The ``include_usage`` chunk has ``choices: []``.
-    A stream's chunks are checked on arrival and built into models when first read.
+    The ``include_usage`` chunk has ``choices: []`` (a stream reads ``null`` or absent the
+    same). Fields a gateway adds per chunk (``obfuscation`` padding) stay on the chunk.
     """
 
     id: str = ""
     object: str = "chat.completion.chunk"
     created: int = 0
     model: str = ""
-    choices: list[ChunkChoice]
+    choices: list[ChunkChoice] = Field(default_factory=list)
     usage: CompletionUsage | None = None
     system_fingerprint: str | None = None
     service_tier: str | None = None

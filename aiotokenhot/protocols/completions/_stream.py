@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..._exceptions import StreamError
 from ...streams import SSEEvent, Stream
-from ..chat._stream import parse_rare_event
+from ..chat._stream import ChunkReader
 from ._types import CompletionUsage, TextCompletion, TextCompletionChoice, TextCompletionChunk
 
 __all__ = ["TextCompletionAccumulator", "TextCompletionStream"]
 
-_validate_chunk = TextCompletionChunk.__pydantic_validator__.validate_json
-_DONE = b"[DONE]"
+_validate_chunk = TextCompletionChunk.__pydantic_validator__.validate_python
 
 
 class TextCompletionAccumulator:
@@ -69,17 +69,20 @@ class TextCompletionStream(Stream[TextCompletionChunk]):
         super().__init__(*args, **kwargs)
         self._acc = TextCompletionAccumulator()
         self._add = self._acc.add
+        self._reader = ChunkReader(self.protocol)
 
     def _on_event(self, sse: SSEEvent) -> TextCompletionChunk | None:
-        chunk: TextCompletionChunk
         try:
-            chunk = _validate_chunk(sse.data)
-        except ValueError:
-            if sse.data.strip() == _DONE:
-                self._complete = True
-                return None
-            chunk = parse_rare_event(sse, TextCompletionChunk, self.protocol, self._partial,
-                                     self._secret, fill={"choices": []})
+            obj = self._reader.read(sse)  # one parse; errors and [DONE] as in chat
+        except StreamError as exc:
+            exc.partial = self._partial()
+            raise
+        if obj is None:
+            self._complete = self._reader.done
+            return None
+        if obj.get("choices", 0) is None:
+            obj["choices"] = []  # ``choices: null`` reads as none
+        chunk: TextCompletionChunk = _validate_chunk(obj)
         self._add(chunk)
         return chunk
 
@@ -100,3 +103,8 @@ class TextCompletionStream(Stream[TextCompletionChunk]):
         if self._final is None:  # built once, so what is attached to it (usage.cost) stays
             self._final = self._acc.snapshot()
         return self._final
+
+    async def get_final_completion(self) -> TextCompletion:
+        """Read the rest of the stream (if any) and return :meth:`final`."""
+        await self.until_done()
+        return self.final()

@@ -41,6 +41,5 @@ class TextCompletion(APIModel):
 
 
 class TextCompletionChunk(TextCompletion):
-    """A streamed piece: ``choices`` must be present (``[]`` for the usage chunk)."""
-
-    choices: list[TextCompletionChoice]
+    """A streamed piece (``choices`` is ``[]``, or absent, on the usage chunk; a stream reads
+    ``null`` the same)."""

@@ -14,7 +14,6 @@ from pydantic.alias_generators import to_camel
 
 from ..._models import APIModel
 from ..._pricing import Costed
-from .._lazy import LazyModel
 
 __all__ = [
     "Blob",
@@ -129,11 +128,8 @@ class PromptFeedback(GoogleModel):
     safety_ratings: list[SafetyRating] | None = None
 
 
-class GenerateContentResponse(LazyModel, GoogleModel):
-    """A ``generateContent`` answer, one stream chunk, or the merge of a whole stream.
-
-    A stream's chunks are checked on arrival and built into models when first read.
-    """
+class GenerateContentResponse(GoogleModel):
+    """A ``generateContent`` answer, one stream chunk, or the merge of a whole stream."""
 
     candidates: list[Candidate] = Field(default_factory=list)
     usage_metadata: UsageMetadata | None = None

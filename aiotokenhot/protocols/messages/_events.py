@@ -12,7 +12,6 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from ..._models import APIModel
-from .._lazy import LazyModel
 from ._types import ContentBlock, Message
 
 __all__ = [
@@ -85,8 +84,9 @@ class ContentBlockStartEvent(APIModel):
     content_block: ContentBlock
 
 
-class ContentBlockDeltaEvent(LazyModel, APIModel):
-    """A piece of a block; a stream's delta events are checked on arrival, built when first read."""
+class ContentBlockDeltaEvent(APIModel):
+    """A piece of a block: ``delta`` is a :class:`TextDelta`, :class:`InputJSONDelta`... or
+    :class:`UnknownDelta` (every field kept) for a type this SDK does not know."""
 
     type: Literal["content_block_delta"] = "content_block_delta"
     index: int

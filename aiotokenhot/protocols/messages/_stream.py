@@ -1,23 +1,24 @@
-"""The Anthropic Messages stream: SSE events → typed events, accumulated into a ``Message``.
+"""The Anthropic Messages stream: SSE events → typed events, folded into a ``Message``.
 
-Per event the work is one Rust JSON validation and one dict lookup; block pieces are appended
-to lists and joined only when a block stops (tool input JSON is parsed there, once).
+Per event: one JSON parse into a dict, one fold of that dict (:class:`MessageAccumulator`), and —
+when the caller iterates typed events — one validation of the same dict into the event's public
+model. ``.text()`` (and ``text_stream``) skip the models: they never hand events out.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable
-from typing import Any, NoReturn
+from collections.abc import AsyncIterator
+from typing import Any
 
 import pydantic
 import pydantic_core
 
 from ..._exceptions import StreamError
+from ...streams._errors import raise_malformed, raise_stream_error
+from ...streams._json import EventJSON
 from ...streams._sse import SSEEvent
 from ...streams._stream import Stream
-from ...transport._errors import extract_error
-from .._lazy import TemplateLearner, TextTemplate, discard, lazy_instance, shadow_validator
+from ._accumulate import MessageAccumulator
 from ._events import (
     ContentBlockDeltaEvent,
     ContentBlockStartEvent,
@@ -27,296 +28,171 @@ from ._events import (
     MessageStopEvent,
     MessageStreamEvent,
     PingEvent,
-    StreamErrorEvent,
     TextDelta,
     UnknownEvent,
 )
-from ._types import ContentBlock, Message, TextBlock, ThinkingBlock, ToolUseBlock
+from ._types import Message
 
-__all__ = ["MessageStream"]
+__all__ = ["MessageFold", "MessageStream"]
 
-_Apply = Callable[["MessageStream", Any], None]
-_lazy = lazy_instance
+_from_json = pydantic_core.from_json
+
+
+class MessageFold:
+    """The Messages stream's state: reads an SSE event once, folds it, keeps the message so far.
+
+    Shared by :class:`MessageStream` and the unified stream (which reads the accumulator's
+    ``content``, ``reasoning`` and ``calls`` lists as they grow). ``feed`` returns the event's
+    type, its JSON value and the answer text it carries; an ``error`` event, or data that is not
+    JSON, raises :class:`~aiotokenhot.StreamError` (the caller adds ``partial``); an event of
+    the wrong shape raises ``KeyError``/``TypeError``/``ValueError``.
+    """
+
+    __slots__ = ("acc", "json", "protocol")
+
+    def __init__(self, protocol: str = "Anthropic Messages") -> None:
+        self.protocol = protocol
+        self.acc = MessageAccumulator()
+        self.json = EventJSON()
+
+    @property
+    def done(self) -> bool:
+        return self.acc.done
+
+    def feed(self, sse: SSEEvent) -> tuple[Any, Any, str | None]:
+        json = self.json
+        try:
+            obj = _from_json(sse.data)
+        except ValueError:
+            try:
+                obj = json.tolerant(sse.data)  # e.g. a character cut between UTF-16 halves
+            except ValueError:
+                raise_malformed(self.protocol, sse.data)
+        else:
+            if json.carry:
+                obj = json.repair(obj)
+        if obj.__class__ is dict:
+            kind = obj.get("type")
+            if kind == "content_block_delta":  # the hot path
+                return kind, obj, self.acc.block_delta(obj)
+        else:
+            kind = None
+        if kind.__class__ is not str:  # the data's type decides; the SSE name is the fallback
+            kind = sse.event
+        if kind == "error" or (obj.__class__ is dict and "error" in obj and "type" not in obj):
+            raise_stream_error(self.protocol, "error event", body=obj)
+        if obj.__class__ is not dict:
+            if kind in _MODELS:
+                raise TypeError(f"a {kind!r} event must be a JSON object")
+            return kind, obj, None
+        return kind, obj, self.acc.add(kind, obj)
+
+    def primary(self) -> MessageAccumulator:
+        return self.acc
+
+    def at_eof(self) -> bool:
+        """A Messages stream ends at ``message_stop`` only: a body that stops before was cut."""
+        return False
+
+    def snapshot(self) -> Message:
+        return self.acc.snapshot()
 
 
 class MessageStream(Stream[MessageStreamEvent]):
     """Typed events of ``POST /v1/messages`` with ``stream: true``.
 
-    Iterate it for events, or :meth:`text` for the text pieces; once consumed, :meth:`final`
-    gives the whole :class:`Message` (tool inputs parsed, thinking blocks kept). An ``error``
-    event raises :class:`~aiotokenhot.StreamError`; an end before ``message_stop`` raises
+    Iterate it for events, or :meth:`text` (alias :attr:`text_stream`) for the text pieces; once
+    consumed, :meth:`final` (or ``await`` :meth:`get_final_message`, which reads the rest first)
+    gives the whole :class:`Message` (tool inputs parsed, thinking blocks, unknown blocks and
+    every ``message_delta`` field kept). An ``error`` event raises
+    :class:`~aiotokenhot.StreamError`; an end before ``message_stop`` raises
     :class:`~aiotokenhot.IncompleteStreamError`, both carrying the partial ``Message``.
     """
 
     protocol = "Anthropic Messages"
     keepalive_types = (PingEvent,)
+    text_mode = True  # .text() folds the events without building them
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._message: Message | None = None
-        self._starts: dict[int, ContentBlock] = {}
-        self._pieces: defaultdict[int, list[str]] = defaultdict(list)
-        self._signatures: defaultdict[int, list[str]] = defaultdict(list)
-        self._citations: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
-        self._built: dict[int, ContentBlock] = {}
-        self._delta_event: MessageDeltaEvent | None = None
+        self._fold = MessageFold(self.protocol)
         self._final: Message | None = None
-        self._last: MessageStreamEvent | None = None  # the event _last_text belongs to
-        self._last_text: str | None = None
-        # text deltas equal to a checked one but for the text: matched as bytes
-        self._template: TextTemplate | None = None
-        self._template_append: Callable[[str], None] = discard
-        self._learner = TemplateLearner()
 
     # -- per event -------------------------------------------------------------------------------
 
-    def _on_event(self, sse: SSEEvent) -> MessageStreamEvent | None:
-        template = self._template
-        if template is not None and sse.event == "content_block_delta":
-            data = sse.data
-            piece = template.match(data)
-            if piece is not None:  # another text piece for the same block: nothing else to do
-                self._template_append(piece)
-                self._last_text = piece
-                event = self._last = _lazy(ContentBlockDeltaEvent, data)
-                return event
-        handler = _DISPATCH.get(sse.event)
-        if handler is None:
-            return self._on_other(sse)
-        return handler(self, sse)  # type: ignore[no-any-return]
-
-    def _event_text(self, event: MessageStreamEvent) -> str | None:
-        if event is self._last:  # read off the checked dict: the event need not be built
-            return self._last_text
-        if event.__class__ is ContentBlockDeltaEvent:
-            delta = event.delta
-            if delta.__class__ is TextDelta:
-                return delta.text
-        return None
-
-    def _on_block_delta(self, sse: SSEEvent) -> ContentBlockDeltaEvent:
-        """A ``content_block_delta`` the template did not match: checked, and its event lazy."""
-        data = sse.data
+    def _on_event(self, sse: SSEEvent) -> Any:
+        fold = self._fold
         try:
-            checked = _check_delta(data)
-        except ValueError:  # pydantic.ValidationError too
-            self._raise_bad_event(sse)
-        index, delta = checked["index"], checked["delta"]
-        text = self._last_text = self._add_delta(index, delta)
-        self._template = None
-        if text and len(delta) == 2:  # {"type": "text_delta", "text": ...} and nothing else
-            self._template = self._learner.learn(self._events_seen, data, "text", text,
-                                                 _check_delta, _text_delta_is)
-            self._template_append = self._pieces[index].append
-        event = self._last = _lazy(ContentBlockDeltaEvent, checked)
-        return event
-
-    def _add_delta(self, index: int, delta: dict[str, Any]) -> str | None:
-        """Keep a delta's piece for ``final()``; returns it when it is answer text."""
-        kind = delta.get("type") or ""
-        field = _DELTA_PIECE.get(kind)
-        piece: Any = delta.get(field) if field is not None else None
-        if piece is None:  # an unknown delta type, or a known one lacking its field
-            return None
-        if kind == "text_delta":
-            text: str = piece
-            self._pieces[index].append(text)
-            return text
-        if kind == "signature_delta":
-            self._signatures[index].append(piece)
-        elif kind == "citations_delta":
-            self._citations[index].append(piece)
-        else:
-            self._pieces[index].append(piece)
-        return None
-
-    def _on_start(self, event: MessageStartEvent) -> None:
-        self._message = event.message
-
-    def _on_block_start(self, event: ContentBlockStartEvent) -> None:
-        self._starts[event.index] = event.content_block
-
-    def _on_delta(self, event: ContentBlockDeltaEvent) -> None:
-        self._add_delta(event.index, event.delta.model_dump())
-
-    def _on_block_stop(self, event: ContentBlockStopEvent) -> None:
-        self._built[event.index] = self._build_block(event.index, strict=True)
-
-    def _on_message_delta(self, event: MessageDeltaEvent) -> None:
-        self._delta_event = event
-
-    def _on_stop(self, event: MessageStopEvent) -> None:
-        self._complete = True
-
-    def _on_error(self, event: StreamErrorEvent) -> None:
-        self._raise_error(event.to_dict())
-
-    # -- rare paths ------------------------------------------------------------------------------
-
-    def _on_other(self, sse: SSEEvent) -> MessageStreamEvent | None:
-        """An event without a known name: a gateway that drops ``event:`` lines, or a new type."""
-        obj = self._loads(sse)
-        kind = obj.get("type") if isinstance(obj, dict) else None
-        if sse.event == "message" and isinstance(kind, str) and kind in _MODELS:
-            validator, apply = _MODELS[kind]
-            try:
-                event = validator.validate_python(obj)
-            except pydantic.ValidationError:
-                self._raise_bad_event(sse)
-            apply(self, event)
-            return event  # type: ignore[no-any-return]
-        if isinstance(obj, dict):
-            if "error" in obj and ("type" not in obj or kind == "error"):
-                self._raise_error(obj)
-            return UnknownEvent.model_validate({**obj, "event": sse.event, "type": kind or sse.event})
-        return UnknownEvent(event=sse.event, type=sse.event, data=obj)
-
-    def _loads(self, sse: SSEEvent) -> Any:
+            kind, obj, piece = fold.feed(sse)
+        except StreamError as exc:
+            exc.partial = self._partial_or_none()
+            raise
+        if not self._typed:  # .text(): the piece; "" keeps the idle timer going, None is a ping
+            if kind == "content_block_delta":
+                return piece or ""
+            if fold.done:
+                self._complete = True
+            return None if kind == "ping" else ""
+        if fold.done:
+            self._complete = True
+        model = _MODELS.get(kind)
+        if model is None:
+            if obj.__class__ is dict:
+                return UnknownEvent.model_validate({**obj, "event": sse.event, "type": kind})
+            return UnknownEvent(event=sse.event, type=kind, data=obj)
         try:
-            return pydantic_core.from_json(sse.data)
-        except ValueError:
+            return model.validate_python(obj)
+        except pydantic.ValidationError as exc:
             raise StreamError(
-                f"malformed JSON in a {self.protocol} {sse.event!r} event: {sse.data[:200]!r}",
-                body=sse.text(),
-                partial=self._partial(),
-            ) from None
+                f"a {self.protocol} {kind!r} event has an unexpected shape: {sse.data[:200]!r}",
+                body=obj,
+                partial=self._partial_or_none(),
+            ) from exc
 
-    def _raise_bad_event(self, sse: SSEEvent) -> NoReturn:
-        obj = self._loads(sse)
-        if isinstance(obj, dict) and "error" in obj:
-            self._raise_error(obj)
-        raise StreamError(
-            f"a {self.protocol} {sse.event!r} event has an unexpected shape: {sse.data[:200]!r}",
-            body=obj,
-            partial=self._partial(),
-        )
+    def _event_text(self, event: Any) -> str | None:
+        if event.__class__ is ContentBlockDeltaEvent and event.delta.__class__ is TextDelta:
+            return event.delta.text
+        return None
 
-    def _raise_error(self, body: dict[str, Any]) -> NoReturn:
-        message, etype, _ = extract_error(body)
-        raise StreamError(
-            f"{etype or 'error'}: {message or 'the stream reported an error'}",
-            body=body,
-            error_type=etype,
-            partial=self._partial(),
-        )
+    async def until_done(self) -> None:
+        """Consume the rest of the stream (so that :meth:`final` is available)."""
+        self._typed = False  # nothing is handed out: fold only
+        await super().until_done()
 
-    # -- accumulation ----------------------------------------------------------------------------
+    @property
+    def text_stream(self) -> AsyncIterator[str]:
+        """The text pieces, in order: the official SDK's name for :meth:`text`."""
+        return self.text()
 
-    def _build_block(self, index: int, *, strict: bool) -> ContentBlock:
-        start = self._starts.get(index)
-        if start is None:  # deltas without a start: keep the text that came
-            return TextBlock(text="".join(self._pieces.get(index, ())))
-        builder = _BUILDERS.get(start.__class__)
-        return start if builder is None else builder(self, index, start, strict)
-
-    def _build_text(self, index: int, start: TextBlock, strict: bool) -> ContentBlock:
-        update: dict[str, Any] = {"text": start.text + "".join(self._pieces.get(index, ()))}
-        if index in self._citations:
-            update["citations"] = [*(start.citations or []), *self._citations[index]]
-        return start.model_copy(update=update)
-
-    def _build_thinking(self, index: int, start: ThinkingBlock, strict: bool) -> ContentBlock:
-        return start.model_copy(update={
-            "thinking": start.thinking + "".join(self._pieces.get(index, ())),
-            "signature": start.signature + "".join(self._signatures.get(index, ())),
-        })
-
-    def _build_tool_use(self, index: int, start: ToolUseBlock, strict: bool) -> ContentBlock:
-        pieces = self._pieces.get(index)
-        if not pieces:
-            return start.model_copy(update={"input": start.input if start.input is not None else {}})
-        raw = "".join(pieces)
-        try:
-            value = pydantic_core.from_json(raw or "{}", allow_partial=not strict)
-        except ValueError:
-            if strict:
-                raise StreamError(
-                    f"tool_use block {start.name!r} has input that is not JSON: {raw[:200]!r}",
-                    body=raw,
-                    partial=self._partial(),
-                ) from None
-            value = None
-        update = {"input": value}
-        if not strict:
-            update["partial_json"] = raw
-        return start.model_copy(update=update)
-
-    def _snapshot(self, *, strict: bool) -> Message:
-        base = self._message or Message()
-        content = [self._built.get(i) or self._build_block(i, strict=strict) for i in sorted(self._starts)]
-        update: dict[str, Any] = {"content": content}
-        delta_event = self._delta_event
-        if delta_event is not None:
-            update["stop_reason"] = delta_event.delta.stop_reason
-            update["stop_sequence"] = delta_event.delta.stop_sequence
-            if delta_event.usage is not None:
-                counts = delta_event.usage.model_dump(exclude_none=True)
-                update["usage"] = base.usage.model_copy(update=counts)
-        return base.model_copy(update=update)
+    # -- results ---------------------------------------------------------------------------------
 
     def _partial(self) -> Message:
-        return self._snapshot(strict=False)
+        return self._fold.snapshot()
 
     def final(self) -> Message:
-        """The whole message, rebuilt from the events (needs the stream consumed to its end)."""
+        """The whole message, folded from the events (needs the stream consumed to its end)."""
         self._require_complete()
         if self._final is None:
-            self._final = self._snapshot(strict=True)
+            self._final = self._fold.snapshot()
         return self._final
 
+    async def get_final_message(self) -> Message:
+        """Read the rest of the stream (if any), then return :meth:`final`."""
+        await self.until_done()
+        return self.final()
 
-#: the field carrying each known delta type's piece
-_DELTA_PIECE = {
-    "text_delta": "text",
-    "input_json_delta": "partial_json",
-    "thinking_delta": "thinking",
-    "signature_delta": "signature",
-    "citations_delta": "citation",
+    async def get_final_text(self) -> str:
+        """Read the rest of the stream (if any), then return the final message's text."""
+        return (await self.get_final_message()).text
+
+
+#: by event type: the public model each event is validated into
+_MODELS: dict[str, Any] = {
+    "message_start": MessageStartEvent.__pydantic_validator__,
+    "content_block_start": ContentBlockStartEvent.__pydantic_validator__,
+    "content_block_delta": ContentBlockDeltaEvent.__pydantic_validator__,
+    "content_block_stop": ContentBlockStopEvent.__pydantic_validator__,
+    "message_delta": MessageDeltaEvent.__pydantic_validator__,
+    "message_stop": MessageStopEvent.__pydantic_validator__,
+    "ping": PingEvent.__pydantic_validator__,
 }
-
-_BUILDERS: dict[type[Any], Callable[[MessageStream, int, Any, bool], ContentBlock]] = {
-    TextBlock: MessageStream._build_text,
-    ThinkingBlock: MessageStream._build_thinking,
-    ToolUseBlock: MessageStream._build_tool_use,
-}
-
-
-def _full(validator: Any, apply: _Apply) -> Callable[[MessageStream, SSEEvent], Any]:
-    """A handler that validates the whole event into its model, then applies it."""
-    validate = validator.validate_json
-
-    def handle(stream: MessageStream, sse: SSEEvent) -> Any:
-        try:
-            event = validate(sse.data)
-        except ValueError:  # pydantic.ValidationError too
-            stream._raise_bad_event(sse)
-        apply(stream, event)
-        return event
-
-    return handle
-
-
-def _text_delta_is(checked: dict[str, Any], probe: str) -> bool:
-    return bool(checked["delta"] == {"type": "text_delta", "text": probe})
-
-
-_check_delta = shadow_validator(ContentBlockDeltaEvent).validate_json
-
-#: by event name: the events' full validators and what to do with each (the ``message``
-#: fallback of gateways without ``event:`` lines uses them too)
-_MODELS: dict[str, tuple[Any, _Apply]] = {
-    "message_start": (MessageStartEvent.__pydantic_validator__, MessageStream._on_start),
-    "content_block_start": (ContentBlockStartEvent.__pydantic_validator__, MessageStream._on_block_start),
-    "content_block_delta": (ContentBlockDeltaEvent.__pydantic_validator__, MessageStream._on_delta),
-    "content_block_stop": (ContentBlockStopEvent.__pydantic_validator__, MessageStream._on_block_stop),
-    "message_delta": (MessageDeltaEvent.__pydantic_validator__, MessageStream._on_message_delta),
-    "message_stop": (MessageStopEvent.__pydantic_validator__, MessageStream._on_stop),
-    "ping": (PingEvent.__pydantic_validator__, lambda s, e: None),
-    "error": (StreamErrorEvent.__pydantic_validator__, MessageStream._on_error),
-}
-
-#: by event name: the handler turning the SSE event into the event to yield; one lookup each
-_DISPATCH: dict[str, Callable[[MessageStream, SSEEvent], Any]] = {
-    name: _full(validator, apply) for name, (validator, apply) in _MODELS.items()
-}
-_DISPATCH["content_block_delta"] = MessageStream._on_block_delta

@@ -1,37 +1,113 @@
-"""ResponseStream: typed Responses events by their ``event:`` name, ``.text()`` and ``.final()``."""
+"""ResponseStream: typed Responses events, ``.text()`` and ``.final()``.
+
+Each event is parsed once into a dict and folded (:class:`ResponsesFold`); when the caller
+iterates typed events, the class its ``type`` names is validated once from that same dict.
+``.text()`` and the unified stream skip the validation but run the same fold.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from ..._exceptions import StreamError
-from ..._redact import redact_text
+import pydantic_core
+
 from ...streams import SSEEvent, Stream
-from ...transport._errors import extract_error
-from ..chat._stream import parse_rare_event
-from ._accumulate import ResponseAccumulator
-from ._events import (
-    EVENT_CLASSES,
-    GenericResponseEvent,
-    ResponseCompletedEvent,
-    ResponseErrorEvent,
-    ResponseEvent,
-    ResponseFailedEvent,
-    ResponseIncompleteEvent,
-    ResponseOutputTextDeltaEvent,
-    parse_event_json,
-)
+from ...streams._errors import raise_malformed, raise_stream_error
+from ...streams._json import EventJSON
+from ._accumulate import ResponseAccumulator, ResponseView
+from ._events import EVENT_CLASSES, GenericResponseEvent, ResponseEvent
 from ._types import Response
 
-__all__ = ["ResponseStream"]
+__all__ = ["ResponseStream", "ResponsesFold"]
 
-_VALIDATORS: dict[str, Callable[[bytes], Any]] = {
-    name: cls.__pydantic_validator__.validate_json for name, cls in EVENT_CLASSES.items()
+_VALIDATORS: dict[str, Callable[[Any], ResponseEvent]] = {
+    name: cls.__pydantic_validator__.validate_python for name, cls in EVENT_CLASSES.items()
 }
-_VALIDATORS["message"] = parse_event_json  # no ``event:`` line: dispatch on the data's ``type``
-_generic = GenericResponseEvent.__pydantic_validator__.validate_json
+_validate_generic: Callable[[Any], ResponseEvent] = (
+    GenericResponseEvent.__pydantic_validator__.validate_python)
+_TERMINAL = frozenset({"response.completed", "response.incomplete"})
+_from_json = pydantic_core.from_json
 _DONE = b"[DONE]"
+
+
+class ResponsesFold:
+    """The Responses stream's state: reads an event, folds it, keeps the Response so far.
+
+    The data's ``type`` says what an event is; the SSE ``event:`` name is used only for data
+    without one. ``error`` events and ``response.failed`` raise :class:`StreamError`. A
+    ``[DONE]`` some gateways append after the end is ignored. Shared by :class:`ResponseStream`
+    and the unified stream (which reads :meth:`primary`).
+    """
+
+    __slots__ = ("_json", "acc", "done", "protocol", "text")
+
+    def __init__(self, protocol: str = "responses") -> None:
+        self.protocol = protocol
+        self.acc = ResponseAccumulator()
+        self.done = False
+        #: the output text piece of the last event (None when it carried none)
+        self.text: str | None = None
+        self._json = EventJSON()
+
+    def feed(self, sse: SSEEvent) -> Any:
+        """Fold one event in; returns its JSON object with ``type`` set (None: nothing, as for
+        anything after the terminal event that a read may still hold)."""
+        if self.done:
+            return None
+        data = sse.data
+        try:
+            obj = _from_json(data)
+        except ValueError:
+            if data.strip() == _DONE:
+                return None
+            try:
+                obj = self._json.tolerant(data)  # e.g. half a surrogate pair, as an escape
+            except ValueError:
+                raise_malformed(self.protocol, data, partial=self.partial())
+        else:
+            if self._json.carry:
+                obj = self._json.repair(obj)
+        kind = obj.get("type")
+        if kind.__class__ is not str:
+            if kind is not None:
+                raise TypeError("an event's type must be a string")
+            kind = sse.event
+            obj = {**obj, "type": kind}
+        if kind == "error" or obj.get("error") is not None:
+            body = obj if isinstance(obj.get("error"), dict) else {"error": obj}
+            raise_stream_error(self.protocol, "error event", body=body,
+                               error_type=_code(obj), partial=self.partial())
+        self.text = self.acc.add_dict(obj)
+        if kind in _TERMINAL:
+            self.done = True
+        elif kind == "response.failed":
+            response = obj["response"]
+            error = response.get("error") if isinstance(response, dict) else None
+            raise_stream_error(self.protocol, "the response failed", body=response,
+                               error_type=_code(error), partial=self.partial())
+        return obj
+
+    def primary(self) -> ResponseView:
+        return self.acc.view
+
+    def at_eof(self) -> bool:
+        """A Responses stream ends at ``response.completed`` / ``response.incomplete`` only."""
+        return False
+
+    def snapshot(self) -> Response:
+        return self.acc.snapshot()
+
+    def partial(self) -> Response | None:
+        try:
+            return self.acc.snapshot()
+        except Exception:  # the state may be as confused as the event that stopped it
+            return None
+
+
+def _code(obj: Any) -> str | None:
+    code = obj.get("code") if isinstance(obj, dict) else None
+    return str(code) if code not in (None, "") else None
 
 
 class ResponseStream(Stream[ResponseEvent]):
@@ -42,70 +118,54 @@ class ResponseStream(Stream[ResponseEvent]):
     """
 
     protocol = "responses"
+    text_mode = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._acc = ResponseAccumulator()
-        self._add = self._acc.add
+        self._fold = ResponsesFold(self.protocol)
 
-    def _on_event(self, sse: SSEEvent) -> ResponseEvent | None:
-        validate = _VALIDATORS.get(sse.event, _generic)
-        event: ResponseEvent
-        try:
-            event = validate(sse.data)
-        except ValueError:  # pydantic.ValidationError too
-            if sse.data.strip() == _DONE:  # some gateways append one; it ends nothing by itself
-                return None
-            event = parse_rare_event(sse, GenericResponseEvent, self.protocol, self._partial,
-                                     self._secret, fill={"type": sse.event})
-        self._add(event)
-        special = _SPECIAL.get(event.__class__)
-        if special is not None:
-            special(self, event)
-        return event
-
-    def _terminal(self, event: ResponseEvent) -> None:
-        self._complete = True
-
-    def _fail(self, event: ResponseEvent) -> None:
-        if isinstance(event, ResponseFailedEvent):
-            err = event.response.error
-            message = (err.message if err else None) or "the response failed"
-            code = err.code if err else None
-            body: Any = event.response.to_dict()
-        else:
-            body = event.to_dict()
-            found, _, code = extract_error(body)
-            message = found or "error event"
-        raise StreamError(
-            redact_text(f"error in the responses stream: {message}", self._secret),
-            body=body, error_type=code, partial=self._partial(),
-        )
+    def _on_event(self, sse: SSEEvent) -> Any:
+        fold = self._fold
+        obj = fold.feed(sse)
+        if obj is None:
+            return None
+        self._complete = fold.done
+        if self._typed:
+            event = _VALIDATORS.get(obj["type"], _validate_generic)(obj)
+            if fold.done:  # final() is the very Response the terminal event carries
+                fold.acc.response = event.response  # type: ignore[attr-defined]
+            return event
+        return fold.text
 
     def _event_text(self, event: ResponseEvent) -> str | None:
-        return event.delta if isinstance(event, ResponseOutputTextDeltaEvent) else None
+        if event.type == "response.output_text.delta":
+            return getattr(event, "delta", None)
+        return None
 
     def _partial(self) -> Response | None:
-        return self._acc.snapshot() if self._events_seen else None
+        return self._fold.partial() if self._events_seen else None
 
     def snapshot(self) -> Response:
         """The Response assembled from the events received so far."""
-        return self._acc.snapshot()
+        return self._fold.snapshot()
 
     _final: Response | None = None
 
     def final(self) -> Response:
-        """The completed (or incomplete) Response; the stream must have been read to its end."""
+        """The completed (or incomplete) Response; the stream must have been read to its end.
+
+        Raises :class:`TokenHotError` before then (see :meth:`get_final_response`).
+        """
         self._require_complete()
         if self._final is None:  # built once, so what is attached to it (usage.cost) stays
-            self._final = self._acc.snapshot()
+            self._final = self._fold.snapshot()
         return self._final
 
+    async def get_final_response(self) -> Response:
+        """Read the rest of the stream (if any) and return :meth:`final`.
 
-#: event classes that end the stream (the only per-event check besides accumulation)
-_SPECIAL: dict[type[ResponseEvent], Callable[[ResponseStream, ResponseEvent], None]] = {
-    ResponseCompletedEvent: ResponseStream._terminal,
-    ResponseIncompleteEvent: ResponseStream._terminal,
-    ResponseFailedEvent: ResponseStream._fail,
-    ResponseErrorEvent: ResponseStream._fail,
-}
+        Raises what the stream raises (:class:`StreamError`, :class:`IncompleteStreamError`...).
+        """
+        await self.until_done()
+        return self.final()
+

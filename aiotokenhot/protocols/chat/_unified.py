@@ -1,0 +1,125 @@
+"""Chat Completions in the unified API: request out, deltas and :class:`Completion` back.
+
+The unified stream runs :class:`ChatFold`, the native stream's own state, and follows the
+choice whose ``index`` is 0; ``completion`` converts a :class:`ChatCompletion` (the native
+``final()`` or a whole reply) and serves both ``th.stream()`` and ``th.complete()``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pydantic
+
+from ..._exceptions import ResponseValidationError
+from ...unified._adapter import NativeRequest, UnifiedRequest
+from ...unified._convert import drop_none
+from ...unified._events import Completion, FinishReason, ToolCall, Usage, parse_arguments
+from ...unified._finish import normalize_finish
+from ...unified._stream import UnifiedStream
+from ._stream import ChatFold
+from ._types import ChatCompletion, CompletionUsage
+
+__all__ = ["CHAT", "ChatAdapter", "ChatUnifiedStream", "chat_usage"]
+
+PATH = "/v1/chat/completions"
+
+#: Chat finish reasons the unified API knows by name (others: see ``unified._finish``)
+FINISH_REASONS: dict[str, FinishReason] = {
+    "stop": "stop", "length": "length", "tool_calls": "tool_calls",
+    "function_call": "tool_calls", "content_filter": "content_filter", "error": "error",
+}
+
+
+def chat_usage(usage: CompletionUsage) -> Usage:
+    """Chat token counts in the unified meaning (cached and reasoning tokens from details)."""
+    prompt = usage.prompt_tokens_details
+    completion = usage.completion_tokens_details
+    return Usage(
+        input_tokens=usage.prompt_tokens,
+        output_tokens=usage.completion_tokens,
+        reasoning_tokens=(completion.reasoning_tokens or 0) if completion else 0,
+        cached_tokens=(prompt.cached_tokens or 0) if prompt else 0,
+    )
+
+
+class ChatAdapter:
+    """The Chat Completions protocol's bridge to the unified API."""
+
+    name = "openai"
+
+    def native_request(self, request: UnifiedRequest) -> NativeRequest:
+        """The chat body is the unified input itself; streams ask for usage."""
+        s = request.sampling
+        body = drop_none({
+            "model": request.model,
+            "messages": [dict(m) for m in request.messages],
+            "tools": request.tools or None,
+            "tool_choice": request.tool_choice,
+            "max_tokens": s.max_tokens,
+            "temperature": s.temperature,
+            "top_p": s.top_p,
+            "stop": s.stop,
+        })
+        if request.stream:
+            body["stream"] = True
+            body["stream_options"] = {"include_usage": True}
+        return NativeRequest(self.name, PATH, body)
+
+    def new_fold(self) -> ChatFold:
+        return ChatFold("openai")
+
+    def completion(self, result: ChatCompletion, raw: Any = None) -> Completion:
+        """The choice with ``index`` 0 of a :class:`ChatCompletion` as a unified Completion."""
+        choice = next((c for c in result.choices if c.index == 0), None)
+        out = Completion(
+            usage=chat_usage(result.usage) if result.usage is not None else None,
+            protocol=self.name, model=result.model or None, id=result.id or None,
+            raw=result if raw is None else raw,
+        )
+        if choice is None:
+            return out
+        message = choice.message
+        calls = [
+            ToolCall(call.id, call.function.name, parse_arguments(call.function.arguments),
+                     call.function.arguments,
+                     (call.model_extra or {}).get("extra_content"))
+            for call in message.tool_calls or ()
+        ]
+        reasoning = message.reasoning_content
+        if reasoning is None:
+            alt = (message.model_extra or {}).get("reasoning")
+            reasoning = alt if isinstance(alt, str) else None
+        out.text = message.content or ""
+        out.reasoning = reasoning or ""
+        out.tool_calls = calls
+        if choice.finish_reason is not None:
+            out.finish = normalize_finish(choice.finish_reason, FINISH_REASONS, bool(calls))
+        return out
+
+    def parse(self, body: Any) -> Completion:
+        """A whole ``/v1/chat/completions`` answer; ``raw`` keeps the body as sent."""
+        try:
+            result = ChatCompletion.model_validate(body)
+        except pydantic.ValidationError as exc:
+            raise ResponseValidationError(
+                f"the chat completions response does not have the expected shape: {exc}",
+                body=body,
+            ) from None
+        if not any(c.index == 0 for c in result.choices):
+            raise ResponseValidationError("the chat completions response has no choice 0",
+                                          body=body)
+        done = self.completion(result, raw=body)
+        if done.finish is None:
+            done.finish = normalize_finish(None, FINISH_REASONS, bool(done.tool_calls))
+        return done
+
+
+CHAT = ChatAdapter()
+
+
+class ChatUnifiedStream(UnifiedStream):
+    """The unified stream over Chat Completions chunks (ends at ``[DONE]``)."""
+
+    protocol = "openai"
+    adapter = CHAT

@@ -1,0 +1,250 @@
+"""The Gemini accumulator: ``streamGenerateContent`` chunks (plain JSON dicts) merged into one answer.
+
+One fold serves every way of reading a stream: the typed iterator validates each chunk into a
+:class:`GenerateContentResponse` *and* folds the same dict here; ``.text()`` and the unified
+stream only fold. Rules:
+
+- a candidate is identified by its ``index`` field (its position only when the field is absent);
+- its parts are kept in order; adjacent text parts (answer and thought runs apart) are joined
+  when the result is built;
+- every other field, of a candidate or of the chunk (``finishReason``, ``usageMetadata``...),
+  keeps its latest non-null value: a later chunk without a field never erases it, and a
+  usage-only chunk after the finish still counts; ``responseId`` and ``modelVersion`` keep their
+  first non-empty value;
+- camelCase and snake_case keys are both read (some gateways write snake_case).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pydantic_core
+from pydantic.alias_generators import to_snake
+
+from ._types import Candidate, Content, GenerateContentResponse, Part
+
+__all__ = [
+    "CandidateState", "FunctionCallPieces", "GeminiAccumulator", "function_call_id", "merge_parts",
+]
+
+_SNAKE: dict[str, str] = {}
+
+
+#: chunk fields whose first non-empty value stands (a gateway's empty placeholder is replaced)
+_FIRST = frozenset({"response_id", "model_version"})
+
+
+def function_call_id(response_id: str | None, position: int, name: str, raw_arguments: str) -> str:
+    """An id for a function call Gemini sent without one: the same for the same reply and call
+    (so a streamed and a derived result agree), different across replies."""
+    seed = f"{response_id or ''}|{position}|{name}|{raw_arguments}".encode()
+    return "call_" + hashlib.sha256(seed).hexdigest()[:24]
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if value.__class__ is not str:
+        raise TypeError("a function call's id and name must be strings")
+    return value
+
+
+def _snake(key: str) -> str:
+    name = _SNAKE.get(key)
+    if name is None:
+        name = to_snake(key)
+        if len(_SNAKE) < 1024:
+            _SNAKE[key] = name
+    return name
+
+
+class FunctionCallPieces:
+    """A function call as the unified stream sees it: id ("" when none), name, JSON arguments."""
+
+    __slots__ = ("arguments", "id", "name")
+
+    def __init__(self, id: str, name: str, arguments: list[str]) -> None:
+        self.id = id
+        self.name = name
+        self.arguments = arguments
+
+
+class CandidateState:
+    """What one candidate accumulated: parts in order (a plain answer-text part as a bare str),
+    its role, and the latest value of every other field (snake_case keys). ``content``,
+    ``reasoning`` and ``calls`` list its answer pieces, thought pieces and function calls in
+    arrival order; they only grow (the unified stream reads its deltas off them)."""
+
+    __slots__ = ("calls", "content", "fields", "parts", "reasoning", "role")
+
+    def __init__(self) -> None:
+        self.parts: list[Any] = []  # str or dict
+        self.role: str | None = None
+        self.fields: dict[str, Any] = {}
+        self.content: list[str] = []
+        self.reasoning: list[str] = []
+        self.calls: list[FunctionCallPieces] = []
+
+    def build(self, index: int) -> Candidate:
+        content = Content(role=self.role or "model", parts=_merge(self.parts))
+        return Candidate.model_validate({**self.fields, "content": content, "index": index})
+
+
+class GeminiAccumulator:
+    """Folds Gemini stream chunks, as JSON dicts, into the answer they describe."""
+
+    __slots__ = ("candidates", "chunks", "fields")
+
+    def __init__(self) -> None:
+        self.candidates: dict[int, CandidateState] = {}
+        self.fields: dict[str, Any] = {}  # usage_metadata, model_version, response_id...
+        self.chunks = 0
+
+    def add(self, chunk: dict[str, Any]) -> str:
+        """Fold one chunk; returns the answer text it adds to candidate 0 (``""`` if none)."""
+        self.chunks += 1
+        fields = self.fields
+        candidates = None
+        for key, value in chunk.items():
+            if key == "candidates":
+                candidates = value
+            elif value is not None:
+                name = _snake(key)
+                if name in _FIRST and fields.get(name):
+                    continue
+                fields[name] = value
+        return "" if candidates is None else self._candidates(candidates)
+
+    def _candidates(self, candidates: Any) -> str:
+        if candidates.__class__ is not list:
+            raise TypeError("candidates must be a list")
+        text = ""
+        accumulated = self.candidates
+        for position, candidate in enumerate(candidates):
+            if candidate.__class__ is not dict:
+                raise TypeError("a candidate must be an object")
+            index = candidate.get("index")
+            if index is None:
+                index = position
+            elif index.__class__ is not int:
+                raise TypeError("a candidate's index must be an integer")
+            acc = accumulated.get(index)
+            if acc is None:
+                acc = accumulated[index] = CandidateState()
+            pieces = ""
+            for key, value in candidate.items():
+                if key == "content":
+                    if value is not None:
+                        pieces = self._content(acc, value)
+                elif value is not None and key != "index":
+                    acc.fields[_snake(key)] = value
+            if index == 0:
+                text += pieces
+        return text
+
+    def _content(self, acc: CandidateState, content: Any) -> str:
+        if content.__class__ is not dict:
+            raise TypeError("a candidate's content must be an object")
+        role = content.get("role")
+        if role is not None:
+            if role.__class__ is not str:
+                raise TypeError("a content role must be a string")
+            acc.role = role
+        parts = content.get("parts")
+        if not parts:
+            return ""
+        if parts.__class__ is not list:
+            raise TypeError("content parts must be a list")
+        text = ""
+        keep = acc.parts.append
+        for part in parts:
+            if part.__class__ is not dict:
+                raise TypeError("a part must be an object")
+            piece = part.get("text")
+            if piece is not None and piece.__class__ is not str:
+                raise TypeError("a part's text must be a string")
+            if len(part) == 1 and piece is not None:  # the common part: answer text only
+                keep(piece)
+                acc.content.append(piece)
+                text += piece
+                continue
+            part = {_snake(k): v for k, v in part.items()}
+            keep(part)
+            if piece is not None:
+                if part.get("thought"):
+                    acc.reasoning.append(piece)
+                else:
+                    acc.content.append(piece)
+                    text += piece
+            call = part.get("function_call")
+            if call is not None:
+                if call.__class__ is not dict:
+                    raise TypeError("a function call must be an object")
+                args = call.get("args")
+                name = _text(call.get("name"))
+                raw = pydantic_core.to_json(args if args is not None else {}).decode()
+                given = _text(call.get("id")) or function_call_id(
+                    self.fields.get("response_id"), len(acc.calls), name, raw)
+                acc.calls.append(FunctionCallPieces(given, name, [raw]))
+        return text
+
+    def snapshot(self) -> GenerateContentResponse:
+        """The answer as far as it arrived: candidates by index, the latest chunk-level fields."""
+        return GenerateContentResponse.model_validate({
+            **self.fields,
+            "candidates": [acc.build(i) for i, acc in sorted(self.candidates.items())],
+        })
+
+
+def merge_parts(parts: list[Part]) -> list[Part]:
+    """Join runs of adjacent text parts (answer and thought runs apart); keep other parts as is.
+
+    A run keeps its first part's fields and the first ``thought_signature`` seen in it.
+    """
+    return _merge([p.model_dump(exclude_none=True) for p in parts])
+
+
+def _is_text(part: Any) -> bool:
+    return part.__class__ is str or (
+        part.get("text") is not None
+        and part.get("function_call") is None
+        and part.get("inline_data") is None
+    )
+
+
+def _merge(parts: list[Any]) -> list[Part]:
+    """Parts in order, each run of adjacent text parts (answer and thought apart) joined into one:
+    the run's first part's fields, the texts joined, the first ``thought_signature`` seen."""
+    out: list[Part] = []
+    run: list[Any] = []
+    run_thought = False
+
+    def flush() -> None:
+        if not run:
+            return
+        first = run[0]
+        merged: dict[str, Any] = {"text": first} if first.__class__ is str else dict(first)
+        if len(run) > 1:
+            merged["text"] = "".join(p if p.__class__ is str else p["text"] for p in run)
+            signature = next((p["thought_signature"] for p in run
+                              if p.__class__ is not str and p.get("thought_signature")), None)
+            if signature is not None:
+                merged["thought_signature"] = signature
+        out.append(Part.model_validate(merged))
+        run.clear()
+
+    for part in parts:
+        thought = part.__class__ is not str and bool(part.get("thought"))
+        if _is_text(part):
+            if run and run_thought == thought:
+                run.append(part)
+                continue
+            flush()
+            run.append(part)
+            run_thought = thought
+        else:
+            flush()
+            out.append(Part.model_validate(part))
+    flush()
+    return out

@@ -1,0 +1,240 @@
+"""The Anthropic Messages accumulator: stream events (plain JSON dicts) folded into a ``Message``.
+
+One fold serves every way of reading a stream: the typed iterator validates each event into
+its public model *and* folds the same dict here; ``.text()`` and the unified stream only fold.
+The fold checks the type of everything it keeps, so a mis-shaped event fails here (``KeyError``,
+``TypeError``, ``ValueError``; the stream turns that into :class:`~aiotokenhot.StreamError`)
+and never later in :meth:`MessageAccumulator.snapshot`.
+
+Rules: block pieces are kept per block index and joined once; a tool's JSON input is parsed
+when its block stops (strictly), or leniently when the stream ended inside it (the raw text is
+then kept as ``partial_json``); every field ``message_delta`` carries (``stop_reason``,
+``stop_details``...) lands on the message, and a later ``None`` never erases an earlier value;
+deltas of a type this SDK does not know merge their fields into their block (strings append).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pydantic_core
+
+from ._types import Message
+
+__all__ = ["MessageAccumulator", "ToolCallPieces"]
+
+#: block types whose deltas carry JSON input pieces (``input_json_delta``)
+_TOOL_BLOCKS = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
+#: a delta type → the field carrying its piece (``text_delta`` takes the fast path)
+_PIECES = {
+    "input_json_delta": "partial_json",
+    "thinking_delta": "thinking",
+}
+
+
+def _as_dict(value: Any, what: str) -> dict[str, Any]:
+    if value.__class__ is not dict:
+        raise TypeError(f"{what} must be an object, not {type(value).__name__}")
+    return value
+
+
+def _as_index(value: Any) -> int:
+    if value.__class__ is not int:
+        raise TypeError(f"a block index must be an integer, not {type(value).__name__}")
+    return value
+
+
+def _as_str(value: Any, what: str) -> str:
+    if value.__class__ is not str:
+        raise TypeError(f"{what} must be a string, not {type(value).__name__}")
+    return value
+
+
+class _Block:
+    """One content block being assembled."""
+
+    __slots__ = ("citations", "fields", "input", "parsed", "pieces", "signature", "start")
+
+    def __init__(self, start: dict[str, Any]) -> None:
+        self.start = start
+        self.pieces: list[str] = []  # text, thinking or tool-input pieces
+        self.signature: list[str] = []
+        self.citations: list[Any] = []
+        self.fields: dict[str, Any] = {}  # fields merged in from deltas of unknown types
+        self.input: Any = None
+        self.parsed = False  # the tool input was parsed when the block stopped
+
+    @property
+    def kind(self) -> Any:
+        return self.start.get("type")
+
+    def merge(self, delta: dict[str, Any]) -> None:
+        """A delta of a type this SDK does not know: its fields go onto the block."""
+        fields = self.fields
+        for key, value in delta.items():
+            if key == "type":
+                continue
+            current = fields.get(key, self.start.get(key))
+            if value.__class__ is str and (current is None or current.__class__ is str):
+                fields[key] = (current or "") + value
+            else:
+                fields[key] = value
+
+    def stop(self) -> None:
+        """The block is complete: a tool's input must now be whole JSON."""
+        if self.kind in _TOOL_BLOCKS and self.pieces:
+            raw = "".join(self.pieces)
+            try:
+                self.input = pydantic_core.from_json(raw or "{}")
+            except ValueError:
+                raise ValueError(
+                    f"tool_use block {self.start.get('name')!r} has input that is not JSON: "
+                    f"{raw[:200]!r}"
+                ) from None
+            self.parsed = True
+
+    def build(self) -> dict[str, Any]:
+        block = {**self.start, **self.fields}
+        kind = block.get("type")
+        pieces = self.pieces
+        if kind == "text":
+            if pieces:
+                block["text"] = (block.get("text") or "") + "".join(pieces)
+            if self.citations:
+                block["citations"] = [*(block.get("citations") or ()), *self.citations]
+        elif kind == "thinking":
+            if pieces:
+                block["thinking"] = (block.get("thinking") or "") + "".join(pieces)
+            if self.signature:
+                block["signature"] = (block.get("signature") or "") + "".join(self.signature)
+        elif kind in _TOOL_BLOCKS:
+            if self.parsed:
+                block["input"] = self.input
+            elif pieces:  # the stream ended inside the input (e.g. max_tokens): what arrived
+                raw = "".join(pieces)
+                try:
+                    block["input"] = pydantic_core.from_json(raw, allow_partial=True)
+                except ValueError:
+                    block["input"] = None
+                block["partial_json"] = raw
+            elif block.get("input") is None:
+                block["input"] = {}
+        return block
+
+
+class ToolCallPieces:
+    """A tool call as it streams: its id, name and the argument pieces (a list that only grows)."""
+
+    __slots__ = ("arguments", "id", "name")
+
+    def __init__(self, id: str, name: str, arguments: list[str]) -> None:
+        self.id = id
+        self.name = name
+        self.arguments = arguments
+
+
+class MessageAccumulator:
+    """Folds Anthropic stream events, as JSON dicts, into the :class:`Message` they describe.
+
+    Besides the blocks it keeps, in arrival order, the answer text pieces (``content``), the
+    thinking pieces (``reasoning``) and the tool calls (``calls``): the lists only grow, and the
+    unified stream reads its deltas off them.
+    """
+
+    __slots__ = ("blocks", "calls", "content", "delta", "done", "message", "reasoning", "usage")
+
+    def __init__(self) -> None:
+        self.message: dict[str, Any] = {}  # message_start's message
+        self.blocks: dict[int, _Block] = {}
+        self.delta: dict[str, Any] = {}  # every message_delta.delta field, merged
+        self.usage: dict[str, Any] = {}
+        self.done = False  # message_stop arrived
+        self.content: list[str] = []
+        self.reasoning: list[str] = []
+        self.calls: list[ToolCallPieces] = []
+
+    def add(self, kind: str, event: dict[str, Any]) -> str | None:
+        """Fold one event of type ``kind``; returns the answer text it carries, if any."""
+        if kind == "content_block_delta":
+            return self.block_delta(event)
+        if kind == "message_start":
+            message = _as_dict(event["message"], "message")
+            self.message = message
+            self.usage = dict(_as_dict(message.get("usage") or {}, "usage"))
+            for index, block in enumerate(message.get("content") or ()):
+                self._start(index, _as_dict(block, "a content block"))
+        elif kind == "content_block_start":
+            self._start(_as_index(event["index"]), _as_dict(event["content_block"], "content_block"))
+        elif kind == "content_block_stop":
+            block = self.blocks.get(_as_index(event["index"]))
+            if block is not None:
+                block.stop()
+        elif kind == "message_delta":
+            merged = self.delta
+            for key, value in _as_dict(event.get("delta") or {}, "delta").items():
+                if value is not None or key not in merged:
+                    merged[key] = value
+            usage = self.usage
+            for key, value in _as_dict(event.get("usage") or {}, "usage").items():
+                if value is not None:
+                    usage[key] = value
+        elif kind == "message_stop":
+            self.done = True
+        return None
+
+    def _start(self, index: int, start: dict[str, Any]) -> None:
+        block = self.blocks[index] = _Block(dict(start))
+        kind = start.get("type")
+        if kind == "text":
+            text = start.get("text")
+            if text:
+                self.content.append(_as_str(text, "text"))
+        elif kind == "thinking":
+            thinking = start.get("thinking")
+            if thinking:
+                self.reasoning.append(_as_str(thinking, "thinking"))
+        elif kind in _TOOL_BLOCKS:
+            given = start.get("input")
+            # a gateway that sends the whole input up front: that is the call's argument text
+            pieces = [pydantic_core.to_json(given).decode()] if given else block.pieces
+            self.calls.append(ToolCallPieces(_as_str(start.get("id") or "", "id"),
+                                             _as_str(start.get("name") or "", "name"), pieces))
+
+    def block_delta(self, event: dict[str, Any]) -> str | None:
+        """Fold one ``content_block_delta`` event; returns its answer text, if any."""
+        index = event["index"]
+        delta = event["delta"]
+        if index.__class__ is not int or delta.__class__ is not dict:
+            raise TypeError("a content_block_delta needs an integer index and a delta object")
+        block = self.blocks.get(index)
+        if block is None:  # a delta without its start: keep what it carries in a text block
+            block = self.blocks[index] = _Block({"type": "text", "text": ""})
+        kind = delta.get("type")
+        if kind == "text_delta":
+            text = delta["text"]
+            if text.__class__ is not str:
+                raise TypeError("a text_delta's text must be a string")
+            block.pieces.append(text)
+            self.content.append(text)
+            return text
+        field = _PIECES.get(kind)  # type: ignore[arg-type]
+        if field is not None:
+            piece = _as_str(delta[field], field)
+            block.pieces.append(piece)
+            if kind == "thinking_delta":
+                self.reasoning.append(piece)
+        elif kind == "signature_delta":
+            block.signature.append(_as_str(delta["signature"], "signature"))
+        elif kind == "citations_delta":
+            block.citations.append(_as_dict(delta["citation"], "citation"))
+        else:
+            block.merge(delta)
+        return None
+
+    def snapshot(self) -> Message:
+        """The message as far as it arrived (complete once ``done``)."""
+        data = dict(self.message)
+        data["content"] = [self.blocks[i].build() for i in sorted(self.blocks)]
+        data.update(self.delta)
+        data["usage"] = self.usage
+        return Message.model_validate(data)

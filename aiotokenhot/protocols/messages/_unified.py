@@ -1,0 +1,202 @@
+"""Anthropic Messages in the unified API: request out, deltas and :class:`Completion` back.
+
+The unified stream runs :class:`MessageFold`, the native stream's own state, and reads the text,
+thinking and tool-call pieces off its accumulator as they grow; ``completion`` converts a
+:class:`Message` (the native ``final()`` or a whole reply) and serves both ``th.stream()`` and
+``th.complete()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pydantic
+import pydantic_core
+
+from ..._exceptions import InvalidRequestError, ResponseValidationError
+from ...unified._adapter import NativeRequest, UnifiedRequest
+from ...unified._convert import (
+    DEFAULT_ANTHROPIC_MAX_TOKENS,
+    call_arguments,
+    content_parts,
+    data_url,
+    drop_none,
+    forced_function,
+    function_tools,
+    image_url_of,
+    merge_turn,
+    text_only,
+)
+from ...unified._events import Completion, FinishReason, ToolCall, Usage
+from ...unified._finish import normalize_finish
+from ...unified._stream import UnifiedStream
+from ._stream import MessageFold
+from ._types import Message, MessageUsage, ThinkingBlock, ToolUseBlock
+
+__all__ = ["ANTHROPIC", "AnthropicUnifiedStream", "MessagesAdapter", "anthropic_usage"]
+
+PATH = "/v1/messages"
+
+#: Anthropic stop reasons the unified API knows by name (others: see ``unified._finish``)
+FINISH_REASONS: dict[str, FinishReason] = {
+    "end_turn": "stop", "stop_sequence": "stop", "pause_turn": "stop",
+    "max_tokens": "length", "model_context_window_exceeded": "length",
+    "tool_use": "tool_calls", "refusal": "content_filter",
+}
+
+
+def anthropic_usage(usage: MessageUsage) -> Usage:
+    """Anthropic counts cache reads and writes apart from ``input_tokens``: add them back."""
+    cached = usage.cache_read_input_tokens or 0
+    return Usage(
+        input_tokens=usage.input_tokens + cached + (usage.cache_creation_input_tokens or 0),
+        output_tokens=usage.output_tokens,
+        reasoning_tokens=0,
+        cached_tokens=cached,
+    )
+
+
+def _part(part: Mapping[str, Any], where: str) -> dict[str, Any]:
+    kind = part["type"]
+    if kind in ("text", "input_text"):
+        return {"type": "text", "text": part.get("text", "")}
+    if kind == "image_url":
+        url = image_url_of(part, where)
+        data = data_url(url, where)
+        if data is None:
+            return {"type": "image", "source": {"type": "url", "url": url}}
+        return {"type": "image", "source": {"type": "base64", "media_type": data[0], "data": data[1]}}
+    if kind == "file" and isinstance(part.get("file"), Mapping):
+        file_data = part["file"].get("file_data")
+        data = data_url(file_data, where) if isinstance(file_data, str) else None
+        if data is not None:
+            return {"type": "document",
+                    "source": {"type": "base64", "media_type": data[0], "data": data[1]}}
+    raise InvalidRequestError(f"{where}: the anthropic protocol cannot carry a {kind!r} part here")
+
+
+def native_request(request: UnifiedRequest) -> NativeRequest:
+    """The Messages body for a unified request (system prompts up front, tool results as user
+    ``tool_result`` blocks); raises :class:`InvalidRequestError` for what it cannot carry."""
+    model, messages, tools = request.model, request.messages, request.tools
+    tool_choice, s, stream = request.tool_choice, request.sampling, request.stream
+    system: list[str] = []
+    turns: list[dict[str, Any]] = []
+    for i, m in enumerate(messages):
+        where = f"messages[{i}]"
+        role = m["role"]
+        if role in ("system", "developer"):
+            if turns:
+                raise InvalidRequestError(
+                    f"{where}: the anthropic protocol only takes system prompts before the "
+                    "conversation starts"
+                )
+            system.append(text_only(m.get("content"), where))
+        elif role == "user":
+            blocks = [_part(p, where) for p in content_parts(m.get("content"), where)]
+            merge_turn(turns, "user", "content", blocks)
+        elif role == "assistant":
+            text = text_only(m.get("content"), where)
+            blocks = [{"type": "text", "text": text}] if text else []
+            for call in m.get("tool_calls") or ():
+                call_id, name, _, parsed = call_arguments(call, where)
+                if not isinstance(parsed, dict):
+                    raise InvalidRequestError(f"{where}: tool call arguments must be a JSON object")
+                blocks.append({"type": "tool_use", "id": call_id, "name": name, "input": parsed})
+            merge_turn(turns, "assistant", "content", blocks)
+        else:
+            result = {"type": "tool_result", "tool_use_id": m.get("tool_call_id"),
+                      "content": text_only(m.get("content"), where)}
+            merge_turn(turns, "user", "content", [result])
+    native_tools = [
+        drop_none({
+            "name": fn["name"],
+            "description": fn.get("description"),
+            "input_schema": fn.get("parameters") or {"type": "object", "properties": {}},
+        })
+        for fn in function_tools(tools, "anthropic")
+    ]
+    choice: dict[str, Any] | None = None
+    if tool_choice is not None:
+        forced = forced_function(tool_choice)
+        choice = ({"type": "tool", "name": forced} if forced else
+                  {"type": {"auto": "auto", "none": "none", "required": "any"}[str(tool_choice)]})
+    body = drop_none({
+        "model": model,
+        "max_tokens": s.max_tokens or DEFAULT_ANTHROPIC_MAX_TOKENS,
+        "system": "\n\n".join(system) if system else None,
+        "messages": turns,
+        "tools": native_tools or None,
+        "tool_choice": choice,
+        "temperature": s.temperature,
+        "top_p": s.top_p,
+        "stop_sequences": s.stop,
+        "stream": True if stream else None,
+    })
+    return NativeRequest("anthropic", "/v1/messages", body)
+
+
+class MessagesAdapter:
+    """The Anthropic Messages protocol's bridge to the unified API."""
+
+    name = "anthropic"
+
+    def native_request(self, request: UnifiedRequest) -> NativeRequest:
+        return native_request(request)
+
+    def new_fold(self) -> MessageFold:
+        return MessageFold("anthropic")
+
+    def completion(self, result: Message, raw: Any = None) -> Completion:
+        """A :class:`Message` as a unified Completion: text and thinking joined, tool calls with
+        their parsed input (a call cut by ``max_tokens`` keeps the raw text that arrived)."""
+        calls: list[ToolCall] = []
+        for block in result.content:
+            if isinstance(block, ToolUseBlock):
+                extra = block.model_extra or {}
+                raw_args = extra.get("partial_json")
+                if not isinstance(raw_args, str):
+                    given = block.input if block.input is not None else {}
+                    raw_args = pydantic_core.to_json(given).decode()
+                calls.append(ToolCall(block.id, block.name, block.input, raw_args))
+        usage = result.usage
+        reported = "usage" in result.model_fields_set and bool(
+            usage.model_fields_set or usage.model_extra)
+        return Completion(
+            text=result.text,
+            reasoning="".join(b.thinking for b in result.content if isinstance(b, ThinkingBlock)),
+            tool_calls=calls,
+            usage=anthropic_usage(usage) if reported else None,
+            finish=(normalize_finish(result.stop_reason, FINISH_REASONS, bool(calls))
+                    if result.stop_reason is not None else None),
+            protocol=self.name,
+            model=result.model or None,
+            id=result.id or None,
+            raw=result if raw is None else raw,
+        )
+
+    def parse(self, body: Any) -> Completion:
+        """A whole ``/v1/messages`` answer; ``raw`` keeps the body as sent."""
+        if not isinstance(body, dict) or not isinstance(body.get("content"), list):
+            raise ResponseValidationError("the anthropic response has no content list", body=body)
+        try:
+            result = Message.model_validate(body)
+        except pydantic.ValidationError as exc:
+            raise ResponseValidationError(
+                f"the anthropic response does not have the expected shape: {exc}", body=body,
+            ) from None
+        done = self.completion(result, raw=body)
+        if done.finish is None:
+            done.finish = normalize_finish(None, FINISH_REASONS, bool(done.tool_calls))
+        return done
+
+
+ANTHROPIC = MessagesAdapter()
+
+
+class AnthropicUnifiedStream(UnifiedStream):
+    """The unified stream over Messages events (ends at ``message_stop``)."""
+
+    protocol = "anthropic"
+    adapter = ANTHROPIC

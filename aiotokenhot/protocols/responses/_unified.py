@@ -1,0 +1,198 @@
+"""OpenAI Responses in the unified API: request out, deltas and :class:`Completion` back.
+
+The unified stream runs :class:`ResponsesFold`, the native stream's own state, and reads the
+pieces it keeps in stream order; ``completion`` converts a :class:`Response` (the native
+``final()`` or a whole reply) and serves both ``th.stream()`` and ``th.complete()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pydantic
+
+from ..._exceptions import InvalidRequestError, ResponseValidationError
+from ...unified._adapter import NativeRequest, UnifiedRequest
+from ...unified._convert import (
+    call_arguments,
+    content_parts,
+    drop_none,
+    forced_function,
+    image_url_of,
+    text_only,
+)
+from ...unified._events import Completion, FinishReason, ToolCall, Usage, parse_arguments
+from ...unified._finish import normalize_finish
+from ...unified._stream import UnifiedStream
+from ._stream import ResponsesFold
+from ._types import (
+    Response,
+    ResponseFunctionToolCall,
+    ResponseOutputMessage,
+    ResponseReasoningItem,
+    ResponseUsage,
+)
+
+__all__ = ["RESPONSES", "ResponsesAdapter", "ResponsesUnifiedStream", "responses_usage"]
+
+PATH = "/v1/responses"
+
+#: Responses end states the unified API knows by name (others: see ``unified._finish``)
+FINISH_REASONS: dict[str, FinishReason] = {
+    "completed": "stop", "max_output_tokens": "length", "incomplete": "length",
+    "content_filter": "content_filter", "failed": "error",
+}
+
+
+def _count(details: dict[str, Any] | None, key: str) -> int:
+    value = (details or {}).get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def responses_usage(usage: ResponseUsage) -> Usage:
+    """Token counts in the unified meaning, under the upstream or the chat-style names."""
+    return Usage(
+        input_tokens=usage.input or 0,
+        output_tokens=usage.output or 0,
+        reasoning_tokens=_count(usage.output_tokens_details or usage.completion_tokens_details,
+                                "reasoning_tokens"),
+        cached_tokens=_count(usage.input_tokens_details or usage.prompt_tokens_details,
+                             "cached_tokens"),
+    )
+
+
+def _responses_part(part: Mapping[str, Any], where: str) -> dict[str, Any]:
+    kind = part["type"]
+    if kind in ("text", "input_text"):
+        return {"type": "input_text", "text": part.get("text", "")}
+    if kind == "image_url":
+        image = part.get("image_url")
+        detail = image.get("detail") if isinstance(image, Mapping) else None
+        return {"type": "input_image", "image_url": image_url_of(part, where), "detail": detail or "auto"}
+    if kind == "file" and isinstance(part.get("file"), Mapping):
+        return {"type": "input_file", **part["file"]}
+    raise InvalidRequestError(f"{where}: the responses protocol cannot carry a {kind!r} part here")
+
+
+def _native_request(request: UnifiedRequest) -> NativeRequest:
+    model, messages, tools, tool_choice = (request.model, request.messages, request.tools,
+                                           request.tool_choice)
+    s, stream = request.sampling, request.stream
+    if s.stop:
+        raise InvalidRequestError("the responses protocol has no stop sequences")
+    items: list[dict[str, Any]] = []
+    for i, m in enumerate(messages):
+        where = f"messages[{i}]"
+        role = m["role"]
+        if role in ("system", "developer"):
+            items.append({"role": role, "content": text_only(m.get("content"), where)})
+        elif role == "user":
+            content = m.get("content")
+            if isinstance(content, str):
+                items.append({"role": "user", "content": content})
+            else:
+                parts = [_responses_part(p, where) for p in content_parts(content, where)]
+                items.append({"role": "user", "content": parts})
+        elif role == "assistant":
+            text = text_only(m.get("content"), where)
+            if text:
+                items.append({"role": "assistant", "content": text})
+            for call in m.get("tool_calls") or ():
+                call_id, name, raw, _ = call_arguments(call, where)
+                items.append({"type": "function_call", "call_id": call_id, "name": name,
+                              "arguments": raw})
+        else:
+            items.append({"type": "function_call_output", "call_id": m.get("tool_call_id"),
+                          "output": text_only(m.get("content"), where)})
+    native_tools: list[dict[str, Any]] = []
+    for tool in tools:
+        if tool["type"] == "function":
+            fn = tool["function"]
+            native_tools.append(drop_none({
+                "type": "function", "name": fn["name"], "description": fn.get("description"),
+                "parameters": fn.get("parameters"), "strict": fn.get("strict"),
+            }))
+        else:
+            native_tools.append(dict(tool))  # a Responses built-in tool (web_search...), as is
+    choice: Any = tool_choice
+    if tool_choice is not None:
+        forced = forced_function(tool_choice)
+        choice = {"type": "function", "name": forced} if forced else tool_choice
+    body = drop_none({
+        "model": model,
+        "input": items,
+        "tools": native_tools or None,
+        "tool_choice": choice,
+        "max_output_tokens": s.max_tokens,
+        "temperature": s.temperature,
+        "top_p": s.top_p,
+        "stream": True if stream else None,
+    })
+    return NativeRequest("responses", PATH, body)
+
+
+class ResponsesAdapter:
+    """The Responses protocol's bridge to the unified API."""
+
+    name = "responses"
+
+    def native_request(self, request: UnifiedRequest) -> NativeRequest:
+        return _native_request(request)
+
+    def new_fold(self) -> ResponsesFold:
+        return ResponsesFold("responses")
+
+    def completion(self, result: Response, raw: Any = None) -> Completion:
+        """A :class:`Response` as a unified Completion (message text, reasoning summaries
+        and text, function calls; the finish from ``status`` / ``incomplete_details``)."""
+        text: list[str] = []
+        reasoning: list[str] = []
+        calls: list[ToolCall] = []
+        for item in result.output:
+            if isinstance(item, ResponseOutputMessage):
+                text += [p.text or "" for p in item.content if p.type == "output_text"]
+            elif isinstance(item, ResponseReasoningItem):
+                reasoning += [p.text for p in item.summary]
+                reasoning += [p.get("text") or "" for p in item.content or ()
+                              if isinstance(p, dict)]
+            elif isinstance(item, ResponseFunctionToolCall):
+                calls.append(ToolCall(item.call_id or item.id or "", item.name,
+                                      parse_arguments(item.arguments), item.arguments))
+        out = Completion(
+            text="".join(text), reasoning="".join(reasoning), tool_calls=calls,
+            usage=responses_usage(result.usage) if result.usage is not None else None,
+            protocol=self.name, model=result.model or None, id=result.id or None,
+            raw=result if raw is None else raw,
+        )
+        status = result.status
+        if status in ("completed", "incomplete", "failed") or (status and status not in (
+                "in_progress", "queued")):
+            reason = status
+            if status == "incomplete":
+                reason = (result.incomplete_details or {}).get("reason") or status
+            out.finish = normalize_finish(reason, FINISH_REASONS, bool(calls))
+        return out
+
+    def parse(self, body: Any) -> Completion:
+        """A whole ``/v1/responses`` answer; ``raw`` keeps the body as sent."""
+        try:
+            result = Response.model_validate(body)
+        except pydantic.ValidationError as exc:
+            raise ResponseValidationError(
+                f"the responses response does not have the expected shape: {exc}", body=body,
+            ) from None
+        if result.status is None:
+            result = result.model_copy(update={"status": "completed"})
+        return self.completion(result, raw=body)
+
+
+RESPONSES = ResponsesAdapter()
+
+
+class ResponsesUnifiedStream(UnifiedStream):
+    """The unified stream over Responses events (ends at ``response.completed`` or
+    ``response.incomplete``)."""
+
+    protocol = "responses"
+    adapter = RESPONSES
