@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from _feed import consume, split_every_byte, sse
+from _feed import consume, served, split_every_byte, sse
 
 from aiotokenhot import (
     AsyncTokenHot,
@@ -99,3 +99,23 @@ async def test_unified_calls_are_checked_like_the_native_methods_before_sending(
             th.stream(model="gpt-5.4", messages=USER, top_p=1.5)
         with pytest.raises(TypeError, match=r"stream\(\) got an unexpected keyword argument 'temprature'"):
             th.stream(model="gpt-5.4", messages=USER, temprature=1)  # type: ignore[call-arg]
+
+
+async def test_the_get_final_helpers_drain_the_stream_and_return_the_final_result() -> None:
+    responses_body = sse(
+        {"type": "response.output_text.delta", "output_index": 0, "content_index": 0,
+         "delta": "Hi"},
+        {"type": "response.completed", "response": {"id": "r1", "status": "completed"}},
+    )
+    async with served(TWO_CHOICES) as th:
+        async with native(th) as chat:
+            first = await chat.__anext__()  # some read, the rest left for the helper
+            assert first.choices
+            done = await chat.get_final_completion()
+        assert done.choices[0].message.content == "A0B0" and done is chat.final()
+        async with unified(th) as s:
+            reply = await s.get_final()
+        assert reply.text == "A0B0" and reply.finish_reason == "stop"
+    async with served(responses_body) as th, th.responses.stream(model="m", input="x") as r:
+        response = await r.get_final_response()
+    assert response.output_text == "Hi" and response.id == "r1"

@@ -13,7 +13,7 @@ from .._exceptions import StreamError
 from .._redact import redact_text, redact_value
 from ..transport._errors import extract_error
 
-__all__ = ["raise_malformed", "raise_stream_error"]
+__all__ = ["raise_malformed", "raise_stream_error", "stream_error"]
 
 
 def raise_stream_error(
@@ -25,7 +25,21 @@ def raise_stream_error(
     partial: Any = None,
     secret: str | None = None,
 ) -> NoReturn:
-    """Raise :class:`StreamError` for ``protocol``.
+    """Raise :func:`stream_error` (with no chained exception)."""
+    raise stream_error(protocol, what, body=body, error_type=error_type, partial=partial,
+                       secret=secret) from None
+
+
+def stream_error(
+    protocol: str,
+    what: str,
+    *,
+    body: Any = None,
+    error_type: str | None = None,
+    partial: Any = None,
+    secret: str | None = None,
+) -> StreamError:
+    """The :class:`StreamError` for an error inside ``protocol``'s stream.
 
     ``what`` is the fallback description (``"error event"``, ``"malformed JSON: ..."``). When
     ``body`` is an error object (OpenAI ``{"error": {...}}``, Anthropic ``{"type": "error"}``,
@@ -34,12 +48,12 @@ def raise_stream_error(
     message, etype, code = extract_error(body) if isinstance(body, dict) else (None, None, None)
     if isinstance(body, (bytes, bytearray)):
         body = bytes(body[:2000]).decode("utf-8", "replace")
-    raise StreamError(
+    return StreamError(
         redact_text(f"error in the {protocol} stream: {message or what}", secret),
         body=redact_value(body, secret),
         error_type=error_type or etype or code,
         partial=partial,
-    ) from None
+    )
 
 
 def raise_malformed(protocol: str, data: bytes, *, partial: Any = None,

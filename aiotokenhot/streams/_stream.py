@@ -39,6 +39,7 @@ from .._exceptions import (
 from .._redact import redact_text, scrub_exception
 from ..transport._errors import body_error, build_status_error, extract_error
 from ..transport._retry import backoff_delay
+from ._errors import stream_error
 from ._sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder, SSEEvent
 
 __all__ = ["Opener", "Stream"]
@@ -382,11 +383,8 @@ class Stream(Generic[EventT]):
     def _shape_error(self, sse: SSEEvent, exc: Exception) -> StreamError:
         """An event whose JSON does not have the protocol's shape: a typed error, not a crash."""
         detail = redact_text(f"{type(exc).__name__}: {exc}", self._secret)[:300]
-        return StreamError(
-            f"unexpected {sse.event!r} event shape in the {self.protocol} stream ({detail})",
-            body=redact_text(sse.data[:2000].decode("utf-8", "replace"), self._secret),
-            partial=self._partial_or_none(),
-        )
+        return stream_error(self.protocol, f"unexpected {sse.event!r} event shape ({detail})",
+                            body=sse.data, partial=self._partial_or_none(), secret=self._secret)
 
     def _partial_or_none(self) -> Any:
         try:

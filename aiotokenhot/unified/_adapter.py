@@ -7,6 +7,7 @@ A protocol package ``aiotokenhot/protocols/<name>/`` provides, in its ``_unified
    own accumulator and sets ``done`` at the protocol's terminator. ``primary()`` exposes the
    primary choice/candidate (the one whose ``index`` field is 0, never a list position) as a
    :class:`PrimaryView`: lists of text pieces, reasoning pieces and tool calls that only grow.
+   Once ``primary()`` returned a view it must keep returning that same object.
    ``snapshot()`` is the native result so far (what the native ``final()`` returns).
    ``at_eof()`` says whether a clean end of body ends the reply (protocols without a
    terminator); otherwise the stream raises :class:`IncompleteStreamError`.

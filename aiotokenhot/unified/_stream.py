@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from .._exceptions import StreamError
 from ..streams._sse import SSEEvent
 from ..streams._stream import Opener, Stream
-from ._adapter import NativeFold, UnifiedAdapter
+from ._adapter import NativeFold, PrimaryView, UnifiedAdapter
 from ._events import (
     Completion,
     ReasoningDelta,
@@ -51,6 +51,7 @@ class UnifiedStream(Stream[UnifiedEvent]):
         self._n_args: list[int] = []  # per tool call: argument pieces already emitted
         self._named: list[tuple[str, str]] = []  # per tool call: the id and name emitted
         self._final: Completion | None = None
+        self._view: PrimaryView | None = None
 
     # -- results ---------------------------------------------------------------------------------
 
@@ -108,27 +109,35 @@ class UnifiedStream(Stream[UnifiedEvent]):
 
     def _deltas(self) -> list[UnifiedEvent]:
         """What the primary choice gained since the last event, as unified deltas."""
-        assert self._fold is not None
-        view = self._fold.primary()
+        view = self._view
         out: list[UnifiedEvent] = []
         if view is None:
-            return out
+            assert self._fold is not None
+            view = self._view = self._fold.primary()  # the same object from then on
+            if view is None:
+                return out
         pieces = view.content
-        if len(pieces) != self._n_text:
-            out += [TextDelta(p) for p in pieces[self._n_text:] if p]
-            self._n_text = len(pieces)
+        seen = len(pieces)
+        if seen != self._n_text:
+            if seen == self._n_text + 1:  # the usual event: one more piece
+                piece = pieces[-1]
+                if piece:
+                    out.append(TextDelta(piece))
+            else:
+                out += [TextDelta(p) for p in pieces[self._n_text:] if p]
+            self._n_text = seen
         pieces = view.reasoning
         if len(pieces) != self._n_reasoning:
             out += [ReasoningDelta(p) for p in pieces[self._n_reasoning:] if p]
             self._n_reasoning = len(pieces)
         calls = view.calls
         if calls:
-            seen = self._n_args
+            counts = self._n_args
             named = self._named
             for index, call in enumerate(calls):
                 args = call.arguments
-                if index == len(seen):
-                    seen.append(len(args))
+                if index == len(counts):
+                    counts.append(len(args))
                     named.append((call.id, call.name))
                     out.append(ToolCallDelta(index, call.id or None, call.name or None,
                                              "".join(args)))
@@ -136,9 +145,9 @@ class UnifiedStream(Stream[UnifiedEvent]):
                 if (call.id, call.name) != named[index]:  # an id or name that came late
                     named[index] = (call.id, call.name)
                     out.append(ToolCallDelta(index, call.id or None, call.name or None, ""))
-                if len(args) != seen[index]:
-                    out += [ToolCallDelta(index, None, None, p) for p in args[seen[index]:]]
-                    seen[index] = len(args)
+                if len(args) != counts[index]:
+                    out += [ToolCallDelta(index, None, None, p) for p in args[counts[index]:]]
+                    counts[index] = len(args)
         return out
 
     def _end_events(self) -> list[UnifiedEvent]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pydantic_core
+
 from ..._exceptions import StreamError
 from ...streams import SSEEvent, Stream
 from ...streams._errors import raise_malformed, raise_stream_error
@@ -20,6 +22,7 @@ from ._types import ChatCompletion, ChatCompletionChunk
 __all__ = ["ChatCompletionStream", "ChatFold", "ChunkReader"]
 
 _validate_chunk = ChatCompletionChunk.__pydantic_validator__.validate_python
+_from_json = pydantic_core.from_json
 _DONE = b"[DONE]"
 
 
@@ -40,14 +43,19 @@ class ChunkReader:
 
     def read(self, sse: SSEEvent) -> Any:
         data = sse.data
-        json = self._json
         try:
-            obj = json.load(data)
+            obj = _from_json(data)
         except ValueError:
             if data.strip() == _DONE:
                 self.done = True
                 return None
-            raise_malformed(self.protocol, data)
+            try:
+                obj = self._json.tolerant(data)  # e.g. half a surrogate pair, as an escape
+            except ValueError:
+                raise_malformed(self.protocol, data)
+        else:
+            if self._json.carry:
+                obj = self._json.repair(obj)
         if obj.get("error") is not None or sse.event == "error":
             raise_stream_error(self.protocol, "error event", body=obj)
         return obj
@@ -60,30 +68,30 @@ class ChatFold:
     :meth:`primary`, the choice whose ``index`` is 0, as it grows).
     """
 
-    __slots__ = ("acc", "reader", "text")
+    __slots__ = ("acc", "done", "reader", "text")
 
     def __init__(self, protocol: str = "chat completions") -> None:
         self.acc = ChatCompletionAccumulator()
         self.reader = ChunkReader(protocol)
+        #: True once ``[DONE]`` arrived
+        self.done = False
         #: choice 0's content piece in the last chunk (None when it had none)
         self.text: str | None = None
-
-    @property
-    def done(self) -> bool:
-        return self.reader.done
 
     def feed(self, sse: SSEEvent) -> Any:
         """Fold one event in; returns its JSON object (None for ``[DONE]`` and for anything
         after it, which a read may still hold: the reply does not depend on how reads fell)."""
-        if self.reader.done:
+        if self.done:
             return None
         try:
             obj = self.reader.read(sse)
         except StreamError as exc:
             exc.partial = self.partial()
             raise
-        if obj is not None:
-            self.text = self.acc.add_dict(obj)
+        if obj is None:
+            self.done = self.reader.done
+            return None
+        self.text = self.acc.add_dict(obj)
         return obj
 
     def primary(self) -> ChoiceState | None:

@@ -98,8 +98,11 @@ class ResponseAccumulator:
         text piece it carries, if any."""
         kind = event["type"]
         if kind == "response.output_text.delta":
-            piece = _text(event["delta"])
-            key = (_index(event.get("output_index", 0)), _index(event.get("content_index", 0)))
+            piece = event["delta"]
+            key = (event.get("output_index", 0), event.get("content_index", 0))
+            if piece.__class__ is not str or key[0].__class__ is not int or (
+                    key[1].__class__ is not int):
+                raise TypeError("an output_text delta needs a string and integer indexes")
             pieces = self._texts.get(key)
             if pieces is None:
                 pieces = self._texts[key] = []

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pydantic_core
+
 from ...streams import SSEEvent, Stream
 from ...streams._errors import raise_malformed, raise_stream_error
 from ...streams._json import EventJSON
@@ -25,6 +27,7 @@ _VALIDATORS: dict[str, Callable[[Any], ResponseEvent]] = {
 _validate_generic: Callable[[Any], ResponseEvent] = (
     GenericResponseEvent.__pydantic_validator__.validate_python)
 _TERMINAL = frozenset({"response.completed", "response.incomplete"})
+_from_json = pydantic_core.from_json
 _DONE = b"[DONE]"
 
 
@@ -54,11 +57,17 @@ class ResponsesFold:
             return None
         data = sse.data
         try:
-            obj = self._json.load(data)
+            obj = _from_json(data)
         except ValueError:
             if data.strip() == _DONE:
                 return None
-            raise_malformed(self.protocol, data, partial=self.partial())
+            try:
+                obj = self._json.tolerant(data)  # e.g. half a surrogate pair, as an escape
+            except ValueError:
+                raise_malformed(self.protocol, data, partial=self.partial())
+        else:
+            if self._json.carry:
+                obj = self._json.repair(obj)
         kind = obj.get("type")
         if kind.__class__ is not str:
             if kind is not None:
