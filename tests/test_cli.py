@@ -84,6 +84,11 @@ def test_chat_rejects_a_bad_argument_before_sending(capsys: pytest.CaptureFixtur
     assert "max_tokens" in capsys.readouterr().err
 
 
+def test_chat_checks_temperature_like_the_native_methods(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["chat", "--fake", "-m", "gpt-5.4", "--temperature", "5", "hi"]) == 2
+    assert "temperature must be between 0.0 and 2.0" in capsys.readouterr().err
+
+
 def test_models_lists_ids(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["models", "--fake"]) == 0
     ids = capsys.readouterr().out.split()

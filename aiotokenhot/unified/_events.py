@@ -117,8 +117,8 @@ class ToolCall:
 class Completion:
     """One unified reply, whatever protocol carried it.
 
-    ``raw`` is the native answer: the whole response body for :func:`complete`, the protocol's
-    closing envelope (final ``response`` object, ``message``, last chunk) for a stream.
+    ``raw`` is the native answer: the whole response body (a dict) for ``th.complete()``, the
+    native stream's ``final()`` result (``ChatCompletion``, ``Response``...) for a stream.
     """
 
     text: str = ""
