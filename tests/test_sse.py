@@ -182,3 +182,41 @@ def test_arbitrary_bytes_never_raise_anything_but_size_errors(raw: bytes, cuts: 
             return
         for ev in events:
             assert isinstance(ev.data, bytes)
+
+
+def reference(raw: bytes) -> list[tuple[str, bytes, str | None, int | None]]:
+    """The WHATWG event-stream rules written out plainly, one line at a time (a test oracle)."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    out = []
+    data: list[bytes] = []
+    name, last_id, retry = b"", None, None
+    for line in raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")[:-1]:
+        if not line:
+            if data:
+                out.append((name.decode() or "message", b"\n".join(data), last_id, retry))
+            data, name, retry = [], b"", None
+            continue
+        if line.startswith(b":"):
+            continue
+        field, _, value = line.partition(b":")
+        if value.startswith(b" "):
+            value = value[1:]
+        if field == b"data":
+            data.append(value)
+        elif field == b"event":
+            name = value
+        elif field == b"id" and b"\x00" not in value:
+            last_id = value.decode()
+        elif field == b"retry" and value.isdigit():
+            retry = int(value)
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(streams())
+def test_the_decoder_follows_the_written_out_rules(case: tuple[bytes, list[int]]) -> None:
+    raw, cuts = case
+    pieces = [raw[a:b] for a, b in zip([0, *cuts], [*cuts, len(raw)], strict=True)]
+    for chunks in ([raw], pieces):
+        assert [(e.event, e.data, e.id, e.retry) for e in decode(*chunks)] == reference(raw)

@@ -110,7 +110,7 @@ class GeminiAccumulator:
             if key == "candidates":
                 candidates = value
             elif value is not None:
-                name = _snake(key)
+                name = _SNAKE.get(key) or _snake(key)
                 if name in _FIRST and fields.get(name):
                     continue
                 fields[name] = value
@@ -138,7 +138,7 @@ class GeminiAccumulator:
                     if value is not None:
                         pieces = self._content(acc, value)
                 elif value is not None and key != "index":
-                    acc.fields[_snake(key)] = value
+                    acc.fields[_SNAKE.get(key) or _snake(key)] = value
             if index == 0:
                 text += pieces
         return text
@@ -169,7 +169,7 @@ class GeminiAccumulator:
                 acc.content.append(piece)
                 text += piece
                 continue
-            part = {_snake(k): v for k, v in part.items()}
+            part = {_SNAKE.get(k) or _snake(k): v for k, v in part.items()}
             keep(part)
             if piece is not None:
                 if part.get("thought"):

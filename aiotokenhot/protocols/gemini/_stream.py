@@ -119,12 +119,9 @@ class GenerateContentStream(Stream[GenerateContentResponse]):
             return fold.text
         try:
             return _validate(obj)
-        except pydantic.ValidationError as exc:
-            raise StreamError(
-                f"a {self.protocol} stream chunk has an unexpected shape: {sse.data[:200]!r}",
-                body=obj,
-                partial=self._partial_or_none(),
-            ) from exc
+        except pydantic.ValidationError:
+            raise_stream_error(self.protocol, f"a chunk has an unexpected shape: "
+                               f"{sse.data[:200]!r}", body=obj, partial=self._partial_or_none())
 
     def _event_text(self, event: GenerateContentResponse) -> str | None:
         candidate = next((c for c in event.candidates if c.index in (0, None)), None)

@@ -142,12 +142,9 @@ class MessageStream(Stream[MessageStreamEvent]):
             return UnknownEvent(event=sse.event, type=kind, data=obj)
         try:
             return model.validate_python(obj)
-        except pydantic.ValidationError as exc:
-            raise StreamError(
-                f"a {self.protocol} {kind!r} event has an unexpected shape: {sse.data[:200]!r}",
-                body=obj,
-                partial=self._partial_or_none(),
-            ) from exc
+        except pydantic.ValidationError:
+            raise_stream_error(self.protocol, f"a {kind!r} event has an unexpected shape: "
+                               f"{sse.data[:200]!r}", body=obj, partial=self._partial_or_none())
 
     def _event_text(self, event: Any) -> str | None:
         if event.__class__ is ContentBlockDeltaEvent and event.delta.__class__ is TextDelta:
