@@ -276,6 +276,11 @@ async def test_bad_arguments_for_any_model_of_the_chain_raise_before_anything_is
             await th.complete(model=chain, messages=ASK)
     with pytest.raises(InvalidRequestError, match="deadline"):
         th.stream(model=CHAIN, messages=ASK, deadline=0)
+    # a deadline bounds a chain: with one model name it is refused, not silently ignored
+    with pytest.raises(InvalidRequestError, match="fallback chain"):
+        th.stream(model="gpt-5.4", messages=ASK, deadline=5)
+    with pytest.raises(InvalidRequestError, match="fallback chain"):
+        await th.complete(model="gpt-5.4", messages=ASK, deadline=5)
     assert fake.requests == []
 
 

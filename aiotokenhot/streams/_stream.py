@@ -37,7 +37,13 @@ from .._exceptions import (
     raise_unchained,
 )
 from .._redact import redact_text, scrub_exception
-from ..transport._errors import body_error, build_status_error, extract_error, request_id_of
+from ..transport._errors import (
+    body_error,
+    build_status_error,
+    extract_error,
+    map_client_error,
+    request_id_of,
+)
 from ..transport._retry import DEFAULT_RETRY_POLICY, RetryPolicy
 from ._errors import stream_error
 from ._sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder, SSEEvent
@@ -261,8 +267,9 @@ class Stream(Generic[EventT]):
                 raise
             except (APITimeoutError, asyncio.TimeoutError, aiohttp.ClientError) as exc:
                 failure = self._connection_failure(exc)
-                # Only a stream that delivered nothing may be replayed.
-                if self._events_seen == 0 and self._attempt < self._max_retries:
+                # Only a stream that delivered nothing may be replayed (not a refused body).
+                if (self._events_seen == 0 and self._attempt < self._max_retries
+                        and isinstance(failure, APIConnectionError)):
                     if self._call is not None:
                         self._call.event("retry", {"error.type": type(failure).__name__,
                                                    "attempt": self._attempt + 1})
@@ -272,7 +279,7 @@ class Stream(Generic[EventT]):
                     await asyncio.sleep(self._retry_policy.wait(self._attempt))
                     self._attempt += 1
                     continue
-                if self._events_seen:
+                if self._events_seen and isinstance(failure, APIConnectionError):
                     failure.partial = self._partial()
                 self._end_reading(failure)
                 raise_unchained(failure)
@@ -321,18 +328,16 @@ class Stream(Generic[EventT]):
             )
         return tail
 
-    def _connection_failure(self, exc: BaseException) -> APIConnectionError:
+    def _connection_failure(self, exc: BaseException) -> TokenHotError:
+        """The SDK error for a failure while reading: the idle timeout here, aiohttp's errors
+        through the transport's one mapper (a compression bomb → ResponseTooLargeError)."""
         if isinstance(exc, APITimeoutError):
             return APITimeoutError(exc.message)
         if isinstance(exc, asyncio.TimeoutError):
             return APITimeoutError(
                 f"no bytes from the {self.protocol} stream for {self._idle}s (idle timeout)"
             )
-        return APIConnectionError(
-            redact_text(
-                f"the {self.protocol} stream broke: {type(exc).__name__}: {exc}", self._secret
-            )
-        )
+        return map_client_error(exc, f"reading the {self.protocol} stream", secret=self._secret)
 
     def _end_reading(self, error: BaseException | None = None) -> None:
         """The stream is over (end, error or close): stop the timer, release the connection,

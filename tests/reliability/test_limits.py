@@ -599,3 +599,21 @@ def test_one_client_across_several_asyncio_runs_leaves_nothing_open(
     assert all(c is not None and c.closed for c in connectors)  # each closed with its loop
     assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
     assert "Unclosed" not in caplog.text
+
+
+async def test_a_gzip_bomb_as_an_event_stream_is_refused_and_frees_the_connection() -> None:
+    bomb = gzip_bomb(600)
+
+    async def handler(request: web.Request) -> web.Response:
+        return web.Response(body=bomb, headers={"Content-Encoding": "gzip",
+                                                "Content-Type": "text/event-stream"})
+
+    async with serve(app_with(CHAT, handler)) as url, \
+            AsyncTokenHot(api_key=KEY, base_url=url, max_retries=0) as th:
+        with traced_peak() as peak, pytest.raises(ResponseTooLargeError) as info:
+            async with th.chat.completions.stream(model="gpt-5.4", messages=MESSAGES) as stream:
+                async for _ in stream:
+                    pass
+        assert th.pool.acquired_connections() == 0
+    assert "chat completions stream" in str(info.value) and "inflates" in str(info.value)
+    assert peak[0] < 64 * MiB + 50 * MiB  # nowhere near the 600 MiB it inflates to
