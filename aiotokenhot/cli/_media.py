@@ -10,12 +10,15 @@ from typing import Any, TextIO
 import pydantic_core
 
 from ._common import EXIT_USAGE, CLIError, open_client
+from ._progress import add_progress_options, progress_mode, video_download_progress, video_task_progress
 
 __all__ = ["add_parsers", "download_printer", "models", "progress_printer", "video"]
 
 
 def add_parsers(sub: Any, parent: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("models", parents=[parent], help="list the models this key may call")
+    p = sub.add_parser("models", parents=[parent], help="list the models this key may call",
+                       description="List the model ids the gateway offers to this key, one a "
+                                   "line (or the whole listing as JSON).")
     p.add_argument("--json", action="store_true", help="the whole list as JSON")
     p.set_defaults(command=models)
 
@@ -25,13 +28,16 @@ def add_parsers(sub: Any, parent: argparse.ArgumentParser) -> None:
         description="Submit a video task, wait for it with progress, download it. "
                     "'video status TASK_ID' shows an existing task; 'video download TASK_ID "
                     "-o FILE' waits for it if needed and downloads it with progress.")
-    p.add_argument("model", help="the model, or 'status' / 'download' with a task id")
-    p.add_argument("prompt", nargs="+", help="the prompt (or the task id)")
+    p.add_argument("model", help="the video model (e.g. doubao-seedance-2.0, sora-2), or "
+                                 "'status' / 'download' followed by a task id")
+    p.add_argument("prompt", nargs="+", help="what the video shows (or the task id)")
     p.add_argument("-o", "--output", help="where to save the video")
     p.add_argument("--seconds", type=int, help="duration in seconds")
     p.add_argument("--size", help="e.g. 1280x720")
     p.add_argument("--poll-interval", type=float, help="seconds between polls (default 5)")
-    p.add_argument("--wait-timeout", type=float, default=1800.0, help="give up after (s)")
+    p.add_argument("--wait-timeout", type=float, default=1800.0,
+                   help="seconds to wait for the task before giving up (1800)")
+    add_progress_options(p)
     p.set_defaults(command=video)
 
 
@@ -92,15 +98,19 @@ async def video(args: argparse.Namespace) -> int:
         raise CLIError("-o/--output is required: where to save the video", EXIT_USAGE)
     prompt = " ".join(args.prompt)
     interval = args.poll_interval or (0.2 if args.fake else 5.0)
+    mode = progress_mode(args)
+    on_task, task_bar = video_task_progress(mode)
     async with open_client(args, video_polls=5) as th:
         task = await th.videos.create(model=args.model, prompt=prompt, seconds=args.seconds,
                                       size=args.size)
         done = await th.videos.wait(task, poll_interval=interval,
                                     max_poll_interval=max(interval, 30.0 if not args.fake else 0.5),
                                     timeout=args.wait_timeout,
-                                    on_progress=progress_printer("video"))
-        path = await th.videos.download(done, args.output,
-                                        on_progress=download_printer("download"))
+                                    on_progress=on_task)
+        task_bar.close()
+        on_bytes, bytes_bar = video_download_progress(mode, every=args.progress_every)
+        path = await th.videos.download(done, args.output, on_progress=on_bytes)
+        bytes_bar.close()
     print(path)
     return 0
 
@@ -128,13 +138,16 @@ async def _existing_task(args: argparse.Namespace) -> int:
             raise CLIError("-o/--output is required: where to save the video", EXIT_USAGE)
         if not task.done:
             interval = args.poll_interval or 5.0
+            on_task, task_bar = video_task_progress(progress_mode(args))
             task = await th.videos.wait(task, poll_interval=interval,
                                         max_poll_interval=max(interval, 30.0),
-                                        timeout=args.wait_timeout,
-                                        on_progress=progress_printer("video"))
+                                        timeout=args.wait_timeout, on_progress=on_task)
+            task_bar.close()
         elif not task.succeeded:
             raise CLIError(f"video task {task.id} ended {task.status}: "
                            f"{task.error.message if task.error else 'no reason given'}")
-        path = await th.videos.download(task, args.output, on_progress=download_printer("download"))
+        on_bytes, bytes_bar = video_download_progress(progress_mode(args), every=args.progress_every)
+        path = await th.videos.download(task, args.output, on_progress=on_bytes)
+        bytes_bar.close()
     print(path)
     return 0
