@@ -189,29 +189,40 @@ async def track_batch(run: BatchRun, *, mode: str, total: int | None, every: flo
     bar (or plain lines) shows its input lines handled out of ``total``, the rate and the ETA."""
     if mode == "none":
         return await run
-    bar = Progress("batch", mode=mode, total=total, unit="req", every=every, stream=stream)
     summary = run.summary
+    bars: list[Progress] = []  # made once the run has read input: a set-up error shows no bar
 
     def show() -> None:
+        if not bars:
+            if not summary.lines_read:
+                return
+            bars.append(Progress("batch", mode=mode, total=total, unit="req", every=every,
+                                 stream=stream))
         handled = summary.done + summary.skipped + summary.bad
-        bar.update(handled, postfix=_batch_postfix(summary))
+        bars[0].update(handled, postfix=_batch_postfix(summary))
 
     async def ticker() -> None:
         while True:
             show()
             await anyio.sleep(interval)
 
+    error: Exception | None = None
     try:
         async with anyio.create_task_group() as tg:
             tg.start_soon(ticker)
             try:
                 result = await run
+            except Exception as exc:  # raised as is, not inside an exception group
+                error = exc
             finally:
                 tg.cancel_scope.cancel()
+        if error is not None:
+            raise error
         return result
     finally:
         show()
-        bar.close()
+        if bars:
+            bars[0].close()
 
 
 # -- video --------------------------------------------------------------------------------------
