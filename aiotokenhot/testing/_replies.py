@@ -43,31 +43,42 @@ def topic_of(prompt: str) -> str:
     return " ".join(kept[:4]) or "this"
 
 
-def prose(prompt: str, words: int) -> list[str]:
-    """At least ``words`` words of plausible answer about ``prompt`` (deterministic)."""
+def prose(prompt: str, words: int, *, exact: bool = False) -> list[str]:
+    """A plausible answer about ``prompt`` (deterministic), as words.
+
+    ``exact``: exactly ``words`` words, the last sentence cut where the count ends. Otherwise
+    whole sentences only, as many as fit in ``words`` (at least the opening one, cut if it is
+    longer than ``words``).
+    """
     seed = hashlib.sha256(prompt.encode()).digest()
     out = _OPENERS[seed[0] % len(_OPENERS)].format(topic=topic_of(prompt)).split()
-    i = seed[1]
-    while len(out) < words:
-        out += _BODY[i % len(_BODY)].split()
-        i += 1 + seed[2] % 3
-    return out
+    start, step = seed[1], 1 + seed[2] % 3
+    if exact:
+        i = start
+        while len(out) < words:
+            out += _BODY[i % len(_BODY)].split()
+            i += step
+        return out[:words]
+    for j in range(len(_BODY)):
+        sentence = _BODY[(start + j * step) % len(_BODY)].split()
+        if len(out) + len(sentence) <= words:
+            out += sentence
+    return out[: max(1, words)]
 
 
 def reply_pieces(prompt: str, words: int, style: str = "echo") -> list[str]:
-    """The reply to ``prompt`` as ``words`` stream pieces (one word each, spaces kept with the word).
+    """The reply to ``prompt`` as stream pieces (one word each, spaces kept with the word).
 
-    ``style="echo"`` (the default): ``"Echo: <first 8 words of prompt> <answer...>"``, so tests
-    can predict how a reply starts; ``style="prose"``: only the answer, short sentences about the
-    prompt's topic, ending on a full sentence when one ends in the second half (so it may be a
-    few words shorter). Either way a given prompt always gets the same reply.
+    ``style="echo"`` (the default): exactly ``words`` pieces, ``"Echo: <first 8 words of
+    prompt> <answer...>"``, so tests can predict how a reply starts; ``style="prose"``: whole
+    sentences about the prompt's topic, as many as fit in ``words`` (so often a few words
+    fewer). Either way a given prompt always gets the same reply.
     """
-    head = ["Echo:", *prompt.split()[:8]] if style == "echo" else []
-    body = prose(prompt, max(0, words - len(head)))
-    out = (head + body)[: max(1, words)]
-    if style == "prose":  # end on a full sentence when one ends in the second half
-        ends = [i for i, w in enumerate(out) if w.endswith(".") and i + 1 >= len(out) / 2]
-        out = out[: ends[-1] + 1] if ends else out
+    if style == "echo":
+        head = ["Echo:", *prompt.split()[:8]]
+        out = (head + prose(prompt, max(0, words - len(head)), exact=True))[: max(1, words)]
+    else:
+        out = prose(prompt, words)
     return [w if i == len(out) - 1 else w + " " for i, w in enumerate(out)]
 
 

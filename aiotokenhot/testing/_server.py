@@ -399,7 +399,7 @@ async def _model_of(request: web.Request) -> str | None:
     if "/models/" in path:
         tail = path.split("/models/", 1)[1]
         return tail.split(":", 1)[0] or None
-    if request.method == "POST" and request.content_type == "application/json" and request.can_read_body:
+    if request.method == "POST" and request.content_type == "application/json" and request.body_exists:
         try:
             body = pydantic_core.from_json(await request.read())
         except ValueError:
