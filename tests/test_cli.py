@@ -61,7 +61,7 @@ def test_chat_streams_a_reply_over_each_protocol(
 ) -> None:
     assert main(["chat", "--fake", "-m", model, "--protocol", protocol, "hello", "there"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Echo: hello there ") and out.endswith("\n")
+    assert out.startswith("When it comes to hello, ") and out.endswith(".\n")
 
 
 def test_chat_reads_the_prompt_from_stdin(
@@ -71,7 +71,7 @@ def test_chat_reads_the_prompt_from_stdin(
 
     monkeypatch.setattr(sys, "stdin", io.StringIO("piped question\n"))
     assert main(["chat", "--fake", "-m", "gpt-5.4", "--system", "be brief"]) == 0
-    assert capsys.readouterr().out.startswith("Echo: piped question")
+    assert "piped question" in capsys.readouterr().out
 
 
 def test_chat_json_prints_the_raw_protocol_events(capsys: pytest.CaptureFixture[str]) -> None:
@@ -81,7 +81,7 @@ def test_chat_json_prints_the_raw_protocol_events(capsys: pytest.CaptureFixture[
     assert events[-1]["event"] == "message_stop"
     text = "".join(e["data"]["delta"].get("text", "") for e in events
                    if e["event"] == "content_block_delta")
-    assert text.startswith("Echo: hi")
+    assert text.endswith(".") and len(text.split()) > 3
 
 
 def test_chat_rejects_a_bad_argument_before_sending(capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,8 +3,10 @@ knob, prose replies and the pytest fixture used the way the README shows it."""
 
 from __future__ import annotations
 
+import re
 import textwrap
 import time
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -154,6 +156,22 @@ def test_the_pytest_fixture_used_as_the_readme_shows(pytester: pytest.Pytester) 
     '''))
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
     result.assert_outcomes(passed=3)
+
+
+def test_the_readme_fixture_snippets_pass_as_written(pytester: pytest.Pytester) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    blocks = [b for b in re.findall(r"```python\n(.*?)```", readme, re.S)
+              if "def test_" in b and "fake_tokenhot" in b]
+    assert len(blocks) >= 2
+    plugin_line = 'pytest_plugins = ["aiotokenhot.testing.pytest_plugin"]'
+    assert any(plugin_line in b for b in blocks)
+    pytester.makeconftest(plugin_line + "\n")
+    pytester.makeini("[pytest]\nasyncio_mode = strict\n")
+    for i, block in enumerate(blocks):
+        code = "\n".join(line for line in block.splitlines() if not line.startswith("pytest_plugins"))
+        pytester.makepyfile(**{f"test_readme_{i}": code})
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
+    result.assert_outcomes(passed=len(blocks))
 
 
 def test_the_plugin_is_not_active_unless_asked(pytester: pytest.Pytester) -> None:

@@ -38,6 +38,7 @@ async def open_client(args: argparse.Namespace, **fake_options: Any) -> AsyncIte
     if getattr(args, "fake", False):
         from ..testing import FakeTokenHot
 
+        fake_options.setdefault("replies", "prose")  # replies that read like replies
         async with FakeTokenHot(record=False, **fake_options) as fake, fake.client() as th:
             yield th
         return
