@@ -39,6 +39,8 @@ def add_parser(sub: Any, parent: argparse.ArgumentParser) -> None:
     p.add_argument("--replies", choices=["prose", "echo"], default="prose",
                    help="prose (default): short sentences about the prompt; echo: "
                         "'Echo: <prompt>' first, as tests predict it")
+    p.add_argument("--api-key", metavar="KEY",
+                   help="the key clients must send (default: the fake's public test key, printed)")
     p.add_argument("--unknown-model", action="append", default=[], metavar="MODEL",
                    help="answer 404 (in each protocol's error shape) for MODEL; repeatable")
     p.set_defaults(command=fake_server)
@@ -46,9 +48,11 @@ def add_parser(sub: Any, parent: argparse.ArgumentParser) -> None:
 
 async def fake_server(args: argparse.Namespace) -> int:
     from ..testing import FakeTokenHot
+    from ..testing._server import DEFAULT_FAKE_KEY
 
-    fake = FakeTokenHot(host=args.host, port=args.port, reply_words=args.reply_words,
-                        chunk_delay=args.chunk_delay, record=False, replies=args.replies,
+    fake = FakeTokenHot(args.api_key or DEFAULT_FAKE_KEY, host=args.host, port=args.port,
+                        reply_words=args.reply_words, chunk_delay=args.chunk_delay,
+                        record=False, replies=args.replies,
                         unknown_models=args.unknown_model)
     try:
         await fake.start()
@@ -61,10 +65,12 @@ async def fake_server(args: argparse.Namespace) -> int:
         raise CLIError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
                        EXIT_USAGE) from None
     try:
-        # the fake's key is a public constant, not a secret: printing it is the point
+        # the default key is a public constant, not a secret: printing it is the point; a key
+        # the user chose is not repeated
+        key = "<the key you passed>" if args.api_key else fake.api_key
         print(f"fake TokenHot gateway listening on {fake.base_url}\n"
               f"  export TOKENHOT_BASE_URL={fake.base_url}\n"
-              f"  export TOKENHOT_API_KEY={fake.api_key}\n"
+              f"  export TOKENHOT_API_KEY={key}\n"
               "Ctrl-C to stop.", flush=True)
         try:
             await asyncio.Event().wait()
