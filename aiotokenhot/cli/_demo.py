@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+import textwrap
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -69,12 +70,22 @@ class _Row:
     parts: list[str] = field(default_factory=list)
 
     def line(self, width: int | None) -> str:
+        """The row on one line: while streaming, the newest text that fits in ``width``."""
         head = f"{self.label:<20}{self.model:<17}"
         body = self.text + (f"  [{self.tail}]" if self.tail else "")
         if width is not None and len(head) + len(body) >= width:
             keep = max(0, width - len(head) - 2)
             body = "…" + body[len(body) - keep:] if keep else ""
         return head + body
+
+    def lines(self, width: int | None) -> list[str]:
+        """The whole row, wrapped to ``width`` under its text column (once it has ended)."""
+        head = f"{self.label:<20}{self.model:<17}"
+        body = self.text + (f"  [{self.tail}]" if self.tail else "")
+        if width is None or len(head) + len(body) < width:
+            return [head + body]
+        return textwrap.wrap(body, width=width, initial_indent=head,
+                             subsequent_indent=" " * len(head)) or [head]
 
 
 async def _side_by_side(rows: Sequence[_Row]) -> None:
@@ -105,8 +116,9 @@ async def _side_by_side(rows: Sequence[_Row]) -> None:
     async with anyio.create_task_group() as tg:
         for row in rows:
             tg.start_soon(run, row)
-    if live:
-        draw()
+    if live:  # the whole replies, wrapped, over the live rows
+        sys.stdout.write(f"\033[{len(rows)}F")
+        sys.stdout.write("".join("\033[2K" + line + "\n" for r in rows for line in r.lines(width)))
     else:
         for row in rows:
             print(row.line(None))
@@ -272,7 +284,7 @@ async def demo(args: argparse.Namespace) -> int:
 
     out = await anyio.to_thread.run_sync(_fresh_dir, args.out)
     started = time.monotonic()
-    async with FakeTokenHot(reply_words=26, chunk_delay=0.04, video_polls=5, record=False,
+    async with FakeTokenHot(reply_words=20, chunk_delay=0.04, video_polls=5, record=False,
                             replies="prose") as fake, fake.client() as th:
         print(f"fake TokenHot gateway on {fake.base_url} (in-process, no key needed)")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -61,6 +62,20 @@ def bold(text: str, stream: TextIO | None = None) -> str:
 def red(text: str, stream: TextIO | None = None) -> str:
     """``text`` in red when ``stream`` (stderr) takes colour."""
     return _paint("31", text, stream or sys.stderr)
+
+
+def _screen(stream: TextIO) -> tuple[int, int] | None:
+    """None when the terminal reports its size (tqdm then follows resizes), else a fixed
+    (columns, rows): ``COLUMNS``/``LINES`` or 100x24. A pseudo-terminal may report 0x0, with
+    which tqdm would draw nothing."""
+    try:
+        size = os.get_terminal_size(stream.fileno())
+        if size.columns > 0 and size.lines > 0 and "COLUMNS" not in os.environ:
+            return None
+    except (AttributeError, OSError, ValueError):
+        pass
+    fallback = shutil.get_terminal_size((100, 24))
+    return fallback.columns or 100, fallback.lines or 24
 
 
 def add_progress_options(parser: argparse.ArgumentParser) -> None:
@@ -118,8 +133,11 @@ class Progress:
         if mode == "bar":
             from tqdm import tqdm
 
+            screen = _screen(self.stream)
             self._bar = tqdm(total=total, desc=desc, unit=unit, unit_scale=unit_scale,
-                             file=self.stream, dynamic_ncols=True, mininterval=0.1,
+                             file=self.stream, dynamic_ncols=screen is None,
+                             ncols=screen and screen[0], nrows=screen and screen[1],
+                             mininterval=0.1,
                              smoothing=0.1, leave=True,
                              bar_format=None if show_rate else _BAR_NO_RATE,
                              colour="green" if use_color(self.stream) else None)
