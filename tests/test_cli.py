@@ -299,6 +299,13 @@ def test_fake_server_on_a_busy_port_says_so_in_one_line() -> None:
                            "what listens there or pick another with --port (0: any free port)\n")
 
 
+def test_demo_refuses_a_batch_too_small_to_stop_part_way(capsys: pytest.CaptureFixture[str],
+                                                        tmp_path: Path) -> None:
+    assert main(["demo", "--batch-size", "2", "--out", str(tmp_path)]) == 2
+    assert "--batch-size must be at least 3" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())  # refused before anything was written
+
+
 def test_a_missing_input_file_is_one_line_not_a_traceback(tmp_path: Path) -> None:
     done = run_cli("batch", "--fake", str(tmp_path / "nope.jsonl"), "-o", str(tmp_path / "o"))
     assert done.returncode != 0 and "Traceback" not in done.stderr

@@ -22,6 +22,7 @@ from typing import Any
 
 import anyio
 
+from ._common import EXIT_USAGE, CLIError
 from ._progress import bold, progress_mode, track_batch, video_task_progress
 
 __all__ = ["add_parser", "demo"]
@@ -282,6 +283,9 @@ def _fresh_dir(where: str) -> Path:
 async def demo(args: argparse.Namespace) -> int:
     from ..testing import FakeTokenHot
 
+    if args.batch_size < 3:
+        raise CLIError("--batch-size must be at least 3 (the demo stops the batch after a third)",
+                       EXIT_USAGE)
     out = await anyio.to_thread.run_sync(_fresh_dir, args.out)
     started = time.monotonic()
     async with FakeTokenHot(reply_words=20, chunk_delay=0.04, video_polls=5, record=False,

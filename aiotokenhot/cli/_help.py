@@ -33,7 +33,7 @@ examples:
 examples:
   aiotokenhot batch requests.jsonl -o results.jsonl
   aiotokenhot batch requests.jsonl -o results.jsonl -c 64 --rpm 6000 --tpm 2000000
-  aiotokenhot batch requests.jsonl -o results.jsonl --progress lines > run.log   CI-friendly
+  aiotokenhot batch requests.jsonl -o results.jsonl --progress lines 2> progress.log
   aiotokenhot batch --fake requests.jsonl -o results.jsonl --quiet
 
   An input line: {"custom_id": "doc-1", "method": "POST", "url": "/v1/chat/completions",
