@@ -31,6 +31,9 @@ _BODY = (
     "Write down the trade-off you chose so the next person knows why.",
 )
 
+_VOCAB = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india",
+          "juliett", "kilo", "lima", "mike", "november", "oscar", "papa")
+
 #: ``FakeTokenHot(replies=...)``: "echo" repeats the prompt first (what tests predict), "prose"
 #: answers in short sentences about the prompt's topic (what the demo and fake-server show).
 REPLY_STYLES = ("echo", "prose")
@@ -43,22 +46,12 @@ def topic_of(prompt: str) -> str:
     return " ".join(kept[:4]) or "this"
 
 
-def prose(prompt: str, words: int, *, exact: bool = False) -> list[str]:
-    """A plausible answer about ``prompt`` (deterministic), as words.
-
-    ``exact``: exactly ``words`` words, the last sentence cut where the count ends. Otherwise
-    whole sentences only, as many as fit in ``words`` (at least the opening one, cut if it is
-    longer than ``words``).
-    """
+def prose(prompt: str, words: int) -> list[str]:
+    """A plausible answer about ``prompt`` (deterministic), as words: whole sentences, as many
+    as fit in ``words`` (at least the opening one, cut if it is longer than ``words``)."""
     seed = hashlib.sha256(prompt.encode()).digest()
     out = _OPENERS[seed[0] % len(_OPENERS)].format(topic=topic_of(prompt)).split()
     start, step = seed[1], 1 + seed[2] % 3
-    if exact:
-        i = start
-        while len(out) < words:
-            out += _BODY[i % len(_BODY)].split()
-            i += step
-        return out[:words]
     for j in range(len(_BODY)):
         sentence = _BODY[(start + j * step) % len(_BODY)].split()
         if len(out) + len(sentence) <= words:
@@ -70,13 +63,17 @@ def reply_pieces(prompt: str, words: int, style: str = "echo") -> list[str]:
     """The reply to ``prompt`` as stream pieces (one word each, spaces kept with the word).
 
     ``style="echo"`` (the default): exactly ``words`` pieces, ``"Echo: <first 8 words of
-    prompt> <answer...>"``, so tests can predict how a reply starts; ``style="prose"``: whole
+    prompt> <filler...>"``, the filler drawn from a fixed vocabulary seeded by the prompt, so
+    tests can predict the whole reply; ``style="prose"``: whole
     sentences about the prompt's topic, as many as fit in ``words`` (so often a few words
     fewer). Either way a given prompt always gets the same reply.
     """
     if style == "echo":
         head = ["Echo:", *prompt.split()[:8]]
-        out = (head + prose(prompt, max(0, words - len(head)), exact=True))[: max(1, words)]
+        seed = hashlib.sha256(prompt.encode()).digest()
+        filler = [_VOCAB[seed[i % len(seed)] % len(_VOCAB)]
+                  for i in range(max(0, words - len(head)))]
+        out = (head + filler)[: max(1, words)]
     else:
         out = prose(prompt, words)
     return [w if i == len(out) - 1 else w + " " for i, w in enumerate(out)]
