@@ -14,6 +14,7 @@ from .._version import __version__
 from . import _batch, _chat, _demo, _fake, _media
 from ._common import run_command
 from ._help import Parser, add_examples
+from ._progress import add_progress_options
 
 __all__ = ["build_parser", "main"]
 
@@ -37,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     _fake.add_parser(sub, shared)
     _demo.add_parser(sub, shared)
     add_examples(parser, sub)
+    for name in ("batch", "video"):  # the commands that show progress
+        add_progress_options(sub.choices[name])
     return parser
 
 

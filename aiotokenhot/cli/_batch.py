@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from ._common import EXIT_ERROR, EXIT_USAGE, CLIError, open_client
-from ._progress import add_progress_options, progress_mode, track_batch
+from ._progress import count_input, progress_mode, track_batch
 
 __all__ = ["add_parser", "batch"]
 
@@ -31,7 +31,6 @@ def add_parser(sub: Any, parent: argparse.ArgumentParser) -> None:
     p.add_argument("--fsync", action="store_true", help="fsync after every result line")
     p.add_argument("--max-retries", type=int, help="retries per request (client default: 2)")
     p.add_argument("--timeout", type=float, help="seconds per request")
-    add_progress_options(p)
     p.set_defaults(command=batch)
 
 
@@ -52,18 +51,8 @@ async def batch(args: argparse.Namespace) -> int:
             timeout=args.timeout,
         )
         try:
-            summary = await track_batch(run, mode=progress_mode(args), total=_count(args.input),
+            summary = await track_batch(run, mode=progress_mode(args), total=count_input(args.input),
                                         every=args.progress_every)
         finally:
             print(run.summary.format(), file=sys.stderr)
     return EXIT_ERROR if summary.failed or summary.bad else 0
-
-
-def _count(path: str) -> int | None:
-    """Lines in the input file (the bar's total), or None when that cannot be known."""
-    from ..batch._input import count_lines
-
-    try:
-        return count_lines(path)
-    except OSError:
-        return None  # the run itself reports a missing or unreadable input

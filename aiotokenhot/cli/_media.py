@@ -10,7 +10,7 @@ from typing import Any, TextIO
 import pydantic_core
 
 from ._common import EXIT_USAGE, CLIError, open_client
-from ._progress import add_progress_options, progress_mode, video_download_progress, video_task_progress
+from ._progress import progress_mode, video_download_progress, video_task_progress
 
 __all__ = ["add_parsers", "download_printer", "models", "progress_printer", "video"]
 
@@ -37,7 +37,6 @@ def add_parsers(sub: Any, parent: argparse.ArgumentParser) -> None:
     p.add_argument("--poll-interval", type=float, help="seconds between polls (default 5)")
     p.add_argument("--wait-timeout", type=float, default=1800.0,
                    help="seconds to wait for the task before giving up (1800)")
-    add_progress_options(p)
     p.set_defaults(command=video)
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "Progress",
     "add_progress_options",
     "bold",
+    "count_input",
     "progress_mode",
     "red",
     "track_batch",
@@ -184,6 +185,16 @@ class Progress:
 
 
 # -- batch ------------------------------------------------------------------------------------------
+
+
+def count_input(path: Any) -> int | None:
+    """Lines in a batch input file (the bar's total), or None when that cannot be known."""
+    from ..batch._input import count_lines
+
+    try:
+        return count_lines(path)
+    except (OSError, TypeError):
+        return None  # the run itself reports a missing or unreadable input
 
 
 def _batch_postfix(s: BatchSummary) -> str:
