@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from ._common import EXIT_ERROR, EXIT_USAGE, CLIError, open_client
-from ._progress import count_input, progress_mode, track_batch
+from ._progress import progress_mode, track_batch
 
 __all__ = ["add_parser", "batch"]
 
@@ -51,7 +51,7 @@ async def batch(args: argparse.Namespace) -> int:
             timeout=args.timeout,
         )
         try:
-            summary = await track_batch(run, mode=progress_mode(args), total=count_input(args.input),
+            summary = await track_batch(run, mode=progress_mode(args), source=args.input,
                                         every=args.progress_every)
         finally:
             print(run.summary.format(), file=sys.stderr)

@@ -212,12 +212,16 @@ def _batch_postfix(s: BatchSummary) -> str:
     return ", ".join(parts)
 
 
-async def track_batch(run: BatchRun, *, mode: str, total: int | None, every: float = PLAIN_EVERY,
-                      stream: TextIO | None = None, interval: float = 0.1) -> BatchSummary:
+async def track_batch(run: BatchRun, *, mode: str, total: int | None = None, source: Any = None,
+                      every: float = PLAIN_EVERY, stream: TextIO | None = None,
+                      interval: float = 0.1) -> BatchSummary:
     """Await ``run`` (a :class:`~aiotokenhot.batch.BatchRun` made with ``progress=False``) while a
-    bar (or plain lines) shows its input lines handled out of ``total``, the rate and the ETA."""
+    bar (or plain lines) shows its input lines handled out of ``total`` (counted from the
+    ``source`` file in a worker thread when not given), the rate and the ETA."""
     if mode == "none":
         return await run
+    if total is None and source is not None:
+        total = await anyio.to_thread.run_sync(count_input, source)
     summary = run.summary
     bars: list[Progress] = []  # made once the run has read input: a set-up error shows no bar
 
