@@ -98,20 +98,29 @@ async def video(args: argparse.Namespace) -> int:
     prompt = " ".join(args.prompt)
     interval = args.poll_interval or (0.2 if args.fake else 5.0)
     mode = progress_mode(args)
-    on_task, task_bar = video_task_progress(mode)
     async with open_client(args, video_polls=5) as th:
         task = await th.videos.create(model=args.model, prompt=prompt, seconds=args.seconds,
                                       size=args.size)
-        done = await th.videos.wait(task, poll_interval=interval,
-                                    max_poll_interval=max(interval, 30.0 if not args.fake else 0.5),
-                                    timeout=args.wait_timeout,
-                                    on_progress=on_task)
-        task_bar.close()
-        on_bytes, bytes_bar = video_download_progress(mode, every=args.progress_every)
-        path = await th.videos.download(done, args.output, on_progress=on_bytes)
-        bytes_bar.close()
+        on_task, task_bar = video_task_progress(mode)
+        try:
+            done = await th.videos.wait(
+                task, poll_interval=interval,
+                max_poll_interval=max(interval, 30.0 if not args.fake else 0.5),
+                timeout=args.wait_timeout, on_progress=on_task)
+        finally:
+            task_bar.close()  # an error is printed on a line of its own
+        path = await _download(th, done, args, mode)
     print(path)
     return 0
+
+
+async def _download(th: Any, task: Any, args: argparse.Namespace, mode: str) -> Any:
+    """Download a finished task's video to ``args.output`` under a bytes progress bar."""
+    on_bytes, bar = video_download_progress(mode, every=args.progress_every)
+    try:
+        return await th.videos.download(task, args.output, on_progress=on_bytes)
+    finally:
+        bar.close()
 
 
 async def _existing_task(args: argparse.Namespace) -> int:
@@ -138,15 +147,15 @@ async def _existing_task(args: argparse.Namespace) -> int:
         if not task.done:
             interval = args.poll_interval or 5.0
             on_task, task_bar = video_task_progress(progress_mode(args))
-            task = await th.videos.wait(task, poll_interval=interval,
-                                        max_poll_interval=max(interval, 30.0),
-                                        timeout=args.wait_timeout, on_progress=on_task)
-            task_bar.close()
+            try:
+                task = await th.videos.wait(task, poll_interval=interval,
+                                            max_poll_interval=max(interval, 30.0),
+                                            timeout=args.wait_timeout, on_progress=on_task)
+            finally:
+                task_bar.close()
         elif not task.succeeded:
             raise CLIError(f"video task {task.id} ended {task.status}: "
                            f"{task.error.message if task.error else 'no reason given'}")
-        on_bytes, bytes_bar = video_download_progress(progress_mode(args), every=args.progress_every)
-        path = await th.videos.download(task, args.output, on_progress=on_bytes)
-        bytes_bar.close()
+        path = await _download(th, task, args, progress_mode(args))
     print(path)
     return 0
