@@ -207,8 +207,8 @@ async def _batch_stop_and_resume(th: Any, fake: Any, out: Path, size: int) -> No
                 break  # leaving the block cancels what is in flight: like Ctrl-C
     kept = len(results.read_bytes().splitlines())
     reached = fake.request_count - before
-    print(f"stopped: {kept:,} results saved in {results.name}; {reached - kept:,} more were in "
-          "flight, cancelled unsaved, so the resume sends them again")
+    print(f"stopped: {kept:,} results saved in {results.name}; {reached - kept:,} more had been "
+          "sent but not saved when it stopped, so the resume sends them again")
 
     before = fake.request_count
     resumed = run_batch(th, src, output=results, concurrency=64, progress=False)
