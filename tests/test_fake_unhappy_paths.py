@@ -4,6 +4,8 @@ knob, prose replies and the pytest fixture used the way the README shows it."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import textwrap
 import time
 from pathlib import Path
@@ -172,6 +174,14 @@ def test_the_readme_fixture_snippets_pass_as_written(pytester: pytest.Pytester) 
         pytester.makepyfile(**{f"test_readme_{i}": code})
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
     result.assert_outcomes(passed=len(blocks))
+
+
+def test_the_example_project_tests_its_unhappy_paths() -> None:
+    project = Path(__file__).resolve().parent.parent / "examples" / "testing_your_app"
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+                          cwd=project, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "4 passed" in done.stdout
 
 
 def test_the_plugin_is_not_active_unless_asked(pytester: pytest.Pytester) -> None:
