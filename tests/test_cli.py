@@ -18,6 +18,8 @@ from typing import Any
 import anyio
 import pytest
 from aiohttp import web
+from hypothesis import given
+from hypothesis import strategies as st
 
 from aiotokenhot import AsyncTokenHot
 from aiotokenhot.cli import main
@@ -363,3 +365,18 @@ def test_no_color_keeps_errors_and_output_plain(tmp_path: Path) -> None:
     done = run_cli("demo", "--batch-size", "8", "--out", str(tmp_path), NO_COLOR="1")
     assert done.returncode == 0, done.stderr
     assert "\033[" not in done.stdout and "== four protocols" in done.stdout
+
+
+@given(st.one_of(st.integers(min_value=-10**6, max_value=10**6).map(str), st.text(max_size=8)))
+def test_a_port_is_accepted_exactly_when_it_is_0_to_65535(text: str) -> None:
+    from aiotokenhot.cli._fake import port_number
+
+    try:
+        valid = 0 <= int(text) <= 65535
+    except ValueError:
+        valid = False
+    if valid:
+        assert port_number(text) == int(text)
+    else:
+        with pytest.raises(argparse.ArgumentTypeError, match=r"not a port number \(0-65535\)"):
+            port_number(text)

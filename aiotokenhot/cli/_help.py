@@ -8,7 +8,7 @@ from typing import NoReturn
 
 from ._progress import red
 
-__all__ = ["EXAMPLES", "Formatter", "Parser", "add_examples"]
+__all__ = ["EXAMPLES", "Formatter", "Parser", "add_examples", "stderr_error"]
 
 EXAMPLES: dict[str, str] = {
     "": """\
