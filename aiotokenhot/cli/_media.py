@@ -4,15 +4,14 @@ download), ``status TASK_ID`` and ``download TASK_ID -o out.mp4`` (resume an exi
 from __future__ import annotations
 
 import argparse
-import sys
-from typing import Any, TextIO
+from typing import Any
 
 import pydantic_core
 
 from ._common import EXIT_USAGE, CLIError, open_client
 from ._progress import progress_mode, video_download_progress, video_task_progress
 
-__all__ = ["add_parsers", "download_printer", "models", "progress_printer", "video"]
+__all__ = ["add_parsers", "models", "video"]
 
 
 def add_parsers(sub: Any, parent: argparse.ArgumentParser) -> None:
@@ -49,45 +48,6 @@ async def models(args: argparse.Namespace) -> int:
         for model in listing:
             print(model.id)
     return 0
-
-
-def progress_printer(label: str, stream: TextIO | None = None) -> Any:
-    """An ``on_progress`` callback: a rewritten line on a terminal, one line per change otherwise."""
-    out = stream or sys.stderr
-    tty = out.isatty()
-
-    def show(task: Any) -> None:
-        pct = "" if task.progress is None else f" {task.progress:.0f}%"
-        text = f"{label} {task.id}: {task.status}{pct}"
-        out.write(("\r" + text.ljust(60)) if tty else text + "\n")
-        if tty and task.done:
-            out.write("\n")
-        out.flush()
-
-    return show
-
-
-def download_printer(label: str, stream: TextIO | None = None) -> Any:
-    """An ``on_progress`` callback for downloads: bytes received (and the share, when known)."""
-    out = stream or sys.stderr
-    tty = out.isatty()
-    step = 4 * 1024 * 1024
-    shown = [-1]
-
-    def show(received: int, total: int | None) -> None:
-        done = total is not None and received >= total
-        if not tty and not done and received // step == shown[0]:
-            return  # one line per 4 MiB when not on a terminal
-        shown[0] = received // step
-        pct = f" ({100 * received / total:.0f}%)" if total else ""
-        size = f"{received:,}" + (f" / {total:,}" if total else "")
-        text = f"{label}: {size} bytes{pct}"
-        out.write(("\r" + text.ljust(60)) if tty else text + "\n")
-        if tty and done:
-            out.write("\n")
-        out.flush()
-
-    return show
 
 
 async def video(args: argparse.Namespace) -> int:
