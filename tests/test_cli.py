@@ -359,6 +359,41 @@ def test_progress_bar_draws_in_place_and_colour_follows_no_color(tmp_path: Path)
     assert not use_color(io.StringIO())  # not a terminal: never colour
 
 
+def stderr_on_a_terminal(*argv: str, **env: str) -> str:
+    """Run the CLI with stderr on a pseudo-terminal; what it wrote there."""
+    import pty
+
+    master, child = pty.openpty()
+    try:
+        done = subprocess.run([sys.executable, "-m", "aiotokenhot", *argv], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=child, env=clean_env(**env),
+                              timeout=60, check=False)
+        assert done.returncode == 2
+        os.close(child)
+        child = -1
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the child side is closed and drained
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks).decode()
+    finally:
+        os.close(master)
+        if child != -1:
+            os.close(child)
+
+
+def test_errors_are_red_on_a_terminal_unless_no_color() -> None:
+    coloured = stderr_on_a_terminal("chat", "-m", "gpt-5.4", "hi")
+    assert coloured.startswith("\033[31maiotokenhot: error: no API key")
+    plain = stderr_on_a_terminal("chat", "-m", "gpt-5.4", "hi", NO_COLOR="1")
+    assert plain.startswith("aiotokenhot: error: no API key") and "\033[" not in plain
+
+
 def test_no_color_keeps_errors_and_output_plain(tmp_path: Path) -> None:
     done = run_cli("chat", "-m", "gpt-5.4", "hi", NO_COLOR="1")
     assert done.returncode == 2 and "\033[" not in done.stderr
