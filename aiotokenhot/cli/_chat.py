@@ -19,13 +19,14 @@ def add_parser(sub: Any, parent: argparse.ArgumentParser) -> None:
         description="Stream a reply to PROMPT (or stdin) as it is generated.",
     )
     p.add_argument("prompt", nargs="*", help="the prompt (default: read stdin)")
-    p.add_argument("-m", "--model", required=True)
+    p.add_argument("-m", "--model", required=True,
+                   help="model id, e.g. gpt-5.4, claude-opus-4-6, gemini-2.5-flash, grok-4.1")
     p.add_argument("--protocol", default="auto",
                    choices=["auto", "openai", "responses", "anthropic", "gemini"],
                    help="wire protocol (auto: by model name)")
     p.add_argument("--system", help="a system prompt")
-    p.add_argument("--max-tokens", type=int)
-    p.add_argument("--temperature", type=float)
+    p.add_argument("--max-tokens", type=int, help="most tokens the reply may use")
+    p.add_argument("--temperature", type=float, help="sampling temperature (e.g. 0 to 2)")
     p.add_argument("--json", action="store_true",
                    help="print the protocol's raw stream events as JSON lines")
     p.set_defaults(command=chat)

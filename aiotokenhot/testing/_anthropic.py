@@ -156,7 +156,7 @@ class _Reply:
             self.stop_reason = "tool_use"
         else:
             self.pieces, self.stop_reason, self.stop_sequence = _cut(
-                reply_pieces(prompt, fake.reply_words), body)
+                reply_pieces(prompt, fake.reply_words, fake.replies), body)
 
     @property
     def output_tokens(self) -> int:
@@ -276,7 +276,7 @@ async def complete(request: web.Request) -> web.StreamResponse:
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         return _bad_request(request, "max_tokens_to_sample: Field required")
     human = body["prompt"].rsplit("Human:", 1)[-1].split("\n\nAssistant:", 1)[0].strip()
-    pieces = reply_pieces(human, fake.reply_words)
+    pieces = reply_pieces(human, fake.reply_words, fake.replies)
     stop_reason = "stop_sequence"
     if limit < len(pieces):
         pieces, stop_reason = pieces[:limit], "max_tokens"

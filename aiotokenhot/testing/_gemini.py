@@ -174,7 +174,7 @@ class _Answer:
             else:
                 self.pieces = split_pieces(schema_reply(_lower_types(schema), prompt))
         elif not self.calls and (not modalities or "TEXT" in modalities):
-            self.pieces = self._cut(reply_pieces(prompt, words), config)
+            self.pieces = self._cut(reply_pieces(prompt, words, fake.replies), config)
 
     def _cut(self, pieces: list[str], config: Any) -> list[str]:
         kept, seq = cut_at_stop(pieces, _get(config, "stopSequences", "stop_sequences"))

@@ -122,7 +122,7 @@ class _Reply:
                 "content": [{"type": "refusal", "refusal": REFUSAL}]}, []))
         elif not tools:
             pieces = (split_pieces(schema_reply(schema, prompt)) if schema is not None
-                      else reply_pieces(prompt, words))
+                      else reply_pieces(prompt, words, fake.replies))
             limit = body.get("max_output_tokens")
             if isinstance(limit, int) and 0 < limit < len(pieces):
                 pieces, self.incomplete = pieces[:limit], True
