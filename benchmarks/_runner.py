@@ -35,7 +35,7 @@ from ._clients import (
     model_name,
 )
 from ._payloads import PROTOCOLS, expected_text
-from ._probe import COLD_SCRIPTS, IMPORT_SCRIPTS, timed_script
+from ._probe import COLD_PHASES, COLD_SCRIPTS, IMPORT_SCRIPTS, timed_script
 from ._report import Report, Row, Table, Target
 
 __all__ = ["GOALS", "SCENARIOS", "Goal", "Settings", "run"]
@@ -120,7 +120,7 @@ class Settings:
     def quick(cls) -> Settings:
         return cls(chunks=2_000, stream_reps=1, paced_events=300, paced_reps=1,
                    fanout=((500, 100, 0), (1_000, 500, 50)), fanout_reps=1, ttfe_streams=50,
-                   open_streams=200, big_mb=20, cold_reps=3)
+                   open_streams=200, big_mb=20, cold_reps=2)
 
 
 # which (client, protocol) pairs run the per-request scenarios: each peer on its own protocol
@@ -530,11 +530,37 @@ class Harness:
     # -- 5. cold start -----------------------------------------------------------------------
 
     def _timed(self, body: str) -> float:
+        return float(self._script(body)[-1]) * 1000
+
+    def _script(self, body: str) -> list[str]:
+        """Run ``body`` in a fresh interpreter (wall clock started) and return its output lines
+        (the last one is the script's wall time in seconds)."""
         out = subprocess.run([sys.executable, "-c", timed_script(body, self.base)], cwd=ROOT,
                              capture_output=True, text=True, timeout=120)
         if out.returncode != 0:
             raise RuntimeError((out.stderr.strip().splitlines() or ["?"])[-1])
-        return float(out.stdout.strip().splitlines()[-1]) * 1000
+        return out.stdout.strip().splitlines()
+
+    async def _cold_phases(self, reps: int) -> Table:
+        """aiotokenhot's cold start cut into phases, to show where the time goes."""
+        table = Table("Cold start: where aiotokenhot's time goes", ["ms", "share of total"], "ms", False,
+                      "import aiohttp (+ asyncio)", ours="total")
+        runs: list[dict[str, float]] = []
+        for _ in range(reps):
+            try:
+                runs.append(json.loads((await asyncio.to_thread(self._script, COLD_PHASES))[-2]))
+            except Exception as exc:
+                self.report.skipped.append(f"cold start phases: {exc}")
+                return table
+        total = statistics.median(r["total"] for r in runs)
+        for phase in runs[0]:
+            ms = statistics.median(r[phase] for r in runs)
+            table.rows.append(Row(phase, "chat", "aiotokenhot",
+                                  {"ms": ms, "share of total": ms / total if total else 0.0}))
+        table.notes.append(f"median of {reps} fresh processes; each phase's wall time, in script "
+                           "order; `× import aiohttp` compares each phase with importing aiohttp "
+                           "(which the raw aiohttp script pays too)")
+        return table
 
     async def cold(self) -> None:
         reps = self.s.cold_reps
@@ -573,7 +599,7 @@ class Harness:
                                 "turns, after one warm-up; wall time from the script's first line "
                                 "(interpreter start-up excluded); the protocol column means nothing "
                                 "here")
-        self.report.tables += [table, imports]
+        self.report.tables += [table, imports, await self._cold_phases(reps)]
 
     # -- targets -----------------------------------------------------------------------------
 
