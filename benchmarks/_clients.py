@@ -450,8 +450,10 @@ class OpenAIClient(Client):
                 raise ClientUnavailable(str(exc)) from exc
         else:
             http_client = openai.DefaultAsyncHttpxClient(limits=limits)
+        # a generous timeout (also for connecting): on a loaded machine 500 connections opened
+        # at once can take longer than the SDK's 5 s connect default, and that is not measured
         self._c = openai.AsyncOpenAI(api_key=KEY, base_url=base_url + "/v1", max_retries=0,
-                                     http_client=http_client)
+                                     http_client=http_client, timeout=60.0)
 
     async def aclose(self) -> None:
         await self._c.close()
@@ -522,7 +524,7 @@ class AnthropicClient(Client):
         else:
             http_client = anthropic.DefaultAsyncHttpxClient(limits=limits)
         self._c = anthropic.AsyncAnthropic(api_key=KEY, base_url=base_url, max_retries=0,
-                                           http_client=http_client)
+                                           http_client=http_client, timeout=60.0)
 
     async def aclose(self) -> None:
         await self._c.close()

@@ -380,11 +380,19 @@ class Harness:
                         self.skip(client, protocol, f"fan-out failed: {type(exc).__name__}: {exc}")
                         active.remove((client, protocol))
                 for _ in range(reps):
-                    for client, protocol in active:  # round-robin: drift hits every client alike
+                    for client, protocol in list(active):  # round-robin: drift hits all alike
                         gc.collect()
                         wall0, cpu0 = time.perf_counter(), time.process_time()
-                        await self._burst(client, protocol, model_name(protocol, *model_options),
-                                          count, concurrency)
+                        try:
+                            await self._burst(client, protocol,
+                                              model_name(protocol, *model_options),
+                                              count, concurrency)
+                        except Exception as exc:
+                            self.skip(client, protocol,
+                                      f"fan-out failed: {type(exc).__name__}: {exc}")
+                            active.remove((client, protocol))
+                            await client.aclose()
+                            continue
                         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
                         runs[id(client)].append((count / wall, cpu / count * 1e6))
             finally:
