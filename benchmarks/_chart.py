@@ -57,7 +57,7 @@ def write_chart(report: Report, path: Path, title: str) -> bool:
 
     matplotlib.rcParams.update({"svg.hashsalt": "aiotokenhot-bench", "font.size": 9,
                                 "svg.fonttype": "path"})
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.6),
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 5),
                                       gridspec_kw={"width_ratios": [3, 2]})
     height = 0.8 / len(_SERIES)
     for i, protocol in enumerate(protocols):
@@ -66,9 +66,9 @@ def write_chart(report: Report, path: Path, title: str) -> bool:
             value = _speed(stream, name, protocol)
             if value is None:
                 continue
-            left.barh(y, value, height * 0.9, color=colour,
+            left.barh(y, min(value, 1.2), height * 0.9, color=colour,
                       label=label if i == 0 else None)
-            left.text(value + 0.01, y, f"{value:.2f}×", va="center", fontsize=7)
+            left.text(min(value, 1.2) + 0.01, y, f"{value:.2f}×", va="center", fontsize=7)
             goal = goals.get((label, protocol))
             if goal is not None:
                 left.plot([goal, goal], [y - height / 2, y + height / 2], color="#d1242f", lw=2,
@@ -78,8 +78,9 @@ def write_chart(report: Report, path: Path, title: str) -> bool:
     left.axvline(1.0, color="black", lw=0.8, ls=":")
     left.set_xlabel("speed vs the ceiling (ceiling CPU per event / client's), higher is better")
     left.set_title("Realistic streams: CPU per event, ratio to aiohttp + SSE + orjson")
-    left.legend(loc="lower right", fontsize=7, frameon=False)
-    left.set_xlim(0, 1.15)
+    left.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=5, fontsize=7,
+                frameon=False)
+    left.set_xlim(0, 1.2)
 
     names = [t.what.replace(" (import + client + first request)", "").replace(" (median)", "")
              for t in costs]
@@ -91,10 +92,12 @@ def write_chart(report: Report, path: Path, title: str) -> bool:
             right.text(value + 0.02, k, f"{value:.2f}×", va="center", fontsize=7)
         if t.line is not None:
             right.plot([t.line, t.line], [k - 0.4, k + 0.4], color="black", lw=2)
+    top = max([1.0, *(t.ratio or 0.0 for t in costs), *(t.line or 0.0 for t in costs)])
+    right.set_xlim(0, top * 1.2)
     right.set_yticks(range(len(costs)), names)
     right.invert_yaxis()
     right.axvline(1.0, color="black", lw=0.8, ls=":")
-    right.set_xlabel("ours / raw aiohttp, lower is better (black tick: target)")
+    right.set_xlabel("ours / raw aiohttp, lower is better; black: target")
     right.set_title("Costs against raw aiohttp")
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
