@@ -645,7 +645,7 @@ def _check(tables: list[Table], goal: Goal) -> Target:
     # the margin: how far from the line, in the ratio's units and as a share of the goal
     room = ratio - goal.goal if goal.speed else goal.goal - ratio
     return Target(goal.what, wording, f"{ratio:.2f}×", met,
-                  f"{room:+.2f}× ({room / goal.goal:+.0%})", ratio, goal.goal, goal.speed)
+                  f"{room:+.2f}× ({room / goal.goal:+.1%})", ratio, goal.goal, goal.speed)
 
 
 def _installed(module: str) -> bool:
