@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import cached_property
 from typing import Any, Literal, overload
 
 import pydantic
@@ -13,7 +12,7 @@ from ..._exceptions import InvalidRequestError
 from ..._media import defer_media, resolve_media
 from ...transport import RequestOptions
 from .._media import responses_input
-from .._raw import RawMethod, RawStreamMethod, RawView
+from .._raw import RawMethod, RawStreamMethod, RawView, raw_view
 from .._resource import Resource, accepts
 from .._structured import ModelT, parse_final
 from ..chat._validate import check_body
@@ -181,11 +180,7 @@ class Responses(Resource):
         response = await self.create(**params)
         return parse_response(response, text_format)
 
-    @cached_property
-    def with_raw_response(self) -> ResponsesWithRawResponse:
-        """The same methods, returning a :class:`~aiotokenhot.RawResponse` (status, headers,
-        body; ``.parse()`` gives the ordinary result)."""
-        return ResponsesWithRawResponse(self)
+    with_raw_response = raw_view(lambda: ResponsesWithRawResponse)
 
 
 class ResponsesWithRawResponse(RawView[Responses]):
