@@ -19,12 +19,12 @@ import contextlib
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import pydantic_core
 from aiohttp import web
 
+from .._closing import AsyncClosing
 from ._replies import REPLY_STYLES
 
 if TYPE_CHECKING:
@@ -89,7 +89,7 @@ class RecordedRequest:
         return pydantic_core.from_json(self.body) if self.body else None
 
 
-class FakeTokenHot:
+class FakeTokenHot(AsyncClosing):
     """A loopback gateway speaking every TokenHot protocol.
 
     ``async with FakeTokenHot() as fake: AsyncTokenHot(fake.api_key, fake.base_url)`` — or
@@ -189,16 +189,12 @@ class FakeTokenHot:
         if runner is not None:
             await runner.cleanup()
 
+    async def aclose(self) -> None:
+        """:meth:`stop`, called on leaving ``async with FakeTokenHot() as fake:``."""
+        await self.stop()
+
     async def __aenter__(self) -> FakeTokenHot:
         return await self.start()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     # -- fault injection -------------------------------------------------------------------------
 
