@@ -308,21 +308,15 @@ class BatchRun(AsyncContext):
             try:
                 async for line, entry in iter_source(self._source):
                     summary.lines_read = line
-                    checked = check_entry(line, entry, seen=seen, done=done, shard=self.shard)
-                    if checked is None:
-                        continue
-                    if checked == "done":
-                        summary.skipped += 1
-                        continue
-                    if isinstance(checked, BadLine):
-                        summary.add_bad(checked)
-                        if self._on_bad_line is not None:
-                            self._on_bad_line(checked)
+                    item = summary.admit(
+                        check_entry(line, entry, seen=seen, done=done, shard=self.shard),
+                        self._on_bad_line)
+                    if item is None:
                         continue
                     if self._window is not None:
                         await self._window.acquire()
                     summary.dispatched += 1
-                    await items.send((index, checked))
+                    await items.send((index, item))
                     index += 1
             except Exception as exc:
                 self._fail(exc)
