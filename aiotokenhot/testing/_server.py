@@ -517,6 +517,15 @@ def error_response(path: str, status: int, message: str, etype: str | None = Non
                          headers=headers)
 
 
+async def json_body(request: web.Request) -> dict[str, Any] | None:
+    """The request's JSON object; None when the body is not JSON or not an object."""
+    try:
+        body = await request.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
 def json_response(data: Any, *, status: int = 200,
                   headers: dict[str, str] | None = None) -> web.Response:
     return web.Response(body=pydantic_core.to_json(data), status=status, headers=headers,
