@@ -13,6 +13,7 @@ import pydantic
 
 from ..._exceptions import InvalidRequestError
 from ..._media import Pending
+from ..._models import model_data
 from .._media import chat_part
 
 __all__ = [
@@ -80,10 +81,6 @@ def _check_tools(tools: Any) -> None:
             raise InvalidRequestError(f"tools[{i}].function needs a 'name'")
 
 
-def _dump(model: pydantic.BaseModel) -> dict[str, Any]:
-    return model.model_dump(mode="json", exclude_none=True, by_alias=True)
-
-
 def normalize_messages(messages: Any) -> list[Any]:
     """Check roles and content shapes; typed models become plain dicts. Unchanged dicts are reused."""
     if isinstance(messages, (str, bytes, Mapping)) or not isinstance(messages, Sequence):
@@ -93,7 +90,7 @@ def normalize_messages(messages: Any) -> list[Any]:
     out: list[Any] = []
     for i, message in enumerate(messages):
         if isinstance(message, pydantic.BaseModel):
-            message = _dump(message)
+            message = model_data(message)
         elif not isinstance(message, Mapping):
             raise InvalidRequestError(
                 f"messages[{i}] must be a dict or a message model, not {type(message).__name__}"
@@ -126,7 +123,7 @@ def _normalize_parts(parts: list[Any], i: int) -> list[Any]:
     out: list[Any] | None = None
     for j, part in enumerate(parts):
         if isinstance(part, pydantic.BaseModel):
-            part = _dump(part)
+            part = model_data(part)
             if out is None:
                 out = list(parts)
             out[j] = part

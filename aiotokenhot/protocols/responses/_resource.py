@@ -10,6 +10,7 @@ from typing_extensions import Unpack
 
 from ..._exceptions import InvalidRequestError
 from ..._media import defer_media, resolve_media
+from ..._models import model_data
 from ...transport import RequestOptions
 from .._media import responses_input
 from .._raw import RawMethod, RawStreamMethod, RawView, raw_view
@@ -40,7 +41,7 @@ def _normalize_input(value: Any) -> Any:
     items: list[Any] = []
     for i, item in enumerate(value):
         if isinstance(item, pydantic.BaseModel):
-            item = item.model_dump(mode="json", exclude_none=True, by_alias=True)
+            item = model_data(item)
         elif not isinstance(item, Mapping):
             raise InvalidRequestError(f"input[{i}] must be a dict or a model, not {type(item).__name__}")
         role = item.get("role")
