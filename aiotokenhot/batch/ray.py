@@ -68,7 +68,7 @@ from ._cluster import (
     summary_from,
     take_lock,
 )
-from ._input import BadLine, BatchItem, BatchSource, check_entry, is_file_object
+from ._input import BadLine, BatchSource, check_entry, is_file_object
 from ._pacing import Pacer
 from ._runner import BatchRun, _check_paths, _unwrap, run_batch
 from ._summary import BatchSummary, ProgressLine
@@ -509,18 +509,10 @@ class ClusterBatch:
         try:
             for line, entry in _read_entries(self.requests):
                 summary.lines_read = line
-                checked = check_entry(line, entry, seen=seen, done=done, shard=None)
+                checked = summary.admit(check_entry(line, entry, seen=seen, done=done, shard=None),
+                                        self.on_bad_line)
                 if checked is None:
                     continue
-                if checked == "done":
-                    summary.skipped += 1
-                    continue
-                if isinstance(checked, BadLine):
-                    summary.add_bad(checked)
-                    if self.on_bad_line is not None:
-                        self.on_bad_line(checked)
-                    continue
-                assert isinstance(checked, BatchItem)
                 if count % self.batch_size == 0:
                     if handle is not None:
                         handle.close()

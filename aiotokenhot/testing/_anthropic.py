@@ -35,7 +35,7 @@ from ._openai import (
     split_pieces,
 )
 from ._replies import count_tokens, reply_pieces, text_of
-from ._server import FAKE_KEY, error_response, json_response, send_sse
+from ._server import FAKE_KEY, error_response, json_body, json_response, send_sse
 from ._structured import REFUSAL, schema_reply, wants_refusal
 
 if TYPE_CHECKING:
@@ -227,10 +227,8 @@ def _output_schema(body: dict[str, Any]) -> Any:
     return None
 
 
-def _check(body: Any) -> str | None:
+def _check(body: dict[str, Any]) -> str | None:
     """Why the gateway would reject this body (None when it is fine)."""
-    if not isinstance(body, dict):
-        return "the body must be a JSON object"
     if not isinstance(body.get("model"), str) or not body["model"]:
         return "model: Field required"
     limit = body.get("max_tokens")
@@ -245,16 +243,11 @@ def _check(body: Any) -> str | None:
     return None
 
 
-async def _json_body(request: web.Request) -> Any:
-    try:
-        return await request.json()
-    except ValueError:
-        return None
-
-
 async def messages(request: web.Request) -> web.StreamResponse:
     fake = request.app[FAKE_KEY]
-    body = await _json_body(request)
+    body = await json_body(request)
+    if body is None:
+        return _bad_request(request, "the body must be a JSON object")
     problem = _check(body)
     if problem is not None:
         return _bad_request(request, problem)
@@ -269,8 +262,8 @@ async def messages(request: web.Request) -> web.StreamResponse:
 async def complete(request: web.Request) -> web.StreamResponse:
     """Legacy text completion: ``prompt`` is a ``\\n\\nHuman: ...\\n\\nAssistant:`` transcript."""
     fake = request.app[FAKE_KEY]
-    body = await _json_body(request)
-    if not isinstance(body, dict) or not body.get("model") or not isinstance(body.get("prompt"), str):
+    body = await json_body(request)
+    if body is None or not body.get("model") or not isinstance(body.get("prompt"), str):
         return _bad_request(request, "model and prompt are required")
     limit = body.get("max_tokens_to_sample")
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from ._replies import count_tokens, reply_pieces, text_of
-from ._server import FAKE_KEY, error_response, json_response, send_sse
+from ._server import FAKE_KEY, error_response, json_body, json_response, send_sse
 from ._structured import REFUSAL, schema_reply, schema_sample, wants_refusal
 
 if TYPE_CHECKING:
@@ -252,17 +252,9 @@ def _bad_request(request: web.Request, message: str) -> web.Response:
     return error_response(request.path, 400, message, "invalid_request_error")
 
 
-async def _json_body(request: web.Request) -> dict[str, Any] | None:
-    try:
-        body = await request.json()
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
-
-
 async def chat_completions(request: web.Request) -> web.StreamResponse:
     fake = request.app[FAKE_KEY]
-    body = await _json_body(request)
+    body = await json_body(request)
     if body is None:
         return _bad_request(request, "the body must be a JSON object")
     model = body.get("model")
@@ -311,7 +303,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
 
 async def completions(request: web.Request) -> web.StreamResponse:
     fake = request.app[FAKE_KEY]
-    body = await _json_body(request)
+    body = await json_body(request)
     if body is None:
         return _bad_request(request, "the body must be a JSON object")
     model = body.get("model")

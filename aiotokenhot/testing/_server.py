@@ -19,12 +19,12 @@ import contextlib
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import pydantic_core
 from aiohttp import web
 
+from .._closing import AsyncClosing
 from ._replies import REPLY_STYLES
 
 if TYPE_CHECKING:
@@ -89,7 +89,7 @@ class RecordedRequest:
         return pydantic_core.from_json(self.body) if self.body else None
 
 
-class FakeTokenHot:
+class FakeTokenHot(AsyncClosing):
     """A loopback gateway speaking every TokenHot protocol.
 
     ``async with FakeTokenHot() as fake: AsyncTokenHot(fake.api_key, fake.base_url)`` — or
@@ -189,16 +189,12 @@ class FakeTokenHot:
         if runner is not None:
             await runner.cleanup()
 
+    async def aclose(self) -> None:
+        """:meth:`stop`, called on leaving ``async with FakeTokenHot() as fake:``."""
+        await self.stop()
+
     async def __aenter__(self) -> FakeTokenHot:
         return await self.start()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     # -- fault injection -------------------------------------------------------------------------
 
@@ -519,6 +515,15 @@ def error_response(path: str, status: int, message: str, etype: str | None = Non
     """An error answer in the envelope of the protocol that ``path`` belongs to."""
     return json_response(error_body(path, status, message, etype, code), status=status,
                          headers=headers)
+
+
+async def json_body(request: web.Request) -> dict[str, Any] | None:
+    """The request's JSON object; None when the body is not JSON or not an object."""
+    try:
+        body = await request.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
 
 
 def json_response(data: Any, *, status: int = 200,

@@ -16,12 +16,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Sequence
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import aiohttp
 import anyio
 
+from .._closing import AsyncClosing
 from .._exceptions import (
     AllModelsFailedError,
     APIConnectionError,
@@ -165,6 +165,36 @@ async def _within(call: Awaitable[Completion], remaining: float | None) -> Compl
     return None
 
 
+E = TypeVar("E")
+
+
+class GeneratorStream(AsyncClosing, Generic[E]):
+    """A stream whose events come from one async generator, ``self._gen``.
+
+    ``async with`` (leaving closes it), ``async for``, :meth:`aclose` (closes the generator,
+    which releases what it holds; safe to call more than once) and :meth:`text`: the text
+    pieces (:class:`TextDelta`) among the events, in order.
+    """
+
+    _gen: AsyncGenerator[E, None]
+
+    def __aiter__(self) -> AsyncIterator[E]:
+        return self._gen
+
+    def __anext__(self) -> Awaitable[E]:
+        return self._gen.__anext__()
+
+    async def aclose(self) -> None:
+        """Stop reading and release what the stream holds; safe to call more than once."""
+        await self._gen.aclose()
+
+    async def text(self) -> AsyncIterator[str]:
+        """The text pieces of the stream's replies, in order."""
+        async for event in self._gen:
+            if event.__class__ is TextDelta:
+                yield event.text  # type: ignore[attr-defined]
+
+
 class _Ended:
     """The first read found the stream already at its end."""
 
@@ -172,7 +202,7 @@ class _Ended:
 _ENDED: Final = _Ended()
 
 
-class FallbackStream:
+class FallbackStream(GeneratorStream[UnifiedEvent]):
     """``th.stream(model=[...])``: the unified events of the first model that answers.
 
     Used like a :class:`UnifiedStream` (``async with``, ``async for``, :meth:`text`,
@@ -240,30 +270,10 @@ class FallbackStream:
         await self._start()
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    def __aiter__(self) -> AsyncIterator[UnifiedEvent]:
-        return self._gen
-
-    def __anext__(self) -> Awaitable[UnifiedEvent]:
-        return self._gen.__anext__()
-
     async def aclose(self) -> None:
         """Stop reading and release the connection; safe to call more than once."""
         await self._gen.aclose()
         await self.stream.aclose()
-
-    async def text(self) -> AsyncIterator[str]:
-        """The text pieces of the answering model's reply, in order."""
-        async for event in self._gen:
-            if event.__class__ is TextDelta:
-                yield event.text
 
     async def until_done(self) -> None:
         """Consume the rest of the stream (so that :meth:`final` is available)."""

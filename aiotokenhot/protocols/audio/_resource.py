@@ -16,7 +16,7 @@ from ..._media import LIMITS, prepare_upload
 from ...transport import HTTPResult, RequestOptions
 from ...transport._download import fetch_url_bytes
 from ...transport._multipart import build_multipart, is_file_input
-from .._raw import RawMethod, RawView
+from .._raw import RawMethod, RawView, raw_view
 from .._resource import Resource, accepts
 from ._params import SpeechParams, TranscriptionParams, TranslationParams
 from ._types import SpeechResult, Transcription
@@ -96,10 +96,7 @@ class Audio(Resource):
             mime = _SPEECH_MIME.get(response_format or "mp3", "application/octet-stream")
         return SpeechResult(result.content, mime, model)
 
-    @cached_property
-    def with_raw_response(self) -> AudioWithRawResponse:
-        """``speech`` returning a :class:`~aiotokenhot.RawResponse` (status, headers, body)."""
-        return AudioWithRawResponse(self)
+    with_raw_response = raw_view(lambda: AudioWithRawResponse)
 
     async def _gemini_speech(
         self,
@@ -215,10 +212,7 @@ class Transcriptions(_Whisper):
             raise InvalidRequestError("timestamp_granularities needs response_format='verbose_json'")
         return await self._send(fields, options)
 
-    @cached_property
-    def with_raw_response(self) -> TranscriptionsWithRawResponse:
-        """``create`` returning a :class:`~aiotokenhot.RawResponse` (status, headers, body)."""
-        return TranscriptionsWithRawResponse(self)
+    with_raw_response = raw_view(lambda: TranscriptionsWithRawResponse)
 
 
 class Translations(_Whisper):
@@ -238,10 +232,7 @@ class Translations(_Whisper):
         fields, options = RequestOptions.split(params)
         return await self._send(fields, options)
 
-    @cached_property
-    def with_raw_response(self) -> TranslationsWithRawResponse:
-        """``create`` returning a :class:`~aiotokenhot.RawResponse` (status, headers, body)."""
-        return TranslationsWithRawResponse(self)
+    with_raw_response = raw_view(lambda: TranslationsWithRawResponse)
 
 
 class AudioWithRawResponse(RawView[Audio]):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ from ..._media import prepare_upload, resolve_media
 from ...transport import RequestOptions
 from ...transport._multipart import FileInput, build_multipart, is_file_input, read_file_input
 from .._media import data_url_value
-from .._raw import RawMethod, RawView
+from .._raw import RawMethod, RawView, raw_view
 from .._resource import Resource, accepts
 from ._gemini import generate_content_path, image_request, is_gemini_image_model
 from ._params import ImageEditParams, ImageGenerateParams
@@ -118,11 +117,7 @@ class Images(Resource):
         return parse_images(result.json(), transport=self._transport,
                             output_format=fields.get("output_format"))
 
-    @cached_property
-    def with_raw_response(self) -> ImagesWithRawResponse:
-        """The same methods, returning a :class:`~aiotokenhot.RawResponse` (status, headers,
-        body; ``.parse()`` gives the ordinary result)."""
-        return ImagesWithRawResponse(self)
+    with_raw_response = raw_view(lambda: ImagesWithRawResponse)
 
     async def _gemini(
         self,

@@ -6,7 +6,6 @@ import asyncio
 import inspect
 import os
 from collections.abc import Awaitable, Callable, Mapping
-from functools import cached_property
 from pathlib import Path
 from typing import Any, Union
 from urllib.parse import quote
@@ -34,7 +33,7 @@ from ...transport._download import (
     target_path,
 )
 from ...transport._multipart import build_multipart, is_file_input
-from .._raw import RawMethod, RawView
+from .._raw import RawMethod, RawView, raw_view
 from .._resource import Resource, accepts
 from ._inputs import VideoInputs, build_task_body, sora_reference, video_family
 from ._params import VideoCreateParams, VideoRemixParams
@@ -281,11 +280,7 @@ class Videos(Resource):
         )
         return parse_task(result.json())
 
-    @cached_property
-    def with_raw_response(self) -> VideosWithRawResponse:
-        """The same methods, returning a :class:`~aiotokenhot.RawResponse` (status, headers,
-        body of the last answer; ``.parse()`` gives the ordinary result)."""
-        return VideosWithRawResponse(self)
+    with_raw_response = raw_view(lambda: VideosWithRawResponse)
 
     async def _poll(
         self, video_id: str, hint: str | None, options: RequestOptions
