@@ -26,7 +26,7 @@ from aiotokenhot import (
     RateLimitError,
     Telemetry,
 )
-from aiotokenhot.testing import FakeTokenHot
+from aiotokenhot.testing import FakeTokenHot, Fault
 
 MESSAGES = [{"role": "user", "content": "tell me a story"}]
 PRICES = {
@@ -357,6 +357,37 @@ async def test_a_stream_retried_before_its_first_event_keeps_one_span(
     span = otel.span()
     assert [e.name for e in span.events] == ["retry"]
     assert "error.type" not in (span.attributes or {})
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["complete", "stream"])
+async def test_a_fallback_is_an_event_on_the_next_models_span(
+    th: AsyncTokenHot, fake: FakeTokenHot, otel: Recorded, streamed: bool
+) -> None:
+    fake.inject(Fault(status=503, path="/v1/messages"))
+    chain = ["claude-opus-4-6", "gpt-5.4"]
+    if streamed:
+        async with th.stream(model=chain, messages=MESSAGES) as stream:
+            await stream.until_done()
+        answered = stream.final()
+    else:
+        answered = await th.complete(model=chain, messages=MESSAGES)
+    assert answered.model == "gpt-5.4"
+    failed, fell_back = otel.spans()
+    assert failed.name == "chat claude-opus-4-6"
+    assert (failed.attributes or {})["error.type"] == "503"
+    assert [e.name for e in failed.events] == []
+    assert fell_back.name == "chat gpt-5.4"
+    assert "error.type" not in (fell_back.attributes or {})
+    [event] = fell_back.events
+    assert event.name == "fallback"
+    assert dict(event.attributes or {}) == {
+        "aiotokenhot.fallback.model": "claude-opus-4-6",
+        "aiotokenhot.fallback.protocol": "anthropic",
+        "error.type": "503",
+    }
+    # the event was taken up: the task's next call to that model has none
+    await th.complete(model="gpt-5.4", messages=MESSAGES)
+    assert [e.name for e in otel.spans()[-1].events] == []
 
 
 # -- what is never recorded, and when nothing is -----------------------------------------------------

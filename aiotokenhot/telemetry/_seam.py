@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
-from .._exceptions import APITimeoutError, ConfigurationError
+from .._exceptions import APIStatusError, APITimeoutError, ConfigurationError
 from .._pricing import PriceTable, attach_cost
 from ._extract import Answer, Request, describe_request, read_answer
 
@@ -30,11 +30,15 @@ if TYPE_CHECKING:
     from . import Telemetry
     from ._otel import Recorder
 
-__all__ = ["Call", "Instrumentation", "current_call", "note_event", "observed_request"]
+__all__ = ["Call", "Instrumentation", "current_call", "drop_fallback", "error_type", "note_event",
+           "note_fallback", "observed_request"]
 
 T = TypeVar("T")
 P = ParamSpec("P")
 _CURRENT: contextvars.ContextVar[Call | None] = contextvars.ContextVar("aiotokenhot_call", default=None)
+#: a fallback waiting for the next model's call: (that model, the ``fallback`` event's attributes)
+_FALLBACK: contextvars.ContextVar[tuple[str, dict[str, Any]] | None] = contextvars.ContextVar(
+    "aiotokenhot_fallback", default=None)
 _CAPTURE_ENV = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 
 
@@ -138,6 +142,10 @@ class Call:
         if self._recorder is not None:
             self.metric_attributes = self._recorder.metric_attributes(self.request)
             self._span = self._recorder.start_span(self.request)
+        pending = _FALLBACK.get()
+        if pending is not None and pending[0] == self.request.model:
+            _FALLBACK.set(None)
+            self.event("fallback", pending[1])
 
     def event(self, name: str, attributes: dict[str, Any] | None = None) -> None:
         """A span event (retry, fallback, idle timeout...)."""
@@ -223,6 +231,33 @@ class Call:
 def current_call() -> Call | None:
     """The GenAI call being sent in this task, if any is being observed."""
     return _CURRENT.get()
+
+
+def error_type(error: BaseException) -> str:
+    """``error.type``: the HTTP status for an error answer, ``timeout``, else the class name."""
+    if isinstance(error, APIStatusError):
+        return str(error.status_code)
+    if isinstance(error, APITimeoutError):
+        return "timeout"
+    return type(error).__qualname__
+
+
+def note_fallback(failed: str, protocol: str, error: BaseException, next_model: str) -> None:
+    """A fallback chain moves from ``failed`` to ``next_model`` after ``error``.
+
+    The failed call's span has already ended, so the event goes to the next one: the call for
+    ``next_model`` that this task begins next gets a ``fallback`` span event with
+    ``aiotokenhot.fallback.model`` (the model that failed), ``aiotokenhot.fallback.protocol``
+    and ``error.type`` (as on the failed span: the HTTP status, ``timeout`` or a class name).
+    """
+    _FALLBACK.set((next_model, {"aiotokenhot.fallback.model": failed,
+                                "aiotokenhot.fallback.protocol": protocol,
+                                "error.type": error_type(error)}))
+
+
+def drop_fallback() -> None:
+    """Forget a fallback no call took up (the chain stopped before the next model was sent)."""
+    _FALLBACK.set(None)
 
 
 def note_event(name: str, attributes: dict[str, Any] | None = None) -> None:
