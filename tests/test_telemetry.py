@@ -390,6 +390,25 @@ async def test_a_fallback_is_an_event_on_the_next_models_span(
     assert [e.name for e in otel.spans()[-1].events] == []
 
 
+async def test_media_costs_are_counted_and_a_gemini_image_is_priced_by_its_tokens(
+    fake: FakeTokenHot, otel: Recorded
+) -> None:
+    prices = {"gpt-image-2": ModelPrice(per_image="0.04"),
+              "gemini-2.5-flash-image": ModelPrice(input="0.30", output="30")}
+    async with fake.client(max_retries=0, telemetry=otel.telemetry, prices=prices) as th:
+        images = await th.images.generate(model="gpt-image-2", prompt="two foxes", n=2)
+        kite = await th.images.generate(model="gemini-2.5-flash-image", prompt="a kite")
+    assert images.cost == Decimal("0.08")
+    # the Gemini image call is a generateContent span priced by its token usage
+    span = otel.span()
+    assert span.name == "generate_content gemini-2.5-flash-image"
+    assert kite.cost is not None and kite.cost > 0
+    assert (span.attributes or {})["aiotokenhot.usage.cost"] == float(kite.cost)
+    costs = {(p.attributes or {}).get("gen_ai.operation.name"): p.value  # type: ignore[attr-defined]
+             for p in otel.points("aiotokenhot.client.cost")}
+    assert costs == {"image_generation": 0.08, "generate_content": float(kite.cost)}
+
+
 # -- what is never recorded, and when nothing is -----------------------------------------------------
 
 

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from ._otel import Recorder
 
 __all__ = ["Call", "Instrumentation", "current_call", "drop_fallback", "error_type", "note_event",
-           "note_fallback", "observed_request"]
+           "note_fallback", "observed_request", "price_media"]
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -100,6 +100,29 @@ class Instrumentation:
                 recorder = self._recorder = self._make_recorder()
                 self._auto = False
         return recorder
+
+    def media_cost(self, model: str | None, operation: str, *, images: int | None = None,
+                   video_seconds: float | None = None, audio_minutes: float | None = None,
+                   record: bool = True) -> Decimal | None:
+        """USD for generated media from the table's per-image / per-second / per-minute prices.
+
+        Give the one quantity the result has: None is unknown, and so is the cost. The cost is
+        None too when ``model`` has no entry, or the entry has no price for that kind of media
+        (never a guess). With ``record`` and telemetry
+        on, a known cost is added to the ``aiotokenhot.client.cost`` counter (attributes
+        ``gen_ai.operation.name`` = ``operation``, ``gen_ai.request.model``, the server).
+        """
+        quantities = (images, video_seconds, audio_minutes)
+        price = self.prices.lookup(model)
+        if price is None or all(q is None for q in quantities):
+            return None
+        cost = price.media_cost(images=images or 0, video_seconds=video_seconds or 0,
+                                audio_minutes=audio_minutes or 0)
+        recorder = self._recorder if not self._auto else self._resolve()
+        if cost is not None and record and recorder is not None:
+            recorder.cost.add(float(cost), {"gen_ai.operation.name": operation,
+                                            "gen_ai.request.model": model, **self.server})
+        return cost
 
     def start(self, path: str, body: Any, params: Any = None) -> Call | None:
         """A call for a GenAI request to ``path``; None when there is nothing to record."""
@@ -293,6 +316,23 @@ def observed_request(
         return result
 
     return observed
+
+
+def price_media(transport: Transport, result: Any, model: str | None, operation: str, *,
+                images: int | None = None, video_seconds: float | None = None,
+                audio_minutes: float | None = None, record: bool = True,
+                token_cost: Decimal | None = None) -> None:
+    """Attach what a media result cost (``result.cost``; see :meth:`Instrumentation.media_cost`).
+
+    ``token_cost``: the figure the call's own token usage gave (a Gemini image or speech model
+    answering through generateContent), used when the model has no media price.
+    """
+    instrumentation = transport.instrumentation
+    if instrumentation is None:
+        return
+    cost = instrumentation.media_cost(model, operation, images=images, video_seconds=video_seconds,
+                                      audio_minutes=audio_minutes, record=record)
+    attach_cost(result, token_cost if cost is None else cost)
 
 
 def _json_or_none(raw: bytes) -> Any:
