@@ -4,6 +4,7 @@ span exporter and metric reader, against the fake gateway."""
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -448,6 +449,39 @@ async def test_telemetry_false_records_nothing(fake: FakeTokenHot, otel: Recorde
 async def test_non_genai_endpoints_get_no_span(th: AsyncTokenHot, otel: Recorded) -> None:
     await th.models.list()
     assert otel.spans() == []
+
+
+def test_the_cli_chat_gets_a_span_in_both_output_modes() -> None:
+    # as under `opentelemetry-instrument aiotokenhot chat ...`: a global provider set up first
+    script = (
+        "import json\n"
+        "from opentelemetry import trace\n"
+        "from opentelemetry.sdk.trace import TracerProvider\n"
+        "from opentelemetry.sdk.trace.export import SimpleSpanProcessor\n"
+        "from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter\n"
+        "from aiotokenhot.cli import main\n"
+        "exporter = InMemorySpanExporter()\n"
+        "provider = TracerProvider()\n"
+        "provider.add_span_processor(SimpleSpanProcessor(exporter))\n"
+        "trace.set_tracer_provider(provider)\n"
+        "assert main(['chat', '--fake', '-m', 'claude-opus-4-6', '--json', 'hi']) == 0\n"
+        "assert main(['chat', '--fake', '-m', 'claude-opus-4-6', 'hi']) == 0\n"
+        "spans = [{'name': s.name, 'attributes': dict(s.attributes)} "
+        "for s in exporter.get_finished_spans()]\n"
+        "print('SPANS', json.dumps(spans))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    spans = json.loads(done.stdout.rpartition("SPANS ")[2])
+    assert [s["name"] for s in spans] == ["chat claude-opus-4-6"] * 2
+    raw, unified = (s["attributes"] for s in spans)
+    for attrs in (raw, unified):
+        assert attrs["gen_ai.provider.name"] == "anthropic"
+        assert attrs["gen_ai.request.stream"] is True
+        assert "error.type" not in attrs
+        assert attrs["gen_ai.response.time_to_first_chunk"] >= 0
+    assert unified["gen_ai.usage.output_tokens"] > 0  # the raw events are printed, not parsed
 
 
 def test_nothing_of_opentelemetry_is_imported_until_an_application_uses_it() -> None:
