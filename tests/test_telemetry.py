@@ -395,12 +395,13 @@ async def test_media_costs_are_counted_and_a_gemini_image_is_priced_by_its_token
     fake: FakeTokenHot, otel: Recorded
 ) -> None:
     prices = {"gpt-image-2": ModelPrice(per_image="0.04"),
-              "gemini-2.5-flash-image": ModelPrice(input="0.30", output="30")}
+              "gemini-2.5-flash-image": ModelPrice(input="0.30", output="30", per_image="0.5")}
     async with fake.client(max_retries=0, telemetry=otel.telemetry, prices=prices) as th:
         images = await th.images.generate(model="gpt-image-2", prompt="two foxes", n=2)
         kite = await th.images.generate(model="gemini-2.5-flash-image", prompt="a kite")
     assert images.cost == Decimal("0.08")
-    # the Gemini image call is a generateContent span priced by its token usage
+    # the Gemini image call is a generateContent span priced by its token usage, as it is
+    # billed, and counted once (not per image as well)
     span = otel.span()
     assert span.name == "generate_content gemini-2.5-flash-image"
     assert kite.cost is not None and kite.cost > 0

@@ -325,14 +325,16 @@ def price_media(transport: Transport, result: Any, model: str | None, operation:
     """Attach what a media result cost (``result.cost``; see :meth:`Instrumentation.media_cost`).
 
     ``token_cost``: the figure the call's own token usage gave (a Gemini image or speech model
-    answering through generateContent), used when the model has no media price.
+    answering through generateContent, billed by tokens): when known it is the cost, and it was
+    counted by the call's span already; else the media price applies.
     """
     instrumentation = transport.instrumentation
     if instrumentation is None:
         return
-    cost = instrumentation.media_cost(model, operation, images=images, video_seconds=video_seconds,
-                                      audio_minutes=audio_minutes, record=record)
-    attach_cost(result, token_cost if cost is None else cost)
+    cost = token_cost if token_cost is not None else instrumentation.media_cost(
+        model, operation, images=images, video_seconds=video_seconds,
+        audio_minutes=audio_minutes, record=record)
+    attach_cost(result, cost)
 
 
 def _json_or_none(raw: bytes) -> Any:

@@ -84,7 +84,7 @@ class ImagesResponse(Costed, APIModel):
     """The images of one generation or edit, plus whatever the vendor said alongside.
 
     ``cost``: USD from the client's price table (``ModelPrice.per_image`` × the images returned;
-    for a Gemini image model without one, its token prices), None when unknown.
+    a Gemini image model with token prices: its tokens), None when unknown.
     """
 
     created: int | None = None
