@@ -55,9 +55,11 @@ from .._config import TimeoutTypes, normalize_base_url, resolve_api_key
 from .._exceptions import InvalidRequestError, TokenHotError
 from ._cluster import (
     COUNTERS,
+    SUMMED,
     ClusterBudget,
     DirScan,
     LeasedPacer,
+    add_cost,
     batch_key,
     hold_lock,
     journal_path,
@@ -238,8 +240,8 @@ class TokenHotMapper:
         report = dict(self._totals)
         for run in self._live:
             s = run.summary
-            for name in ("ok", "failed", "retried", "tokens", "in_flight"):
-                report[name] += getattr(s, name)
+            for name in (*SUMMED, "in_flight"):
+                report[name] += float(getattr(s, name))
         report["rate_limited"] = float(self.pacer.rate_limited if self.pacer else 0)
         return report
 
@@ -283,8 +285,8 @@ class TokenHotMapper:
 
     def _absorb(self, run: BatchRun) -> None:
         s = run.summary
-        for name in ("ok", "failed", "retried", "tokens"):
-            self._totals[name] += getattr(s, name)
+        for name in SUMMED:
+            self._totals[name] += float(getattr(s, name))
 
     async def _returned(self, client: AsyncTokenHot, limiter: anyio.CapacityLimiter, pacer: Pacer,
                         rows: list[Any]) -> dict[str, list[Any]]:
@@ -652,6 +654,7 @@ class ClusterBatch:
             summary.retried = int(counters["retried"])
             summary.rate_limited = int(counters["rate_limited"])
             summary.tokens = int(counters["tokens"])
+            add_cost(summary, counters)
         self._final = summary
         return summary
 

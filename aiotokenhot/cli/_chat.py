@@ -77,10 +77,22 @@ async def _raw_events(th: Any, args: argparse.Namespace, messages: list[dict[str
                            messages=messages, max_tokens=args.max_tokens,
                            temperature=args.temperature, stream=True)
     decoder = SSEDecoder()
-    resp = await th._transport.open("POST", native.path, json=native.body, params=native.params)
+    transport = th._transport
+
+    async def send() -> Any:
+        return await transport.open("POST", native.path, json=native.body, params=native.params)
+
+    # the same span and metrics as any stream (no usage: the raw events are not parsed)
+    instrumentation = transport.instrumentation
+    call = None if instrumentation is None else instrumentation.start(
+        native.path, native.body, native.params)
+    resp = await (send() if call is None else call.opener(send)())
+    error: BaseException | None = None
     try:
         async for chunk in resp.content.iter_any():
             for sse in decoder.feed(chunk):
+                if call is not None and call.on_chunk is not None:
+                    call.on_chunk()
                 try:
                     data: Any = pydantic_core.from_json(sse.data)
                 except ValueError:
@@ -88,5 +100,10 @@ async def _raw_events(th: Any, args: argparse.Namespace, messages: list[dict[str
                 line = {"event": sse.event or None, "data": data}
                 sys.stdout.write(pydantic_core.to_json(line).decode() + "\n")
                 sys.stdout.flush()
+    except BaseException as exc:
+        error = exc
+        raise
     finally:
         resp.release()
+        if call is not None:
+            call.finish(error=error)

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 from opentelemetry import metrics, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from .._exceptions import APIStatusError, APITimeoutError
 from .._version import __version__
+from ._seam import error_type
 
 if TYPE_CHECKING:
     from ._extract import Answer, Request
@@ -37,15 +37,6 @@ def providers_configured() -> bool:
     return not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider) or (
         type(metrics.get_meter_provider()).__name__ != "_ProxyMeterProvider"
     )
-
-
-def error_type(error: BaseException) -> str:
-    """``error.type``: the HTTP status for an error answer, ``timeout``, else the class name."""
-    if isinstance(error, APIStatusError):
-        return str(error.status_code)
-    if isinstance(error, APITimeoutError):
-        return "timeout"
-    return type(error).__qualname__
 
 
 class Recorder:

@@ -35,6 +35,7 @@ from .._exceptions import (
     StreamError,
     TokenHotError,
 )
+from ..telemetry._seam import drop_fallback, note_fallback
 from ._events import Attempt, Completion, TextDelta, UnifiedEvent
 
 if TYPE_CHECKING:
@@ -93,8 +94,8 @@ def record_fallback(attempts: list[Attempt], models: list[str], index: int, prot
                     error: TokenHotError) -> None:
     """Note that ``models[index]`` failed; raise :class:`AllModelsFailedError` after the last.
 
-    This is the one place a fallback happens: the log record (and the spot for a telemetry span
-    event) is written here.
+    This is the one place a fallback happens: the log record is written here, and the next
+    model's span gets a ``fallback`` event (:func:`~aiotokenhot.telemetry._seam.note_fallback`).
     """
     attempts.append(Attempt(models[index], protocol, error))
     if index == len(models) - 1:
@@ -104,9 +105,11 @@ def record_fallback(attempts: list[Attempt], models: list[str], index: int, prot
         ) from error
     log.warning("model %s (%s) failed with %s: %s; falling back to %s", models[index], protocol,
                 type(error).__name__, error, models[index + 1])
+    note_fallback(models[index], protocol, error, models[index + 1])
 
 
 def deadline_error(total: float | None, attempts: list[Attempt], model: str) -> APITimeoutError:
+    drop_fallback()
     tried = "".join(f"{a.model} ({type(a.error).__name__}), " for a in attempts)
     return APITimeoutError(
         f"the fallback chain's deadline of {total}s passed (tried {tried}then {model})"

@@ -23,6 +23,7 @@ from ..._exceptions import (
     PermissionDeniedError,
 )
 from ..._media import prepare_upload, resolve_media
+from ...telemetry._seam import price_media
 from ...transport import RequestOptions, RequestOptionsParams
 from ...transport._download import (
     CHUNK_SIZE,
@@ -143,7 +144,8 @@ class Videos(Resource):
         and connection errors.
         """
         task, _ = await self._poll(_task_id(video_id), None, RequestOptions.make(**options))
-        return task
+        # a status read may be repeated: the cost is attached, not counted in telemetry
+        return self._priced(task, record=False)
 
     @accepts()
     async def wait(
@@ -200,7 +202,7 @@ class Videos(Resource):
                         await outcome
             if task.done:
                 if task.succeeded:
-                    return task
+                    return self._priced(task, record=True)
                 raise VideoTaskError(task)
             now = loop.time()
             if deadline is not None and now >= deadline:
@@ -281,6 +283,13 @@ class Videos(Resource):
         return parse_task(result.json())
 
     with_raw_response = raw_view(lambda: VideosWithRawResponse)
+
+    def _priced(self, task: VideoTask, *, record: bool) -> VideoTask:
+        """Attach a succeeded task's cost (``task.cost``); ``record``: count it in telemetry."""
+        if task.succeeded:
+            price_media(self._transport, task, task.model, "video_generation",
+                        video_seconds=task.seconds, record=record)
+        return task
 
     async def _poll(
         self, video_id: str, hint: str | None, options: RequestOptions
