@@ -38,8 +38,10 @@ test: lint typecheck pytest
 demo: $(VENV)/.installed
 	$(BIN)/python -m aiotokenhot demo
 
+# Writes benchmarks/RESULTS.md, benchmarks/results.svg and the README's numbers (~10 min on 2
+# cores); `make bench BENCH_QUICK=1` runs small sizes in about a minute (README left alone).
 bench: $(VENV)/.installed-bench
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks $(if $(filter-out 0,$(BENCH_QUICK)),--quick)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from . import _exceptions
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -94,35 +95,7 @@ _EXPORTS: dict[str, str] = {
     "PriceTable": "._pricing",
     "Telemetry": ".telemetry",
 }
-for _name in (
-    "AllModelsFailedError",
-    "MaxTurnsExceededError",
-    "ToolCallError",
-    "APIConnectionError",
-    "APIStatusError",
-    "APITimeoutError",
-    "AuthenticationError",
-    "BadRequestError",
-    "ConfigurationError",
-    "ConflictError",
-    "ContentPolicyError",
-    "EndpointNotSupportedError",
-    "EventTooLargeError",
-    "IncompleteStreamError",
-    "InternalServerError",
-    "InvalidRequestError",
-    "MaxTurnsExceededError",
-    "NoChannelError",
-    "NotFoundError",
-    "PermissionDeniedError",
-    "PoolTimeoutError",
-    "RateLimitError",
-    "ResponseTooLargeError",
-    "ResponseValidationError",
-    "StreamError",
-    "TokenHotError",
-    "UnprocessableEntityError",
-):
+for _name in _exceptions.__all__:  # a light module: no aiohttp, no pydantic
     _EXPORTS[_name] = "._exceptions"
 
 __all__ = [

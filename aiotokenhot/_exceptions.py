@@ -66,7 +66,11 @@ __all__ = [
 
 
 class TokenHotError(Exception):
-    """Base class of every error raised by aiotokenhot."""
+    """Base class of every error raised by aiotokenhot; ``message`` is its text."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+        self.message = message
 
 
 class ConfigurationError(TokenHotError):
@@ -82,7 +86,6 @@ class APIConnectionError(TokenHotError):
 
     def __init__(self, message: str, *, attempts: int = 1, partial: Any = None) -> None:
         super().__init__(message)
-        self.message = message
         self.attempts = attempts
         #: for a stream that broke mid-way: what had been received (protocol accumulator)
         self.partial = partial
@@ -119,7 +122,6 @@ class APIStatusError(TokenHotError):
         attempts: int = 1,
     ) -> None:
         super().__init__(message)
-        self.message = message
         self.status_code = status_code
         self.body = body
         self.headers: dict[str, str] = dict(headers or {})
@@ -198,7 +200,6 @@ class StreamError(TokenHotError):
         partial: Any = None,
     ) -> None:
         super().__init__(message)
-        self.message = message
         self.body = body
         self.error_type = error_type
         self.partial = partial
@@ -209,7 +210,6 @@ class IncompleteStreamError(TokenHotError):
 
     def __init__(self, message: str, *, partial: Any = None, events_received: int = 0) -> None:
         super().__init__(message)
-        self.message = message
         self.partial = partial
         self.events_received = events_received
 
@@ -248,7 +248,6 @@ class ResponseValidationError(TokenHotError):
 
     def __init__(self, message: str, *, body: Any = None) -> None:
         super().__init__(message)
-        self.message = message
         self.body = body
 
 
@@ -261,7 +260,6 @@ class AllModelsFailedError(TokenHotError):
 
     def __init__(self, message: str, *, attempts: list[Any]) -> None:
         super().__init__(message)
-        self.message = message
         self.attempts = attempts
 
 
@@ -274,7 +272,6 @@ class MaxTurnsExceededError(TokenHotError):
 
     def __init__(self, message: str, *, messages: list[Any], completion: Any, turns: int) -> None:
         super().__init__(message)
-        self.message = message
         self.messages = messages
         self.completion = completion
         self.turns = turns
@@ -287,7 +284,6 @@ class ToolCallError(TokenHotError):
 
     def __init__(self, message: str, *, call: Any) -> None:
         super().__init__(message)
-        self.message = message
         self.call = call
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pydantic
 
-__all__ = ["APIModel", "attach_request_id"]
+__all__ = ["APIModel", "attach_request_id", "model_data", "plain_data"]
 
 
 class APIModel(pydantic.BaseModel):
@@ -49,3 +50,23 @@ def attach_request_id(value: object, request_id: str | None) -> None:
     elif hasattr(value, "request_id") and not isinstance(getattr(type(value), "request_id", None), property):
         setattr(value, "request_id", request_id)  # noqa: B010 (a plain attribute, e.g. SpeechResult's)
 
+
+
+def model_data(value: Any) -> Any:
+    """A pydantic model as plain JSON-ready data (by alias, ``None`` fields left out); any other
+    value as it is."""
+    if isinstance(value, pydantic.BaseModel):
+        return value.model_dump(mode="json", exclude_none=True, by_alias=True)
+    return value
+
+
+def plain_data(value: Any) -> Any:
+    """``value`` with every pydantic model in it, at any depth of mappings, lists and tuples,
+    as :func:`model_data`; mappings become dicts and tuples lists (e.g. an earlier reply's
+    blocks passed back in a request)."""
+    value = model_data(value)
+    if isinstance(value, Mapping):
+        return {k: plain_data(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain_data(v) for v in value]
+    return value

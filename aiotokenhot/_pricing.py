@@ -193,7 +193,8 @@ class PriceTable(Mapping[str, ModelPrice]):
 
 
 class Costed:
-    """Mixin of the usage types: ``cost`` is what the call cost in USD, when the client knows it."""
+    """Mixin of the usage types (and of image, video and transcription results): ``cost`` is what
+    the call cost in USD, when the client knows it."""
 
     __slots__ = ()
 
@@ -206,9 +207,13 @@ class Costed:
 
 def attach_cost(result: Any, cost: Decimal | None) -> None:
     """Record ``cost`` on a parsed result: its usage object (``usage.cost``) and, for unified
-    results, ``Completion.cost``. Results are built by parsers with no client context, so the
+    results, ``Completion.cost``; a :class:`Costed` result (images, video, transcription) itself.
+    Results are built by parsers with no client context, so the
     client layer fills this in once the figure is known."""
     if cost is None or result is None:
+        return
+    if isinstance(result, Costed):  # a media result: the cost is the result's own
+        object.__setattr__(result, _COST_ATTR, cost)
         return
     if hasattr(result, "cost") and not isinstance(getattr(type(result), "cost", None), property):
         result.cost = cost  # the unified Completion: a plain field

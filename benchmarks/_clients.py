@@ -10,7 +10,7 @@ library is missing is skipped with a reason instead of breaking the run.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 __all__ = ["ALL_CLIENTS", "Client", "ClientUnavailable", "Sink", "model_name"]
@@ -232,6 +232,32 @@ class RawOrjson(RawBytes):
 
 # -- aiotokenhot -------------------------------------------------------------------------------------
 
+def _chat_attr(chunk: Any) -> str | None:
+    return chunk.choices[0].delta.content if chunk.choices else None  # type: ignore[no-any-return]
+
+
+def _responses_attr(event: Any) -> str | None:
+    return event.delta if event.type == "response.output_text.delta" else None  # type: ignore[no-any-return]
+
+
+def _messages_attr(event: Any) -> str | None:
+    if event.type == "content_block_delta" and event.delta.type == "text_delta":
+        return event.delta.text  # type: ignore[no-any-return]
+    return None
+
+
+def _gemini_attr(chunk: Any) -> str | None:
+    cands = chunk.candidates
+    return cands[0].content.parts[0].text if cands else None  # type: ignore[no-any-return]
+
+
+#: the loop users write over typed events, per protocol: read the text by attribute.
+ATTRIBUTE_READ: dict[str, Callable[[Any], str | None]] = {
+    "chat": _chat_attr, "responses": _responses_attr, "messages": _messages_attr,
+    "gemini": _gemini_attr,
+}
+
+
 class _TokenHotBase(Client):
     family = "aiotokenhot"
     cold_start = "aiotokenhot"
@@ -246,43 +272,7 @@ class _TokenHotBase(Client):
         await self._th.aclose()
 
     def _open(self, protocol: str, model: str) -> Any:
-        raise NotImplementedError
-
-    def _text_of(self, stream: Any) -> Callable[[Any], str | None]:
-        return stream._event_text  # type: ignore[no-any-return]
-
-    async def stream(self, protocol: str, model: str, sink: Sink) -> None:
-        async with self._open(protocol, model) as s:
-            text_of = self._text_of(s)
-            async for event in s:
-                piece = text_of(event)
-                if piece:
-                    sink(piece)
-
-    async def first_event(self, protocol: str, model: str) -> float:
-        start = time.perf_counter()
-        took = 0.0
-        async with self._open(protocol, model) as s:
-            text_of = self._text_of(s)
-            async for event in s:
-                if not took and text_of(event):
-                    took = time.perf_counter() - start
-        return took
-
-    async def open_stream(self, protocol: str, model: str) -> Closer:
-        s = self._open(protocol, model)
-        await s.__aenter__()
-        await s.__anext__()
-        return s.aclose  # type: ignore[no-any-return]
-
-
-class TokenHotNative(_TokenHotBase):
-    """aiotokenhot's own typed stream per protocol (``th.chat.completions.stream`` ...)."""
-
-    name = "aiotokenhot native"
-    protocols = ("chat", "responses", "messages", "gemini")
-
-    def _open(self, protocol: str, model: str) -> Any:
+        """The protocol's own typed stream (``th.chat.completions.stream`` ...)."""
         th = self._th
         if protocol == "chat":
             return th.chat.completions.stream(model=model, messages=PROMPT)
@@ -292,18 +282,36 @@ class TokenHotNative(_TokenHotBase):
             return th.messages.stream(model=model, max_tokens=1024, messages=PROMPT)
         return th.gemini.stream_generate_content(model, contents=GEMINI_CONTENTS)
 
+    def _pieces(self, stream: Any, protocol: str) -> AsyncIterator[str | None]:
+        """What the user's loop sees for each event: its text piece (or None)."""
+        read = ATTRIBUTE_READ[protocol]
+
+        async def gen() -> AsyncIterator[str | None]:
+            async for event in stream:
+                yield read(event)
+
+        return gen()
+
     async def stream(self, protocol: str, model: str, sink: Sink) -> None:
-        n = 0
         async with self._open(protocol, model) as s:
-            text_of = self._text_of(s)
-            async for event in s:
-                piece = text_of(event)
+            async for piece in self._pieces(s, protocol):
                 if piece:
                     sink(piece)
-                    n += len(piece)
-        final_text = _final_text(protocol, s.final())
-        if final_text is not None and len(final_text) != n:
-            raise AssertionError(f"final() text differs from the streamed text on {protocol}")
+
+    async def first_event(self, protocol: str, model: str) -> float:
+        start = time.perf_counter()
+        took = 0.0
+        async with self._open(protocol, model) as s:
+            async for piece in self._pieces(s, protocol):
+                if not took and piece:
+                    took = time.perf_counter() - start
+        return took
+
+    async def open_stream(self, protocol: str, model: str) -> Closer:
+        s = self._open(protocol, model)
+        await s.__aenter__()
+        await s.__aiter__().__anext__()
+        return s.aclose  # type: ignore[no-any-return]
 
     async def request(self, protocol: str, model: str) -> None:
         th = self._th
@@ -317,9 +325,43 @@ class TokenHotNative(_TokenHotBase):
             await th.gemini.generate_content(model, contents=GEMINI_CONTENTS)
 
 
-def _final_text(protocol: str, final: Any) -> str | None:
-    """The text of a stream's ``final()`` answer (None when the shape is not known here)."""
+class TokenHotNative(_TokenHotBase):
+    """The loop users write: iterate the protocol's typed events and read the text by attribute
+    (``chunk.choices[0].delta.content``, ``event.delta.text``, ``event.delta``,
+    ``chunk.candidates[0].content.parts[0].text``)."""
+
+    name = "aiotokenhot typed events, attribute read"
+    protocols = ("chat", "responses", "messages", "gemini")
+
+    async def stream(self, protocol: str, model: str, sink: Sink) -> None:
+        read = ATTRIBUTE_READ[protocol]
+        n = 0
+        async with self._open(protocol, model) as s:
+            async for event in s:
+                piece = read(event)
+                if piece:
+                    sink(piece)
+                    n += len(piece)
+        final_text = _final_text(protocol, s)
+        if final_text is not None and len(final_text) != n:
+            raise AssertionError(f"final() text differs from the streamed text on {protocol}")
+
+
+class TokenHotText(_TokenHotBase):
+    """The same typed stream read through ``.text()`` (text pieces only, no events handed out)."""
+
+    name = "aiotokenhot .text()"
+    protocols = ("chat", "responses", "messages", "gemini")
+    cold_start = None
+
+    def _pieces(self, stream: Any, protocol: str) -> AsyncIterator[str | None]:
+        return stream.text()  # type: ignore[no-any-return]
+
+
+def _final_text(protocol: str, stream: Any) -> str | None:
+    """The text of a drained stream's final answer (None when the shape is not known here)."""
     try:
+        final = stream.final()
         if protocol == "chat":
             return final.choices[0].message.content  # type: ignore[no-any-return]
         if protocol == "responses":
@@ -334,7 +376,7 @@ def _final_text(protocol: str, final: Any) -> str | None:
 class TokenHotUnified(_TokenHotBase):
     """``th.stream(model=..., messages=...)``: one delta stream whatever the protocol."""
 
-    name = "aiotokenhot th.stream() unified"
+    name = "aiotokenhot th.stream()"
     protocols = ("chat", "responses", "messages", "gemini")
     cold_start = None
 
@@ -344,17 +386,19 @@ class TokenHotUnified(_TokenHotBase):
             kwargs["protocol"] = "responses"
         return self._th.stream(model=model, messages=PROMPT, max_tokens=1024, **kwargs)
 
-    def _text_of(self, stream: Any) -> Callable[[Any], str | None]:
+    def _pieces(self, stream: Any, protocol: str) -> AsyncIterator[str | None]:
         from aiotokenhot import TextDelta
 
-        def text_of(event: Any) -> str | None:
-            return event.text if event.__class__ is TextDelta else None  # type: ignore[no-any-return]
+        async def gen() -> AsyncIterator[str | None]:
+            async for event in stream:
+                yield event.text if isinstance(event, TextDelta) else None
 
-        return text_of
+        return gen()
 
 
 class TokenHotCore(_TokenHotBase):
-    """The core alone: transport + SSE decoder + Stream base + one pydantic chunk model."""
+    """The core alone: transport + SSE decoder + Stream base + one small pydantic chunk model
+    (uses the transport's private ``stream``: skipped with a reason if that changes)."""
 
     name = "aiotokenhot core (Stream + chunk model)"
     protocols = ("chat",)
@@ -406,8 +450,10 @@ class OpenAIClient(Client):
                 raise ClientUnavailable(str(exc)) from exc
         else:
             http_client = openai.DefaultAsyncHttpxClient(limits=limits)
+        # a generous timeout (also for connecting): on a loaded machine 500 connections opened
+        # at once can take longer than the SDK's 5 s connect default, and that is not measured
         self._c = openai.AsyncOpenAI(api_key=KEY, base_url=base_url + "/v1", max_retries=0,
-                                     http_client=http_client)
+                                     http_client=http_client, timeout=60.0)
 
     async def aclose(self) -> None:
         await self._c.close()
@@ -421,9 +467,7 @@ class OpenAIClient(Client):
 
     @staticmethod
     def _text(protocol: str, event: Any) -> str | None:
-        if protocol == "chat":
-            return event.choices[0].delta.content if event.choices else None  # type: ignore[no-any-return]
-        return event.delta if event.type == "response.output_text.delta" else None  # type: ignore[no-any-return]
+        return ATTRIBUTE_READ[protocol](event)
 
     async def stream(self, protocol: str, model: str, sink: Sink) -> None:
         text = self._text
@@ -480,7 +524,7 @@ class AnthropicClient(Client):
         else:
             http_client = anthropic.DefaultAsyncHttpxClient(limits=limits)
         self._c = anthropic.AsyncAnthropic(api_key=KEY, base_url=base_url, max_retries=0,
-                                           http_client=http_client)
+                                           http_client=http_client, timeout=60.0)
 
     async def aclose(self) -> None:
         await self._c.close()
@@ -581,6 +625,7 @@ ALL_CLIENTS: tuple[type[Client], ...] = (
     RawBytes,
     RawOrjson,
     TokenHotNative,
+    TokenHotText,
     TokenHotUnified,
     TokenHotCore,
     OpenAIClient,

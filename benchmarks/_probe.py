@@ -12,7 +12,7 @@ import resource
 import sys
 from typing import Any
 
-__all__ = ["COLD_SCRIPTS", "IMPORT_SCRIPTS"]
+__all__ = ["COLD_PHASES", "COLD_SCRIPTS", "IMPORT_SCRIPTS"]
 
 
 def _rss() -> int:
@@ -130,6 +130,37 @@ async def main():
 asyncio.run(main())
 """,
 }
+
+#: aiotokenhot's cold start cut into phases (each mark is a wall time since the script's start);
+#: the script prints one JSON object, phase -> ms.
+COLD_PHASES = """
+import json
+_marks = {}
+def _mark(name):
+    _marks[name] = (_t.perf_counter() - _t0) * 1000
+import asyncio, aiohttp
+_mark("import aiohttp (+ asyncio)")
+import pydantic
+class _Probe(pydantic.BaseModel):
+    x: int
+_mark("pydantic: import and a first model class")
+from aiotokenhot import AsyncTokenHot
+_mark("import aiotokenhot + AsyncTokenHot")
+async def main():
+    async with AsyncTokenHot(api_key="sk-bench", base_url=BASE) as th:
+        _mark("client object")
+        completions = th.chat.completions
+        _mark("th.chat.completions (chat modules and types at first use)")
+        await completions.create(model="gpt-bench", messages=[{"role": "user", "content": "Hi"}])
+        _mark("first request (session, connect, send, validate)")
+asyncio.run(main())
+_mark("asyncio.run teardown")
+_last, _out = 0.0, {}
+for _name, _at in _marks.items():
+    _out[_name], _last = _at - _last, _at
+_out["total"] = _last
+print(json.dumps(_out))
+"""
 
 IMPORT_SCRIPTS: dict[str, str] = {
     "aiohttp": "import aiohttp",

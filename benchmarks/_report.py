@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["Report", "Row", "Table", "Target", "machine_info"]
+__all__ = ["CEILING", "Report", "Row", "Table", "Target", "machine_info", "stream_headline"]
 
 HISTORY_MARK = "<!-- everything below this line is kept by `python -m benchmarks` -->"
 
@@ -87,6 +87,10 @@ class Target:
     goal: str
     measured: str
     met: bool | None  # None: could not be measured
+    margin: str = ""  # signed distance to the goal, positive when met
+    ratio: float | None = None  # the measured ratio, for the chart
+    line: float | None = None  # the goal's ratio
+    speed: bool = False  # True: higher is better
 
 
 @dataclass
@@ -105,13 +109,13 @@ class Report:
         return "\n".join(parts)
 
     def targets_markdown(self) -> str:
-        lines = ["| target | goal | measured | |", "|---|---|---|---|"]
+        lines = ["| target | goal | measured | | margin |", "|---|---|---|---|---|"]
         for t in self.targets:
             mark = "n/a" if t.met is None else ("met" if t.met else "**missed**")
-            lines.append(f"| {t.what} | {t.goal} | {t.measured} | {mark} |")
+            lines.append(f"| {t.what} | {t.goal} | {t.measured} | {mark} | {t.margin or '—'} |")
         return "\n".join(lines) + "\n"
 
-    def write(self, path: Path, machine: str) -> None:
+    def write(self, path: Path, machine: str, chart: str | None = None) -> None:
         """Write ``path``, keeping any hand-written history below :data:`HISTORY_MARK`."""
         history = ""
         if path.exists():
@@ -124,12 +128,16 @@ class Report:
             f"Written by `make bench` (`python -m benchmarks{self.settings}`) on {stamp}.\n"
             "Every number comes from this one run, on this machine:\n\n"
             f"{machine}\n"
+            f"{CEILING}\n"
             "Ratios compare rows of the same run: `× raw` divides by the raw-aiohttp row named in\n"
-            "the column (streams and time to first event: aiohttp + SSE split + `orjson.loads`;\n"
+            "the column (streams, token-paced stream and time to first event: the ceiling above;\n"
             "fan-out and memory: aiohttp reading bytes; cold start: aiohttp), and the last column\n"
-            "says how many times better aiotokenhot's native client does than that peer on the\n"
-            "same protocol. Targets and what the profiles showed are at the end.\n\n"
-            f"{self.markdown()}\n{HISTORY_MARK}{history}"
+            "says how many times better aiotokenhot's typed stream does than that peer on the\n"
+            "same protocol. Stream ratios are speed ratios (ceiling CPU per event / ours), so\n"
+            "1.00× is the ceiling and higher is better; every other ratio is a cost (ours / raw),\n"
+            "lower is better. A target's margin is its distance to the line, positive when met.\n\n"
+            + (f"![headline ratios]({chart})\n\n" if chart else "")
+            + f"{self.markdown()}\n{HISTORY_MARK}{history}"
         )
         path.write_text(text)
 
@@ -178,67 +186,53 @@ def machine_info() -> str:
     )
 
 
+CEILING = (
+    "**The ceiling** (`raw aiohttp + SSE + orjson`) is the least a Python client can do and still\n"
+    "hand the user each event's text: aiohttp's `resp.content.readany()`, the bytes split into\n"
+    "SSE frames with `bytes.split(b\"\\n\\n\")`, each `data:` line parsed with `orjson.loads` into a\n"
+    "plain dict, and the text read from the dict by key. No types, no validation, no\n"
+    "accumulation for a final answer, no error checks. `raw aiohttp (bytes only)` reads the body\n"
+    "and nothing else.\n"
+)
+
 README_START = "<!-- bench:start (written by `make bench`) -->"
 README_END = "<!-- bench:end -->"
 
 
-def _best_peer(table: Table, protocol: str | None) -> Row | None:
+def _best_peer(table: Table, protocol: str) -> Row | None:
     peers = [r for r in table.rows if r.family == "peer" and table.key in r.values
-             and (protocol is None or r.protocol == protocol)]
+             and r.protocol == protocol]
     if not peers:
         return None
     pick = max if table.higher_is_better else min
     return pick(peers, key=lambda r: r.values[table.key])
 
 
-def headline(report: Report, ours: str) -> str:
-    """A short table for the README: aiotokenhot, the raw ceiling and the best official SDK.
-
-    Streams get one row per protocol (the peer on that protocol); every other scenario one
-    row for Chat Completions against the best official SDK on its own protocol.
-    """
-    lines = ["| scenario | aiotokenhot | raw aiohttp | × raw | best official SDK | aiotokenhot lead |",
-             "|---|---|---|---|---|---|"]
-    for table in report.tables:
-        if table.title.startswith(("Where", "Cold start: import")):
+def stream_headline(table: Table, clients: list[tuple[str, str]], cost: str) -> str:
+    """Per protocol: the ceiling's CPU per event, then each of ``clients`` (label, row name)
+    and the best official SDK, each as µs and as a speed ratio to the ceiling."""
+    head = ["protocol", f"ceiling ({cost})", *(label for label, _ in clients), "best official SDK"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for protocol in dict.fromkeys(r.protocol for r in table.rows):
+        ref = table.row(table.reference, protocol)
+        if ref is None or cost not in ref.values:
             continue
-        mine_name = table.ours or ours
-        per_protocol = table.title.startswith("Stream")
-        protocols = ([r.protocol for r in table.rows if r.client == mine_name]
-                     if per_protocol else ["chat"])
-        for protocol in dict.fromkeys(protocols):
-            mine = table.row(mine_name, protocol)
-            ref = table.reference_row(protocol)
-            if mine is None or table.key not in mine.values:
+        cells = [protocol, _fmt(ref.values[cost])]
+        picks = [table.row(name, protocol) for _, name in clients]
+        peer = _best_peer(table, protocol)
+        for row in [*picks, peer]:
+            if row is None or cost not in row.values:
+                cells.append("—")
                 continue
-            peer = _best_peer(table, protocol if per_protocol else None)
-            ratio = table.ratio_to_reference(mine)
-            lead = _lead(table, mine, peer)
-            name = table.title.split(":")[0] if per_protocol else table.title.split(", server")[0]
-            held = " (held 50 ms)" if "holds" in table.title else ""
-            label = f"{name}{held}" + (f" · {protocol}" if per_protocol else "")
-            lines.append("| " + " | ".join([
-                f"{label} ({table.key})",
-                _fmt(mine.values[table.key]),
-                _fmt(ref.values.get(table.key)) if ref else "—",
-                "—" if ratio is None else f"{ratio:.2f}×",
-                f"{peer.client} ({peer.protocol}): {_fmt(peer.values[table.key])}" if peer else "—",
-                "—" if lead is None else f"{lead:.1f}×",
-            ]) + " |")
+            ratio = ref.values[cost] / row.values[cost]
+            who = f"{row.client}: " if row is peer else ""
+            cells.append(f"{who}{_fmt(row.values[cost])} ({ratio:.2f}×)")
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
-def _lead(table: Table, mine: Row, peer: Row | None) -> float | None:
-    if peer is None:
-        return None
-    a, b = mine.values.get(table.key), peer.values.get(table.key)
-    if not a or not b:
-        return None
-    return a / b if table.higher_is_better else b / a
-
-
-def write_readme_section(path: Path, report: Report, ours: str, machine: str) -> bool:
-    """Replace the numbers between the bench markers of a README section (False: no markers)."""
+def write_readme_section(path: Path, block: str) -> bool:
+    """Replace what lies between the bench markers of a README section (False: no markers)."""
     if not path.exists():
         return False
     text = path.read_text()
@@ -246,10 +240,5 @@ def write_readme_section(path: Path, report: Report, ours: str, machine: str) ->
         return False
     head, rest = text.split(README_START, 1)
     _, tail = rest.split(README_END, 1)
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d")
-    note = ("Peers run on their own protocol (openai: chat, anthropic: messages, google-genai: "
-            "gemini); cold start compares with a script doing the same request with aiohttp.")
-    block = (f"{README_START}\nMeasured {stamp} on:\n\n{machine}\n{headline(report, ours)}\n"
-             f"{note}\n{README_END}")
-    path.write_text(head + block + tail)
+    path.write_text(f"{head}{README_START}\n{block}{README_END}{tail}")
     return True

@@ -8,7 +8,12 @@ model name, so every client (ours and the official SDKs) can ask for it unchange
 - ``...-hold50``: hold the answer for 50 ms before sending it (fan-out);
 - ``...-open``: send the headers and the first events, then keep the stream open (memory);
 - ``...-mb200``: a 200 MB chat stream generated on the fly with flow control (memory);
-- ``...-split``: the body's final ``0\r\n\r\n`` in a separate, later write (connection reuse).
+- ``...-split``: the body's final ``0\r\n\r\n`` in a separate, later write (connection reuse);
+- ``...-real``: the realistic stream (random per-chunk fields, pings; see ``_payloads``), one of
+  :data:`VARIANTS` pre-rendered variants per request in turn, so consecutive streams differ;
+- ``...-pace1000``: a realistic chat stream with one event per write, 1000 µs apart; each text
+  piece is ``t<send time in ns> `` (``time.perf_counter_ns``, the system-wide monotonic clock
+  on Linux), so the client can tell how late each piece reached the user's code.
 
 Run as ``python -m benchmarks._server``: it prints ``PORT <n>`` and serves until stdin closes.
 """
@@ -19,9 +24,18 @@ import asyncio
 import re
 import resource
 import sys
+import time
+from collections.abc import Iterator
 from functools import lru_cache
+from itertools import count
 
-from ._payloads import chat_tail, non_stream_body, padded_chat_block, stream_events
+from ._payloads import (
+    chat_tail,
+    non_stream_body,
+    paced_chat_events,
+    padded_chat_block,
+    stream_events,
+)
 
 _MODEL = re.compile(rb'"model"\s*:\s*"([^"]*)"')
 _STREAM = re.compile(rb'"stream"\s*:\s*true')
@@ -32,6 +46,8 @@ _SSE_HEAD = (b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Contr
              b"Transfer-Encoding: chunked\r\n\r\n")
 _BIG_BLOCK_EVENTS = 64
 _BIG_PAD = 2000
+VARIANTS = 3
+_turn = count()
 
 
 def _chunked(events: list[bytes]) -> bytes:
@@ -40,8 +56,12 @@ def _chunked(events: list[bytes]) -> bytes:
 
 
 @lru_cache(maxsize=64)
-def _stream_response(protocol: str, n: int) -> bytes:
-    return _SSE_HEAD + _chunked(stream_events(protocol, n)) + b"0\r\n\r\n"
+def _stream_response(protocol: str, n: int, real: bool = False, variant: int = 0) -> bytes:
+    return _SSE_HEAD + _chunked(stream_events(protocol, n, real, variant)) + b"0\r\n\r\n"
+
+
+def _paced_text(i: int) -> str:
+    return f"t{time.perf_counter_ns()} "
 
 
 @lru_cache(maxsize=16)
@@ -80,6 +100,7 @@ class _Connection(asyncio.Protocol):
         self._busy = False
         self._paused = False
         self._big: tuple[int, int] | None = None  # (blocks sent, blocks left)
+        self._paced: tuple[Iterator[bytes], float, float] | None = None  # events, t0, step
         self._transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -169,6 +190,12 @@ class _Connection(asyncio.Protocol):
         if megabytes is not None and stream and protocol == "chat":
             self._start_big(megabytes)
             return
+        pace = _option(model, b"pace")
+        if pace is not None and stream and protocol == "chat":
+            self._start_paced(_option(model, b"n") or 8, pace / 1e6)
+            return
+        real = b"-real" in model
+        variant = next(_turn) % VARIANTS if real else 0
         if stream and b"-split" in model:
             # the chunked-body terminator in its own write, one server loop turn later (as
             # servers that write per event do): clients must wait for it to reuse the connection
@@ -178,7 +205,7 @@ class _Connection(asyncio.Protocol):
             asyncio.get_running_loop().call_soon(self._send_held, payload[-5:])
             return
         if stream:
-            payload = _stream_response(protocol, _option(model, b"n") or 8)
+            payload = _stream_response(protocol, _option(model, b"n") or 8, real, variant)
         else:
             payload = _json_response(protocol)
         hold = _option(model, b"hold")
@@ -196,6 +223,31 @@ class _Connection(asyncio.Protocol):
         self._busy = False
         self._send(payload)
         self._process()
+
+    # -- the token-paced stream ----------------------------------------------------------------
+
+    def _start_paced(self, n: int, step: float) -> None:
+        self._busy = True
+        loop = asyncio.get_running_loop()
+        self._paced = (paced_chat_events(n, _paced_text), loop.time(), step)
+        self._send(_SSE_HEAD)
+        self._tick(0)
+
+    def _tick(self, k: int) -> None:
+        if self._paced is None or self._transport is None:
+            self._paced = None
+            return
+        events, t0, step = self._paced
+        event = next(events, None)
+        if event is None:
+            self._paced = None
+            self._send(b"0\r\n\r\n")
+            self._busy = False
+            self._process()
+            return
+        self._send(_chunked([event]))
+        # on a fixed grid from the start, so a late tick does not delay every later one
+        asyncio.get_running_loop().call_at(t0 + (k + 1) * step, self._tick, k + 1)
 
     # -- the big generated stream (flat-memory run) -------------------------------------------
 

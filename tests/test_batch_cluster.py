@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aiotokenhot import ModelPrice
 from aiotokenhot.batch import BatchResult, run_batch
 from aiotokenhot.batch._cluster import (
     ClusterBudget,
@@ -24,6 +27,7 @@ from aiotokenhot.batch._cluster import (
     seal_leftovers,
     summary_from,
 )
+from aiotokenhot.batch._summary import ProgressLine
 from aiotokenhot.testing import FakeTokenHot
 
 
@@ -150,6 +154,44 @@ def test_summary_from_a_snapshot_gives_progress_and_eta() -> None:
     assert (summary.ok, summary.failed, summary.in_flight, summary.tokens) == (38, 2, 3, 90)
     eta = summary.eta()
     assert eta is not None and 14 < eta < 16  # 60 left at 4 per second
+
+
+def test_the_cost_of_every_worker_adds_up_in_progress_and_summary() -> None:
+    clock = Clock()
+    budget = ClusterBudget(concurrency=2, total=10, clock=clock)
+    budget.lease("a", want=1, report={"ok": 3, "cost": 0.000375, "priced": 3})
+    budget.lease("b", want=1, report={"ok": 2, "cost": 0.00025, "priced": 2})
+    budget.release("b", {"ok": 4, "cost": 0.0005, "priced": 4})  # gone: its last report counts
+    clock.now += 1
+    summary = summary_from(budget.snapshot())
+    assert (summary.ok, summary.priced, summary.cost) == (7, 7, Decimal("0.000875"))
+    assert "cost $0.000875" in ProgressLine(summary, io.StringIO()).render()
+    assert "cost $0.000875 (7 priced)" in summary.format()
+    unpriced = ClusterBudget(concurrency=1, total=1, clock=clock)
+    unpriced.lease("a", want=1, report={"ok": 1})
+    assert "cost" not in summary_from(unpriced.snapshot()).format()
+
+
+async def test_a_workers_reports_carry_the_cost_of_its_answers() -> None:
+    from aiotokenhot.batch.ray import TokenHotMapper
+
+    rows = [json.dumps(request(i)) for i in range(6)]
+    async with FakeTokenHot(reply_words=2) as fake:
+        prices = {"gpt-5.4": ModelPrice(input="1.25", output="10")}
+        mapper = TokenHotMapper(api_key=fake.api_key, base_url=fake.base_url, concurrency=3,
+                                client_options={"prices": prices})
+        try:
+            out = await mapper({"text": rows})
+        finally:
+            await mapper.aclose()
+    expected = Decimal(0)
+    for response in out["response"]:
+        usage = json.loads(response)["usage"]
+        expected += (usage["prompt_tokens"] * Decimal("1.25")
+                     + usage["completion_tokens"] * Decimal(10)) / 1_000_000
+    report = mapper._report()
+    assert report["priced"] == 6 and expected > 0
+    assert Decimal(report["cost"]).quantize(Decimal("1e-12")) == expected
 
 
 async def test_leased_pacers_keep_two_runs_within_one_budget(tmp_path: Path) -> None:

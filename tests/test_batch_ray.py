@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -83,8 +84,11 @@ async def test_the_cli_keeps_the_cluster_in_one_budget_and_a_rerun_sends_nothing
         fake.limit_rpm(720, window=1.0)  # the gateway: 12 requests in any second
         monkeypatch.setenv("TOKENHOT_API_KEY", fake.api_key)
         monkeypatch.setenv("TOKENHOT_BASE_URL", fake.base_url)
+        prices = tmp_path / "prices.json"
+        prices.write_text(json.dumps({"gpt-5.4": {"input": "1.25", "output": "10"}}))
         argv = ["batch", str(src), "-o", str(out), "--ray", "--rpm", "600", "-c", "4",
-                "--workers", "2", "--batch-size", "10", "--max-retries", "0"]
+                "--workers", "2", "--batch-size", "10", "--max-retries", "0",
+                "--prices", str(prices)]
         code = await anyio.to_thread.run_sync(main, argv)  # 600 rpm for the two workers together
         err = capsys.readouterr().err
         assert code == 1, err  # the broken line
@@ -93,6 +97,13 @@ async def test_the_cli_keeps_the_cluster_in_one_budget_and_a_rerun_sends_nothing
         assert "line 41: not valid JSON" in err
         assert "done in" in err and "40 ok, 0 failed, 1 bad lines, 0 already done" in err
         assert sorted(result_ids(out)) == sorted(f"req-{i}" for i in range(40))
+        # the cost of both workers' answers, as the single-machine summary states it
+        usages = [json.loads(line)["response"]["body"]["usage"]
+                  for part in out.glob("part-*.jsonl") for line in part.read_text().splitlines()]
+        cost = sum((u["prompt_tokens"] * Decimal("1.25") + u["completion_tokens"] * 10
+                    for u in usages), Decimal(0)) / 1_000_000
+        assert len(usages) == 40 and cost > 0
+        assert f"cost ${cost:.6f} (40 priced)" in err
         assert not (out / "_todo").exists() and list((out / "_inflight").iterdir()) == []
 
         again = await anyio.to_thread.run_sync(ClusterBatch(

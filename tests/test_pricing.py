@@ -3,7 +3,9 @@ every protocol's result (None when the price is unknown), the batch summary and 
 
 from __future__ import annotations
 
+import io
 import json
+import wave
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from aiotokenhot import AsyncTokenHot, InvalidRequestError, ModelPrice, PriceTab
 from aiotokenhot._pricing import TokenCounts
 from aiotokenhot.batch import run_batch
 from aiotokenhot.cli import main
+from aiotokenhot.protocols.audio._wav import pcm_to_wav, wav_seconds
 from aiotokenhot.telemetry._extract import read_answer
 from aiotokenhot.testing import FakeTokenHot
 
@@ -110,6 +113,68 @@ async def test_usage_cost_on_a_priced_model_and_none_on_an_unpriced_one(fake: Fa
     assert unpriced.usage.cost is None
     assert done.cost is None
     assert "cost" not in priced.usage.to_dict()  # the figure is not part of the wire data
+
+
+MEDIA_PRICES = {
+    "gpt-image-2": ModelPrice(per_image="0.04"),
+    "sora-2": ModelPrice(per_video_second="0.10"),
+    "tts-1": ModelPrice(per_audio_minute="0.015"),
+    "whisper-1": ModelPrice(per_audio_minute="0.006"),
+    "dall-e-3": ModelPrice(input=5, output=40),  # priced, but not per image
+}
+
+
+async def test_images_cost_per_image_and_none_without_a_per_image_price(fake: FakeTokenHot) -> None:
+    async with fake.client(max_retries=0, telemetry=False, prices=MEDIA_PRICES) as th:
+        two = await th.images.generate(model="gpt-image-2", prompt="two foxes", n=2)
+        no_image_price = await th.images.generate(model="dall-e-3", prompt="a lighthouse")
+        unpriced = await th.images.generate(model="gpt-image-1", prompt="a fox")
+    assert len(two.data) == 2
+    assert two.cost == Decimal("0.08")
+    assert no_image_price.cost is None
+    assert unpriced.cost is None
+    assert "cost" not in two.model_dump()
+
+
+async def test_a_finished_video_costs_its_seconds_and_a_queued_one_nothing_yet(
+    fake: FakeTokenHot,
+) -> None:
+    fake.video_polls = 1
+    async with fake.client(max_retries=0, telemetry=False, prices=MEDIA_PRICES) as th:
+        task = await th.videos.create(model="sora-2", prompt="a paper boat", seconds="8")
+        done = await th.videos.wait(task, poll_interval=0.01)
+        again = await th.videos.retrieve(task.id)
+    assert task.cost is None  # queued: nothing generated yet
+    assert done.seconds == 8.0
+    assert done.cost == Decimal("0.80")
+    assert again.cost == Decimal("0.80")
+
+
+async def test_audio_costs_per_minute_when_its_length_is_known(fake: FakeTokenHot) -> None:
+    async with fake.client(max_retries=0, telemetry=False, prices=MEDIA_PRICES) as th:
+        wav = await th.audio.speech(model="tts-1", input="Hi", voice="alloy", response_format="wav")
+        mp3 = await th.audio.speech(model="tts-1", input="Hi", voice="alloy")
+        # the fake reports 1 s per 32,000 bytes: 96,000 bytes are 3 s, 0.05 minutes
+        verbose = await th.audio.transcriptions.create(
+            file=("a.mp3", b"ID3" + bytes(95997)), response_format="verbose_json")
+        plain = await th.audio.transcriptions.create(file=("a.mp3", b"ID3" + bytes(95997)))
+    with wave.open(io.BytesIO(wav.data)) as header:
+        seconds = Decimal(header.getnframes()) / header.getframerate()
+    assert wav.cost is not None and seconds > 0
+    assert abs(wav.cost - seconds / 60 * Decimal("0.015")) < Decimal("1e-15")
+    assert mp3.cost is None  # an MP3's length is not stated: no guess
+    assert verbose.duration == 3.0
+    assert verbose.cost == Decimal("0.0003")
+    assert plain.duration is None and plain.cost is None
+
+
+def test_a_streamed_wav_header_with_placeholder_sizes_has_no_length() -> None:
+    pcm = bytes(4800)
+    good = pcm_to_wav(pcm, "audio/L16;rate=24000")
+    assert wav_seconds(good) == 0.1
+    streamed = good[:40] + (0xFFFFFFFF).to_bytes(4, "little") + good[44:]
+    assert wav_seconds(streamed) is None
+    assert wav_seconds(b"ID3 not a wav") is None
 
 
 async def test_without_prices_nothing_is_attached(fake: FakeTokenHot) -> None:

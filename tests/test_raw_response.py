@@ -85,8 +85,7 @@ def resource_classes() -> list[type]:
 
 @pytest.mark.parametrize("resource", resource_classes(), ids=lambda c: c.__name__)
 def test_every_public_method_has_a_raw_variant(resource: type) -> None:
-    view = resource.__dict__["with_raw_response"].func.__annotations__["return"]
-    view_class = inspect.getmodule(resource).__dict__[view]  # type: ignore[union-attr]
+    view_class = resource.__dict__["with_raw_response"].view_class
     assert issubclass(view_class, RawView)
     public = {n for n, m in inspect.getmembers(resource) if not n.startswith("_") and inspect.isfunction(m)}
     assert public == {n for n in vars(view_class) if not n.startswith("_")}

@@ -4,6 +4,7 @@ span exporter and metric reader, against the fake gateway."""
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -26,7 +27,7 @@ from aiotokenhot import (
     RateLimitError,
     Telemetry,
 )
-from aiotokenhot.testing import FakeTokenHot
+from aiotokenhot.testing import FakeTokenHot, Fault
 
 MESSAGES = [{"role": "user", "content": "tell me a story"}]
 PRICES = {
@@ -359,6 +360,57 @@ async def test_a_stream_retried_before_its_first_event_keeps_one_span(
     assert "error.type" not in (span.attributes or {})
 
 
+@pytest.mark.parametrize("streamed", [False, True], ids=["complete", "stream"])
+async def test_a_fallback_is_an_event_on_the_next_models_span(
+    th: AsyncTokenHot, fake: FakeTokenHot, otel: Recorded, streamed: bool
+) -> None:
+    fake.inject(Fault(status=503, path="/v1/messages"))
+    chain = ["claude-opus-4-6", "gpt-5.4"]
+    if streamed:
+        async with th.stream(model=chain, messages=MESSAGES) as stream:
+            await stream.until_done()
+        answered = stream.final()
+    else:
+        answered = await th.complete(model=chain, messages=MESSAGES)
+    assert answered.model == "gpt-5.4"
+    failed, fell_back = otel.spans()
+    assert failed.name == "chat claude-opus-4-6"
+    assert (failed.attributes or {})["error.type"] == "503"
+    assert [e.name for e in failed.events] == []
+    assert fell_back.name == "chat gpt-5.4"
+    assert "error.type" not in (fell_back.attributes or {})
+    [event] = fell_back.events
+    assert event.name == "fallback"
+    assert dict(event.attributes or {}) == {
+        "aiotokenhot.fallback.model": "claude-opus-4-6",
+        "aiotokenhot.fallback.protocol": "anthropic",
+        "error.type": "503",
+    }
+    # the event was taken up: the task's next call to that model has none
+    await th.complete(model="gpt-5.4", messages=MESSAGES)
+    assert [e.name for e in otel.spans()[-1].events] == []
+
+
+async def test_media_costs_are_counted_and_a_gemini_image_is_priced_by_its_tokens(
+    fake: FakeTokenHot, otel: Recorded
+) -> None:
+    prices = {"gpt-image-2": ModelPrice(per_image="0.04"),
+              "gemini-2.5-flash-image": ModelPrice(input="0.30", output="30", per_image="0.5")}
+    async with fake.client(max_retries=0, telemetry=otel.telemetry, prices=prices) as th:
+        images = await th.images.generate(model="gpt-image-2", prompt="two foxes", n=2)
+        kite = await th.images.generate(model="gemini-2.5-flash-image", prompt="a kite")
+    assert images.cost == Decimal("0.08")
+    # the Gemini image call is a generateContent span priced by its token usage, as it is
+    # billed, and counted once (not per image as well)
+    span = otel.span()
+    assert span.name == "generate_content gemini-2.5-flash-image"
+    assert kite.cost is not None and kite.cost > 0
+    assert (span.attributes or {})["aiotokenhot.usage.cost"] == float(kite.cost)
+    costs = {(p.attributes or {}).get("gen_ai.operation.name"): p.value  # type: ignore[attr-defined]
+             for p in otel.points("aiotokenhot.client.cost")}
+    assert costs == {"image_generation": 0.08, "generate_content": float(kite.cost)}
+
+
 # -- what is never recorded, and when nothing is -----------------------------------------------------
 
 
@@ -398,6 +450,39 @@ async def test_telemetry_false_records_nothing(fake: FakeTokenHot, otel: Recorde
 async def test_non_genai_endpoints_get_no_span(th: AsyncTokenHot, otel: Recorded) -> None:
     await th.models.list()
     assert otel.spans() == []
+
+
+def test_the_cli_chat_gets_a_span_in_both_output_modes() -> None:
+    # as under `opentelemetry-instrument aiotokenhot chat ...`: a global provider set up first
+    script = (
+        "import json\n"
+        "from opentelemetry import trace\n"
+        "from opentelemetry.sdk.trace import TracerProvider\n"
+        "from opentelemetry.sdk.trace.export import SimpleSpanProcessor\n"
+        "from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter\n"
+        "from aiotokenhot.cli import main\n"
+        "exporter = InMemorySpanExporter()\n"
+        "provider = TracerProvider()\n"
+        "provider.add_span_processor(SimpleSpanProcessor(exporter))\n"
+        "trace.set_tracer_provider(provider)\n"
+        "assert main(['chat', '--fake', '-m', 'claude-opus-4-6', '--json', 'hi']) == 0\n"
+        "assert main(['chat', '--fake', '-m', 'claude-opus-4-6', 'hi']) == 0\n"
+        "spans = [{'name': s.name, 'attributes': dict(s.attributes)} "
+        "for s in exporter.get_finished_spans()]\n"
+        "print('SPANS', json.dumps(spans))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    spans = json.loads(done.stdout.rpartition("SPANS ")[2])
+    assert [s["name"] for s in spans] == ["chat claude-opus-4-6"] * 2
+    raw, unified = (s["attributes"] for s in spans)
+    for attrs in (raw, unified):
+        assert attrs["gen_ai.provider.name"] == "anthropic"
+        assert attrs["gen_ai.request.stream"] is True
+        assert "error.type" not in attrs
+        assert attrs["gen_ai.response.time_to_first_chunk"] >= 0
+    assert unified["gen_ai.usage.output_tokens"] > 0  # the raw events are printed, not parsed
 
 
 def test_nothing_of_opentelemetry_is_imported_until_an_application_uses_it() -> None:

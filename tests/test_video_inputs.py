@@ -276,5 +276,5 @@ async def test_cli_resumes_an_existing_task(fake: FakeTokenHot, th: AsyncTokenHo
     captured = capsys.readouterr()
     assert captured.out.strip() == str(target)
     assert target.read_bytes() == b"".join(video_bytes(fake.video_size))
-    assert "succeeded 100%" in captured.err
-    assert captured.err.splitlines()[-1].endswith("bytes (100%)")
+    assert "video: 100% [" in captured.err and "succeeded" in captured.err
+    assert captured.err.splitlines()[-1].startswith("download: 100% 262k/262k [")

@@ -31,6 +31,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import anyio
@@ -48,6 +49,7 @@ __all__ = [
     "ClusterBudget",
     "DirScan",
     "LeasedPacer",
+    "add_cost",
     "batch_key",
     "hold_lock",
     "journal_path",
@@ -56,8 +58,12 @@ __all__ = [
     "seal_leftovers",
 ]
 
-#: counters every worker reports (cumulative over its life)
-COUNTERS = ("ok", "failed", "retried", "rate_limited", "tokens", "in_flight")
+#: counters every worker reports (cumulative over its life); ``cost`` in USD, of the ``priced``
+#: answers (summed as floats across workers: exact to far below a millionth of a dollar)
+COUNTERS = ("ok", "failed", "retried", "rate_limited", "tokens", "in_flight", "cost", "priced")
+#: counters a worker's batch summary keeps and its reports carry
+SUMMED = ("ok", "failed", "retried", "tokens", "cost", "priced")
+COST_QUANTUM = Decimal("1e-12")  # USD: what the float sum is rounded to
 _STALE = 1.0  # seconds: a leased start older than this is dropped, not used late
 
 
@@ -197,11 +203,20 @@ def summary_from(snapshot: dict[str, Any]) -> BatchSummary:
         rate_limited=int(counters["rate_limited"]), tokens=int(counters["tokens"]),
         in_flight=int(counters["in_flight"]),
     )
+    add_cost(summary, counters)
     summary.started = time.monotonic() - snapshot["elapsed"]
     total = snapshot["total"]
     if total is not None:
         summary.total_lines = summary.lines_read = summary.dispatched = total
     return summary
+
+
+def add_cost(summary: BatchSummary, counters: dict[str, float]) -> None:
+    """The cluster's running cost (the workers' ``cost``/``priced`` counters) on ``summary``."""
+    priced = int(counters.get("priced", 0))
+    if priced:
+        summary.priced = priced
+        summary.cost = Decimal(counters.get("cost", 0.0)).quantize(COST_QUANTUM)
 
 
 # -- the worker's side ----------------------------------------------------------------------------

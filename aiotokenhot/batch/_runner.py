@@ -16,7 +16,6 @@ import sys
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 
 import anyio
@@ -25,6 +24,7 @@ import anyio.to_thread
 import pydantic_core
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
+from .._closing import AsyncContext
 from .._config import TimeoutTypes
 from .._exceptions import (
     APIStatusError,
@@ -116,7 +116,7 @@ def _check_paths(source: BatchSource, output: str | None) -> None:
         )
 
 
-class BatchRun:
+class BatchRun(AsyncContext):
     """A running (or runnable) fan-out; see :func:`run_batch` for the two ways to drive it."""
 
     def __init__(
@@ -199,12 +199,7 @@ class BatchRun:
         self._task_group.start_soon(self._engine)
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def _leave(self, exc: BaseException | None) -> None:
         group, self._task_group = self._task_group, None
         if group is None:
             return
@@ -313,21 +308,15 @@ class BatchRun:
             try:
                 async for line, entry in iter_source(self._source):
                     summary.lines_read = line
-                    checked = check_entry(line, entry, seen=seen, done=done, shard=self.shard)
-                    if checked is None:
-                        continue
-                    if checked == "done":
-                        summary.skipped += 1
-                        continue
-                    if isinstance(checked, BadLine):
-                        summary.add_bad(checked)
-                        if self._on_bad_line is not None:
-                            self._on_bad_line(checked)
+                    item = summary.admit(
+                        check_entry(line, entry, seen=seen, done=done, shard=self.shard),
+                        self._on_bad_line)
+                    if item is None:
                         continue
                     if self._window is not None:
                         await self._window.acquire()
                     summary.dispatched += 1
-                    await items.send((index, checked))
+                    await items.send((index, item))
                     index += 1
             except Exception as exc:
                 self._fail(exc)

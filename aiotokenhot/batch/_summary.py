@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TextIO
+from typing import Literal, TextIO
 
-from ._input import BadLine
+from ._input import BadLine, BatchItem
 
 __all__ = ["BatchSummary", "ProgressLine"]
 
@@ -83,6 +84,26 @@ class BatchSummary:
     @property
     def latency_p95(self) -> float | None:
         return _percentile(self.latencies, 0.95)
+
+    def admit(
+        self,
+        checked: BatchItem | BadLine | Literal["done"] | None,
+        on_bad_line: Callable[[BadLine], None] | None,
+    ) -> BatchItem | None:
+        """Count what ``check_entry`` said of an input line; the item to send, or None.
+
+        ``"done"`` (already in the output) counts as skipped; a :class:`BadLine` is counted and
+        handed to ``on_bad_line``; None (another shard's line) is passed over.
+        """
+        if checked == "done":
+            self.skipped += 1
+        elif isinstance(checked, BadLine):
+            self.add_bad(checked)
+            if on_bad_line is not None:
+                on_bad_line(checked)
+        elif checked is not None:
+            return checked
+        return None
 
     def add_bad(self, bad: BadLine) -> None:
         self.bad += 1

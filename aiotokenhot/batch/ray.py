@@ -55,9 +55,11 @@ from .._config import TimeoutTypes, normalize_base_url, resolve_api_key
 from .._exceptions import InvalidRequestError, TokenHotError
 from ._cluster import (
     COUNTERS,
+    SUMMED,
     ClusterBudget,
     DirScan,
     LeasedPacer,
+    add_cost,
     batch_key,
     hold_lock,
     journal_path,
@@ -68,7 +70,7 @@ from ._cluster import (
     summary_from,
     take_lock,
 )
-from ._input import BadLine, BatchItem, BatchSource, check_entry, is_file_object
+from ._input import BadLine, BatchSource, check_entry, is_file_object
 from ._pacing import Pacer
 from ._runner import BatchRun, _check_paths, _unwrap, run_batch
 from ._summary import BatchSummary, ProgressLine
@@ -238,8 +240,8 @@ class TokenHotMapper:
         report = dict(self._totals)
         for run in self._live:
             s = run.summary
-            for name in ("ok", "failed", "retried", "tokens", "in_flight"):
-                report[name] += getattr(s, name)
+            for name in (*SUMMED, "in_flight"):
+                report[name] += float(getattr(s, name))
         report["rate_limited"] = float(self.pacer.rate_limited if self.pacer else 0)
         return report
 
@@ -283,8 +285,8 @@ class TokenHotMapper:
 
     def _absorb(self, run: BatchRun) -> None:
         s = run.summary
-        for name in ("ok", "failed", "retried", "tokens"):
-            self._totals[name] += getattr(s, name)
+        for name in SUMMED:
+            self._totals[name] += float(getattr(s, name))
 
     async def _returned(self, client: AsyncTokenHot, limiter: anyio.CapacityLimiter, pacer: Pacer,
                         rows: list[Any]) -> dict[str, list[Any]]:
@@ -509,18 +511,10 @@ class ClusterBatch:
         try:
             for line, entry in _read_entries(self.requests):
                 summary.lines_read = line
-                checked = check_entry(line, entry, seen=seen, done=done, shard=None)
+                checked = summary.admit(check_entry(line, entry, seen=seen, done=done, shard=None),
+                                        self.on_bad_line)
                 if checked is None:
                     continue
-                if checked == "done":
-                    summary.skipped += 1
-                    continue
-                if isinstance(checked, BadLine):
-                    summary.add_bad(checked)
-                    if self.on_bad_line is not None:
-                        self.on_bad_line(checked)
-                    continue
-                assert isinstance(checked, BatchItem)
                 if count % self.batch_size == 0:
                     if handle is not None:
                         handle.close()
@@ -660,6 +654,7 @@ class ClusterBatch:
             summary.retried = int(counters["retried"])
             summary.rate_limited = int(counters["rate_limited"])
             summary.tokens = int(counters["tokens"])
+            add_cost(summary, counters)
         self._final = summary
         return summary
 

@@ -13,12 +13,14 @@ from collections.abc import Sequence
 from .._version import __version__
 from . import _batch, _chat, _demo, _fake, _media
 from ._common import run_command
+from ._help import Parser, add_examples
+from ._progress import add_progress_options
 
 __all__ = ["build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="aiotokenhot",
         description="Async client for the TokenHot model gateway (and every gateway speaking "
                     "its protocols). Key: TOKENHOT_API_KEY.",
@@ -35,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     _media.add_parsers(sub, shared)
     _fake.add_parser(sub, shared)
     _demo.add_parser(sub, shared)
+    add_examples(parser, sub)
+    for name in ("batch", "video"):  # the commands that show progress
+        add_progress_options(sub.choices[name])
     return parser
 
 

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from ._common import EXIT_ERROR, EXIT_USAGE, CLIError, open_client
+from ._progress import progress_mode, track_batch
 
 __all__ = ["MAX_SHOWN_BAD_LINES", "BadLineReport", "add_parser", "batch"]
 
@@ -86,11 +87,12 @@ async def batch(args: argparse.Namespace) -> int:
         run = run_batch(
             th, source, output=args.output, concurrency=args.concurrency, rpm=args.rpm,
             tpm=args.tpm, shard=args.shard, ordered=args.ordered, fsync=args.fsync,
-            progress=None, on_bad_line=report, max_retries=args.max_retries,
+            progress=False, on_bad_line=report, max_retries=args.max_retries,
             timeout=args.timeout,
         )
         try:
-            summary = await run
+            summary = await track_batch(run, mode=progress_mode(args), source=args.input,
+                                        every=args.progress_every)
         finally:
             report.close()
             if run.set_up:  # a set-up error is one line, with no summary before it

@@ -26,6 +26,7 @@ async def batch_on_ray(args: argparse.Namespace, report: Any) -> int:
         raise CLIError("--fake runs in this process and cannot serve Ray workers; start "
                        "`aiotokenhot fake-server` and set TOKENHOT_BASE_URL instead", EXIT_USAGE)
     from .._config import API_KEY_ENV, resolve_api_key
+    from ._batch import read_prices
 
     if resolve_api_key(None) is None:
         raise CLIError(f"no API key: set the {API_KEY_ENV} environment variable", EXIT_USAGE)
@@ -34,6 +35,7 @@ async def batch_on_ray(args: argparse.Namespace, report: Any) -> int:
         base_url=args.base_url, concurrency=args.concurrency, rpm=args.rpm, tpm=args.tpm,
         workers=args.workers, batch_size=args.batch_size, max_retries=args.max_retries,
         timeout=args.timeout, on_bad_line=report,
+        client_options={"prices": read_prices(args.prices)} if args.prices else None,
     )
     logging.getLogger("ray.data").setLevel(logging.WARNING)  # one view: ours
     # The job blocks this (otherwise idle) loop; Ctrl-C must still reach it, as a

@@ -20,13 +20,14 @@ def add_parser(sub: Any, parent: argparse.ArgumentParser) -> None:
         description="Stream a reply to PROMPT (or stdin) as it is generated.",
     )
     p.add_argument("prompt", nargs="*", help="the prompt (default: read stdin)")
-    p.add_argument("-m", "--model", required=True)
+    p.add_argument("-m", "--model", required=True,
+                   help="model id, e.g. gpt-5.4, claude-opus-4-6, gemini-2.5-flash, grok-4.1")
     p.add_argument("--protocol", default="auto",
                    choices=["auto", *PROTOCOLS],
                    help="wire protocol (auto: by model name)")
     p.add_argument("--system", help="a system prompt")
-    p.add_argument("--max-tokens", type=int)
-    p.add_argument("--temperature", type=float)
+    p.add_argument("--max-tokens", type=int, help="most tokens the reply may use")
+    p.add_argument("--temperature", type=float, help="sampling temperature (e.g. 0 to 2)")
     p.add_argument("--json", action="store_true",
                    help="print the protocol's raw stream events as JSON lines")
     p.set_defaults(command=chat)
@@ -76,10 +77,22 @@ async def _raw_events(th: Any, args: argparse.Namespace, messages: list[dict[str
                         max_tokens=args.max_tokens, temperature=args.temperature, top_p=None,
                         stop=None, protocol=args.protocol, stream=True)
     decoder = SSEDecoder()
-    resp = await th._transport.open("POST", native.path, json=native.body, params=native.params)
+    transport = th._transport
+
+    async def send() -> Any:
+        return await transport.open("POST", native.path, json=native.body, params=native.params)
+
+    # the same span and metrics as any stream (no usage: the raw events are not parsed)
+    instrumentation = transport.instrumentation
+    call = None if instrumentation is None else instrumentation.start(
+        native.path, native.body, native.params)
+    resp = await (send() if call is None else call.opener(send)())
+    error: BaseException | None = None
     try:
         async for chunk in resp.content.iter_any():
             for sse in decoder.feed(chunk):
+                if call is not None and call.on_chunk is not None:
+                    call.on_chunk()
                 try:
                     data: Any = pydantic_core.from_json(sse.data)
                 except ValueError:
@@ -87,5 +100,10 @@ async def _raw_events(th: Any, args: argparse.Namespace, messages: list[dict[str
                 line = {"event": sse.event or None, "data": data}
                 sys.stdout.write(pydantic_core.to_json(line).decode() + "\n")
                 sys.stdout.flush()
+    except BaseException as exc:
+        error = exc
+        raise
     finally:
         resp.release()
+        if call is not None:
+            call.finish(error=error)

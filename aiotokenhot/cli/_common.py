@@ -38,6 +38,7 @@ async def open_client(args: argparse.Namespace, **fake_options: Any) -> AsyncIte
     if getattr(args, "fake", False):
         from ..testing import FakeTokenHot
 
+        fake_options.setdefault("replies", "prose")  # replies that read like replies
         async with FakeTokenHot(record=False, **fake_options) as fake, fake.client() as th:
             yield th
         return
@@ -52,7 +53,9 @@ async def open_client(args: argparse.Namespace, **fake_options: Any) -> AsyncIte
 
 
 def _error(message: str) -> None:
-    print(f"aiotokenhot: error: {message}", file=sys.stderr)
+    from ._help import stderr_error
+
+    stderr_error(message)
 
 
 def run_command(command: Command, args: argparse.Namespace) -> int:
@@ -94,4 +97,7 @@ def run_command(command: Command, args: argparse.Namespace) -> int:
         print("\ninterrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
+        return EXIT_ERROR
+    except OSError as exc:  # a file the user named: missing, unreadable, a full disk...
+        _error(f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""))
         return EXIT_ERROR

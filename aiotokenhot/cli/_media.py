@@ -4,18 +4,20 @@ download), ``status TASK_ID`` and ``download TASK_ID -o out.mp4`` (resume an exi
 from __future__ import annotations
 
 import argparse
-import sys
-from typing import Any, TextIO
+from typing import Any
 
 import pydantic_core
 
 from ._common import EXIT_USAGE, CLIError, open_client
+from ._progress import progress_mode, video_download_progress, video_task_progress
 
-__all__ = ["add_parsers", "download_printer", "models", "progress_printer", "video"]
+__all__ = ["add_parsers", "models", "video"]
 
 
 def add_parsers(sub: Any, parent: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("models", parents=[parent], help="list the models this key may call")
+    p = sub.add_parser("models", parents=[parent], help="list the models this key may call",
+                       description="List the model ids the gateway offers to this key, one a "
+                                   "line (or the whole listing as JSON).")
     p.add_argument("--json", action="store_true", help="the whole list as JSON")
     p.set_defaults(command=models)
 
@@ -25,13 +27,15 @@ def add_parsers(sub: Any, parent: argparse.ArgumentParser) -> None:
         description="Submit a video task, wait for it with progress, download it. "
                     "'video status TASK_ID' shows an existing task; 'video download TASK_ID "
                     "-o FILE' waits for it if needed and downloads it with progress.")
-    p.add_argument("model", help="the model, or 'status' / 'download' with a task id")
-    p.add_argument("prompt", nargs="+", help="the prompt (or the task id)")
+    p.add_argument("model", help="the video model (e.g. doubao-seedance-2.0, sora-2), or "
+                                 "'status' / 'download' followed by a task id")
+    p.add_argument("prompt", nargs="+", help="what the video shows (or the task id)")
     p.add_argument("-o", "--output", help="where to save the video")
     p.add_argument("--seconds", type=int, help="duration in seconds")
     p.add_argument("--size", help="e.g. 1280x720")
     p.add_argument("--poll-interval", type=float, help="seconds between polls (default 5)")
-    p.add_argument("--wait-timeout", type=float, default=1800.0, help="give up after (s)")
+    p.add_argument("--wait-timeout", type=float, default=1800.0,
+                   help="seconds to wait for the task before giving up (1800)")
     p.set_defaults(command=video)
 
 
@@ -46,45 +50,6 @@ async def models(args: argparse.Namespace) -> int:
     return 0
 
 
-def progress_printer(label: str, stream: TextIO | None = None) -> Any:
-    """An ``on_progress`` callback: a rewritten line on a terminal, one line per change otherwise."""
-    out = stream or sys.stderr
-    tty = out.isatty()
-
-    def show(task: Any) -> None:
-        pct = "" if task.progress is None else f" {task.progress:.0f}%"
-        text = f"{label} {task.id}: {task.status}{pct}"
-        out.write(("\r" + text.ljust(60)) if tty else text + "\n")
-        if tty and task.done:
-            out.write("\n")
-        out.flush()
-
-    return show
-
-
-def download_printer(label: str, stream: TextIO | None = None) -> Any:
-    """An ``on_progress`` callback for downloads: bytes received (and the share, when known)."""
-    out = stream or sys.stderr
-    tty = out.isatty()
-    step = 4 * 1024 * 1024
-    shown = [-1]
-
-    def show(received: int, total: int | None) -> None:
-        done = total is not None and received >= total
-        if not tty and not done and received // step == shown[0]:
-            return  # one line per 4 MiB when not on a terminal
-        shown[0] = received // step
-        pct = f" ({100 * received / total:.0f}%)" if total else ""
-        size = f"{received:,}" + (f" / {total:,}" if total else "")
-        text = f"{label}: {size} bytes{pct}"
-        out.write(("\r" + text.ljust(60)) if tty else text + "\n")
-        if tty and done:
-            out.write("\n")
-        out.flush()
-
-    return show
-
-
 async def video(args: argparse.Namespace) -> int:
     if args.model in ("status", "download"):
         return await _existing_task(args)
@@ -95,17 +60,30 @@ async def video(args: argparse.Namespace) -> int:
     prompt = " ".join(args.prompt)
     writable_target(args.output)  # a bad path fails now, not after the paid task
     interval = args.poll_interval or (0.2 if args.fake else 5.0)
+    mode = progress_mode(args)
     async with open_client(args, video_polls=5) as th:
         task = await th.videos.create(model=args.model, prompt=prompt, seconds=args.seconds,
                                       size=args.size)
-        done = await th.videos.wait(task, poll_interval=interval,
-                                    max_poll_interval=max(interval, 30.0 if not args.fake else 0.5),
-                                    timeout=args.wait_timeout,
-                                    on_progress=progress_printer("video"))
-        path = await th.videos.download(done, args.output,
-                                        on_progress=download_printer("download"))
+        on_task, task_bar = video_task_progress(mode)
+        try:
+            done = await th.videos.wait(
+                task, poll_interval=interval,
+                max_poll_interval=max(interval, 30.0 if not args.fake else 0.5),
+                timeout=args.wait_timeout, on_progress=on_task)
+        finally:
+            task_bar.close()  # an error is printed on a line of its own
+        path = await _download(th, done, args, mode)
     print(path)
     return 0
+
+
+async def _download(th: Any, task: Any, args: argparse.Namespace, mode: str) -> Any:
+    """Download a finished task's video to ``args.output`` under a bytes progress bar."""
+    on_bytes, bar = video_download_progress(mode, every=args.progress_every)
+    try:
+        return await th.videos.download(task, args.output, on_progress=on_bytes)
+    finally:
+        bar.close()
 
 
 async def _existing_task(args: argparse.Namespace) -> int:
@@ -131,13 +109,16 @@ async def _existing_task(args: argparse.Namespace) -> int:
             raise CLIError("-o/--output is required: where to save the video", EXIT_USAGE)
         if not task.done:
             interval = args.poll_interval or 5.0
-            task = await th.videos.wait(task, poll_interval=interval,
-                                        max_poll_interval=max(interval, 30.0),
-                                        timeout=args.wait_timeout,
-                                        on_progress=progress_printer("video"))
+            on_task, task_bar = video_task_progress(progress_mode(args))
+            try:
+                task = await th.videos.wait(task, poll_interval=interval,
+                                            max_poll_interval=max(interval, 30.0),
+                                            timeout=args.wait_timeout, on_progress=on_task)
+            finally:
+                task_bar.close()
         elif not task.succeeded:
             raise CLIError(f"video task {task.id} ended {task.status}: "
                            f"{task.error.message if task.error else 'no reason given'}")
-        path = await th.videos.download(task, args.output, on_progress=download_printer("download"))
+        path = await _download(th, task, args, progress_mode(args))
     print(path)
     return 0

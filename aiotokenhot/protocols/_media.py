@@ -18,7 +18,7 @@ images, videos        ``image`` / ``images`` / frames / references       ``data:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._media import LIMITS, MIB, Media, Pending, has_pending, is_local, resolve_media
@@ -103,17 +103,27 @@ def chat_messages(messages: Any) -> Any:
     """Messages (chat shape) with local files as placeholders; the same list when there are none."""
     if not isinstance(messages, Sequence) or isinstance(messages, (str, bytes)):
         return messages
+    return map_contents(messages, chat_part, "messages")
+
+
+def map_contents(items: Sequence[Any], convert: Callable[[Any, str], Any], where: str) -> Any:
+    """``items`` (messages or input items) with each one's ``content`` list run through
+    ``convert(part, "<where>[i].content[j]")``.
+
+    Copy on change: a changed item is a new dict in a new list; when no part changed, ``items``
+    itself is returned.
+    """
     out: list[Any] | None = None
-    for i, message in enumerate(messages):
-        content = message.get("content") if isinstance(message, Mapping) else None
+    for i, item in enumerate(items):
+        content = item.get("content") if isinstance(item, Mapping) else None
         if not isinstance(content, list):
             continue
-        parts = [chat_part(p, f"messages[{i}].content[{j}]") for j, p in enumerate(content)]
+        parts = [convert(part, f"{where}[{i}].content[{j}]") for j, part in enumerate(content)]
         if any(a is not b for a, b in zip(parts, content, strict=True)):
             if out is None:
-                out = list(messages)
-            out[i] = {**message, "content": parts}
-    return messages if out is None else out
+                out = list(items)
+            out[i] = {**item, "content": parts}
+    return items if out is None else out
 
 
 # -- Responses -----------------------------------------------------------------------------------
@@ -137,17 +147,7 @@ def responses_input(items: Any) -> Any:
     """Responses ``input`` items with local files as placeholders."""
     if not isinstance(items, list):
         return items
-    out: list[Any] | None = None
-    for i, item in enumerate(items):
-        content = item.get("content") if isinstance(item, Mapping) else None
-        if not isinstance(content, list):
-            continue
-        parts = [_responses_part(p, f"input[{i}].content[{j}]") for j, p in enumerate(content)]
-        if any(a is not b for a, b in zip(parts, content, strict=True)):
-            if out is None:
-                out = list(items)
-            out[i] = {**item, "content": parts}
-    return items if out is None else out
+    return map_contents(items, _responses_part, "input")
 
 
 # -- Anthropic Messages --------------------------------------------------------------------------
@@ -185,17 +185,8 @@ def anthropic_block(block: Any, where: str) -> Any:
 
 def anthropic_messages(messages: list[Any]) -> list[Any]:
     """Checked Anthropic messages with local files as placeholders (copies where changed)."""
-    out = messages
-    for i, message in enumerate(messages):
-        content = message.get("content") if isinstance(message, dict) else None
-        if not isinstance(content, list):
-            continue
-        blocks = [anthropic_block(b, f"messages[{i}].content[{j}]") for j, b in enumerate(content)]
-        if any(a is not b for a, b in zip(blocks, content, strict=True)):
-            if out is messages:
-                out = list(messages)
-            out[i] = {**message, "content": blocks}
-    return out
+    converted: list[Any] = map_contents(messages, anthropic_block, "messages")
+    return converted
 
 
 # -- Gemini --------------------------------------------------------------------------------------

@@ -21,11 +21,12 @@ from ..streams._stream import Stream
 from ..transport._capture import recording
 from ..transport._errors import request_id_of
 
-__all__ = ["RawMethod", "RawResponse", "RawStreamMethod", "RawView"]
+__all__ = ["RawMethod", "RawResponse", "RawStreamMethod", "RawView", "raw_view"]
 
 R = TypeVar("R")
 S = TypeVar("S")
 P = ParamSpec("P")
+V = TypeVar("V", bound="RawView[Any]")
 
 
 class RawResponse(Generic[R]):
@@ -127,3 +128,38 @@ class RawStreamMethod(RawMethod[S, P, R]):
 
     def __init__(self, method: Callable[Concatenate[S, P], R]) -> None:
         self._name = method.__name__
+
+
+class raw_view(Generic[V]):
+    """``with_raw_response = raw_view(lambda: XWithRawResponse)`` on a resource.
+
+    The resource's methods, each returning a :class:`RawResponse` (status, headers, body;
+    ``.parse()`` gives the ordinary result). The view class is named through a ``lambda``
+    because it is declared after the resource whose methods it lists; it is made once per
+    resource object, on first use.
+    """
+
+    def __init__(self, view: Callable[[], type[V]]) -> None:
+        self._view = view
+        self._name = "with_raw_response"
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self._name = name
+
+    @property
+    def view_class(self) -> type[V]:
+        """The :class:`RawView` subclass that lists the resource's methods."""
+        return self._view()
+
+    @overload
+    def __get__(self, resource: None, owner: Any = None) -> Self: ...
+
+    @overload
+    def __get__(self, resource: object, owner: Any = None) -> V: ...
+
+    def __get__(self, resource: object | None, owner: Any = None) -> Self | V:
+        if resource is None:  # looked up on the class (help(), inspect)
+            return self
+        view = self.view_class(resource)
+        vars(resource)[self._name] = view  # later lookups find it on the object
+        return view

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 from opentelemetry import metrics, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from .._exceptions import APIStatusError, APITimeoutError
 from .._version import __version__
+from ._seam import error_type
 
 if TYPE_CHECKING:
     from ._extract import Answer, Request
@@ -39,15 +39,6 @@ def providers_configured() -> bool:
     )
 
 
-def error_type(error: BaseException) -> str:
-    """``error.type``: the HTTP status for an error answer, ``timeout``, else the class name."""
-    if isinstance(error, APIStatusError):
-        return str(error.status_code)
-    if isinstance(error, APITimeoutError):
-        return "timeout"
-    return type(error).__qualname__
-
-
 class Recorder:
     """The tracer and the four GenAI client instruments (plus a cost counter)."""
 
@@ -57,21 +48,20 @@ class Recorder:
         self.server = server
         self.tracer = trace.get_tracer("aiotokenhot", __version__, tracer_provider=tracer_provider)
         meter = metrics.get_meter("aiotokenhot", __version__, meter_provider=meter_provider)
-        self.duration = meter.create_histogram(
-            "gen_ai.client.operation.duration", unit="s", description="GenAI operation duration.",
-            explicit_bucket_boundaries_advisory=SECONDS_BUCKETS)
+
+        def seconds(name: str, description: str) -> metrics.Histogram:
+            return meter.create_histogram(name, unit="s", description=description,
+                                          explicit_bucket_boundaries_advisory=SECONDS_BUCKETS)
+
+        self.duration = seconds("gen_ai.client.operation.duration", "GenAI operation duration.")
         self.tokens = meter.create_histogram(
             "gen_ai.client.token.usage", unit="{token}",
             description="Number of input and output tokens used.",
             explicit_bucket_boundaries_advisory=TOKEN_BUCKETS)
-        self.ttfc = meter.create_histogram(
-            "gen_ai.client.operation.time_to_first_chunk", unit="s",
-            description="Time to receive the first chunk of a streamed response.",
-            explicit_bucket_boundaries_advisory=SECONDS_BUCKETS)
-        self.tpoc = meter.create_histogram(
-            "gen_ai.client.operation.time_per_output_chunk", unit="s",
-            description="Time between consecutive chunks of a streamed response.",
-            explicit_bucket_boundaries_advisory=SECONDS_BUCKETS)
+        self.ttfc = seconds("gen_ai.client.operation.time_to_first_chunk",
+                            "Time to receive the first chunk of a streamed response.")
+        self.tpoc = seconds("gen_ai.client.operation.time_per_output_chunk",
+                            "Time between consecutive chunks of a streamed response.")
         self.cost = meter.create_counter(
             "aiotokenhot.client.cost", unit="USD",
             description="What the calls cost, from the client's price table.")

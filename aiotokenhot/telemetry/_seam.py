@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
-from .._exceptions import APITimeoutError, ConfigurationError
+from .._exceptions import APIStatusError, APITimeoutError, ConfigurationError
 from .._pricing import PriceTable, attach_cost
 from ._extract import Answer, Request, describe_request, read_answer
 
@@ -30,11 +30,15 @@ if TYPE_CHECKING:
     from . import Telemetry
     from ._otel import Recorder
 
-__all__ = ["Call", "Instrumentation", "current_call", "note_event", "observed_request"]
+__all__ = ["Call", "Instrumentation", "current_call", "drop_fallback", "error_type", "note_event",
+           "note_fallback", "observed_request", "price_media"]
 
 T = TypeVar("T")
 P = ParamSpec("P")
 _CURRENT: contextvars.ContextVar[Call | None] = contextvars.ContextVar("aiotokenhot_call", default=None)
+#: a fallback waiting for the next model's call: (that model, the ``fallback`` event's attributes)
+_FALLBACK: contextvars.ContextVar[tuple[str, dict[str, Any]] | None] = contextvars.ContextVar(
+    "aiotokenhot_fallback", default=None)
 _CAPTURE_ENV = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 
 
@@ -97,6 +101,29 @@ class Instrumentation:
                 self._auto = False
         return recorder
 
+    def media_cost(self, model: str | None, operation: str, *, images: int | None = None,
+                   video_seconds: float | None = None, audio_minutes: float | None = None,
+                   record: bool = True) -> Decimal | None:
+        """USD for generated media from the table's per-image / per-second / per-minute prices.
+
+        Give the one quantity the result has: None is unknown, and so is the cost. The cost is
+        None too when ``model`` has no entry, or the entry has no price for that kind of media
+        (never a guess). With ``record`` and telemetry
+        on, a known cost is added to the ``aiotokenhot.client.cost`` counter (attributes
+        ``gen_ai.operation.name`` = ``operation``, ``gen_ai.request.model``, the server).
+        """
+        quantities = (images, video_seconds, audio_minutes)
+        price = self.prices.lookup(model)
+        if price is None or all(q is None for q in quantities):
+            return None
+        cost = price.media_cost(images=images or 0, video_seconds=video_seconds or 0,
+                                audio_minutes=audio_minutes or 0)
+        recorder = self._recorder if not self._auto else self._resolve()
+        if cost is not None and record and recorder is not None:
+            recorder.cost.add(float(cost), {"gen_ai.operation.name": operation,
+                                            "gen_ai.request.model": model, **self.server})
+        return cost
+
     def start(self, path: str, body: Any, params: Any = None) -> Call | None:
         """A call for a GenAI request to ``path``; None when there is nothing to record."""
         recorder = self._recorder if not self._auto else self._resolve()
@@ -138,6 +165,10 @@ class Call:
         if self._recorder is not None:
             self.metric_attributes = self._recorder.metric_attributes(self.request)
             self._span = self._recorder.start_span(self.request)
+        pending = _FALLBACK.get()
+        if pending is not None and pending[0] == self.request.model:
+            _FALLBACK.set(None)
+            self.event("fallback", pending[1])
 
     def event(self, name: str, attributes: dict[str, Any] | None = None) -> None:
         """A span event (retry, fallback, idle timeout...)."""
@@ -225,6 +256,33 @@ def current_call() -> Call | None:
     return _CURRENT.get()
 
 
+def error_type(error: BaseException) -> str:
+    """``error.type``: the HTTP status for an error answer, ``timeout``, else the class name."""
+    if isinstance(error, APIStatusError):
+        return str(error.status_code)
+    if isinstance(error, APITimeoutError):
+        return "timeout"
+    return type(error).__qualname__
+
+
+def note_fallback(failed: str, protocol: str, error: BaseException, next_model: str) -> None:
+    """A fallback chain moves from ``failed`` to ``next_model`` after ``error``.
+
+    The failed call's span has already ended, so the event goes to the next one: the call for
+    ``next_model`` that this task begins next gets a ``fallback`` span event with
+    ``aiotokenhot.fallback.model`` (the model that failed), ``aiotokenhot.fallback.protocol``
+    and ``error.type`` (as on the failed span: the HTTP status, ``timeout`` or a class name).
+    """
+    _FALLBACK.set((next_model, {"aiotokenhot.fallback.model": failed,
+                                "aiotokenhot.fallback.protocol": protocol,
+                                "error.type": error_type(error)}))
+
+
+def drop_fallback() -> None:
+    """Forget a fallback no call took up (the chain stopped before the next model was sent)."""
+    _FALLBACK.set(None)
+
+
 def note_event(name: str, attributes: dict[str, Any] | None = None) -> None:
     """Add a span event (``retry``, ``fallback``...) to the call being sent, if observed."""
     call = _CURRENT.get()
@@ -258,6 +316,25 @@ def observed_request(
         return result
 
     return observed
+
+
+def price_media(transport: Transport, result: Any, model: str | None, operation: str, *,
+                images: int | None = None, video_seconds: float | None = None,
+                audio_minutes: float | None = None, record: bool = True,
+                token_cost: Decimal | None = None) -> None:
+    """Attach what a media result cost (``result.cost``; see :meth:`Instrumentation.media_cost`).
+
+    ``token_cost``: the figure the call's own token usage gave (a Gemini image or speech model
+    answering through generateContent, billed by tokens): when known it is the cost, and it was
+    counted by the call's span already; else the media price applies.
+    """
+    instrumentation = transport.instrumentation
+    if instrumentation is None:
+        return
+    cost = token_cost if token_cost is not None else instrumentation.media_cost(
+        model, operation, images=images, video_seconds=video_seconds,
+        audio_minutes=audio_minutes, record=record)
+    attach_cost(result, cost)
 
 
 def _json_or_none(raw: bytes) -> Any:

@@ -35,7 +35,7 @@ from ._openai import (
     split_pieces,
 )
 from ._replies import count_tokens, reply_pieces, text_of
-from ._server import FAKE_KEY, error_response, json_response, send_sse
+from ._server import FAKE_KEY, error_response, json_body, json_response, send_sse
 from ._structured import REFUSAL, schema_reply, wants_refusal
 
 if TYPE_CHECKING:
@@ -156,7 +156,7 @@ class _Reply:
             self.stop_reason = "tool_use"
         else:
             self.pieces, self.stop_reason, self.stop_sequence = _cut(
-                reply_pieces(prompt, fake.reply_words), body)
+                reply_pieces(prompt, fake.reply_words, fake.replies), body)
 
     @property
     def output_tokens(self) -> int:
@@ -227,10 +227,8 @@ def _output_schema(body: dict[str, Any]) -> Any:
     return None
 
 
-def _check(body: Any) -> str | None:
+def _check(body: dict[str, Any]) -> str | None:
     """Why the gateway would reject this body (None when it is fine)."""
-    if not isinstance(body, dict):
-        return "the body must be a JSON object"
     if not isinstance(body.get("model"), str) or not body["model"]:
         return "model: Field required"
     limit = body.get("max_tokens")
@@ -245,16 +243,11 @@ def _check(body: Any) -> str | None:
     return None
 
 
-async def _json_body(request: web.Request) -> Any:
-    try:
-        return await request.json()
-    except ValueError:
-        return None
-
-
 async def messages(request: web.Request) -> web.StreamResponse:
     fake = request.app[FAKE_KEY]
-    body = await _json_body(request)
+    body = await json_body(request)
+    if body is None:
+        return _bad_request(request, "the body must be a JSON object")
     problem = _check(body)
     if problem is not None:
         return _bad_request(request, problem)
@@ -269,14 +262,14 @@ async def messages(request: web.Request) -> web.StreamResponse:
 async def complete(request: web.Request) -> web.StreamResponse:
     """Legacy text completion: ``prompt`` is a ``\\n\\nHuman: ...\\n\\nAssistant:`` transcript."""
     fake = request.app[FAKE_KEY]
-    body = await _json_body(request)
-    if not isinstance(body, dict) or not body.get("model") or not isinstance(body.get("prompt"), str):
+    body = await json_body(request)
+    if body is None or not body.get("model") or not isinstance(body.get("prompt"), str):
         return _bad_request(request, "model and prompt are required")
     limit = body.get("max_tokens_to_sample")
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         return _bad_request(request, "max_tokens_to_sample: Field required")
     human = body["prompt"].rsplit("Human:", 1)[-1].split("\n\nAssistant:", 1)[0].strip()
-    pieces = reply_pieces(human, fake.reply_words)
+    pieces = reply_pieces(human, fake.reply_words, fake.replies)
     stop_reason = "stop_sequence"
     if limit < len(pieces):
         pieces, stop_reason = pieces[:limit], "max_tokens"

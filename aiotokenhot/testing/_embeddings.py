@@ -20,7 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from ._replies import count_tokens, text_of
-from ._server import error_response, json_response
+from ._server import error_response, json_body, json_response
 
 __all__ = ["fake_embedding", "gemini_embed_reply", "register"]
 
@@ -67,11 +67,8 @@ def _texts(value: Any) -> list[str] | None:
 
 
 async def embeddings(request: web.Request) -> web.StreamResponse:
-    try:
-        body = await request.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict) or not body.get("model"):
+    body = await json_body(request)
+    if body is None or not body.get("model"):
         return error_response(request.path, 400, "model is required", "invalid_request_error")
     texts = _texts(body.get("input"))
     if texts is None:

@@ -30,7 +30,7 @@ from ._embeddings import gemini_embed_reply
 from ._media import gemini_image_reply, gemini_tts_reply
 from ._openai import calls_tools, parallel_tools, reasoning_pieces, schema_arguments, split_pieces
 from ._replies import count_tokens, reply_pieces, text_of
-from ._server import FAKE_KEY, json_response, send_sse
+from ._server import FAKE_KEY, json_body, json_response, send_sse
 from ._structured import schema_reply, wants_refusal
 
 if TYPE_CHECKING:
@@ -174,7 +174,7 @@ class _Answer:
             else:
                 self.pieces = split_pieces(schema_reply(_lower_types(schema), prompt))
         elif not self.calls and (not modalities or "TEXT" in modalities):
-            self.pieces = self._cut(reply_pieces(prompt, words), config)
+            self.pieces = self._cut(reply_pieces(prompt, words, fake.replies), config)
 
     def _cut(self, pieces: list[str], config: Any) -> list[str]:
         kept, seq = cut_at_stop(pieces, _get(config, "stopSequences", "stop_sequences"))
@@ -228,20 +228,13 @@ class _Answer:
         return [self._chunk(run, final=i == len(runs) - 1) for i, run in enumerate(runs)]
 
 
-async def _body(request: web.Request) -> Any:
-    try:
-        return await request.json()
-    except ValueError:
-        return None
-
-
 async def model_action(request: web.Request) -> web.StreamResponse:
     fake = request.app[FAKE_KEY]
     model, sep, action = request.match_info["model_action"].rpartition(":")
     if not sep or not model:
         return google_error(404, f"unknown route {request.path}: expected models/{{model}}:{{action}}")
-    body = await _body(request)
-    if not isinstance(body, dict):
+    body = await json_body(request)
+    if body is None:
         return google_error(400, "the body must be a JSON object")
     if action == "countTokens":
         request_body = _get(body, "generateContentRequest", "generate_content_request") or body

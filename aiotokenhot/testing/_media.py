@@ -29,11 +29,10 @@ import time
 import zlib
 from typing import TYPE_CHECKING, Any
 
-import pydantic_core
 from aiohttp import web
 
 from ._replies import reply_pieces, text_of
-from ._server import FAKE_KEY, error_response, json_response
+from ._server import FAKE_KEY, error_response, json_body, json_response
 
 if TYPE_CHECKING:
     from ._server import FakeTokenHot
@@ -138,8 +137,8 @@ def _slug(text: str) -> str:
 
 
 async def images_generations(request: web.Request) -> web.StreamResponse:
-    body = await _json(request)
-    if not isinstance(body, dict) or not body.get("model"):
+    body = await json_body(request)
+    if body is None or not body.get("model"):
         return error_response(request.path, 400, "model is required")
     model = str(body["model"])
     if isinstance(body.get("input"), dict):  # DashScope (Wan, Qwen)
@@ -323,8 +322,8 @@ async def video_submit(request: web.Request) -> web.StreamResponse:
         body["input_reference"] = {name: [(f, len(d)) for f, _, d in parts]
                                    for name, parts in files.items()}
     else:
-        body = await _json(request)
-    if not isinstance(body, dict) or not body.get("model"):
+        body = await json_body(request)
+    if body is None or not body.get("model"):
         return error_response(request.path, 400, "model is required")
     model = str(body["model"])
     prompt = body.get("prompt")
@@ -370,8 +369,8 @@ async def video_remix(request: web.Request) -> web.StreamResponse:
     source = _lookup(request)
     if source is None:
         return _task_not_found(request.match_info["task_id"])
-    body = await _json(request)
-    prompt = body.get("prompt") if isinstance(body, dict) else None
+    body = await json_body(request) or {}
+    prompt = body.get("prompt")
     if not isinstance(prompt, str) or not prompt:
         return error_response(request.path, 400, "prompt is required")
     task = _new_task(fake, source["model"], prompt, source["kind"], body, source["id"])
@@ -428,8 +427,8 @@ _VOICES = frozenset({"alloy", "ash", "ballad", "coral", "echo", "fable", "nova",
 
 
 async def audio_speech(request: web.Request) -> web.StreamResponse:
-    body = await _json(request)
-    if not isinstance(body, dict) or not body.get("model") or not body.get("input"):
+    body = await json_body(request)
+    if body is None or not body.get("model") or not body.get("input"):
         return error_response(request.path, 400, "model and input are required")
     if body.get("voice") not in _VOICES:
         return error_response(request.path, 400, f"unknown voice {body.get('voice')!r}")
@@ -545,8 +544,3 @@ def gemini_tts_reply(model: str, body: dict[str, Any]) -> dict[str, Any] | None:
     return _gemini_answer(model, [_inline(PCM_MIME, tone_pcm(seconds), _snake(body))], prompt)
 
 
-async def _json(request: web.Request) -> Any:
-    try:
-        return pydantic_core.from_json(await request.read())
-    except ValueError:
-        return None

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from ._replies import count_tokens, reply_pieces, text_of
-from ._server import FAKE_KEY, error_response, json_response, send_sse
+from ._server import FAKE_KEY, error_response, json_body, json_response, send_sse
 from ._structured import REFUSAL, schema_reply, schema_sample, wants_refusal
 
 if TYPE_CHECKING:
@@ -76,9 +76,10 @@ def choice_prompt(prompt: str, index: int) -> str:
     return prompt if index == 0 else f"#{index} {prompt}"
 
 
-def choice_pieces(prompt: str, words: int, index: int, limit: Any) -> tuple[list[str], str]:
+def choice_pieces(prompt: str, words: int, index: int, limit: Any,
+                  style: str = "echo") -> tuple[list[str], str]:
     """Reply pieces of one choice (each choice differs) and its finish reason."""
-    pieces = reply_pieces(choice_prompt(prompt, index), words)
+    pieces = reply_pieces(choice_prompt(prompt, index), words, style)
     if isinstance(limit, int) and not isinstance(limit, bool) and 0 < limit < len(pieces):
         return pieces[:limit], "length"
     return pieces, "stop"
@@ -195,7 +196,8 @@ class _ChatChoice:
                                                         choice_prompt(prompt, index)))
         else:
             limit = body.get("max_completion_tokens") or body.get("max_tokens")
-            self.pieces, self.finish = choice_pieces(prompt, fake.reply_words, index, limit)
+            self.pieces, self.finish = choice_pieces(prompt, fake.reply_words, index, limit,
+                                                        fake.replies)
 
     @property
     def tokens(self) -> int:
@@ -250,17 +252,9 @@ def _bad_request(request: web.Request, message: str) -> web.Response:
     return error_response(request.path, 400, message, "invalid_request_error")
 
 
-async def _json_body(request: web.Request) -> dict[str, Any] | None:
-    try:
-        body = await request.json()
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
-
-
 async def chat_completions(request: web.Request) -> web.StreamResponse:
     fake = request.app[FAKE_KEY]
-    body = await _json_body(request)
+    body = await json_body(request)
     if body is None:
         return _bad_request(request, "the body must be a JSON object")
     model = body.get("model")
@@ -309,7 +303,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
 
 async def completions(request: web.Request) -> web.StreamResponse:
     fake = request.app[FAKE_KEY]
-    body = await _json_body(request)
+    body = await json_body(request)
     if body is None:
         return _bad_request(request, "the body must be a JSON object")
     model = body.get("model")
@@ -322,7 +316,7 @@ async def completions(request: web.Request) -> web.StreamResponse:
         return _bad_request(request, "prompt must not be empty")
     n = body.get("n") or 1
     texts = [p if isinstance(p, str) else " ".join(str(t) for t in p) for p in prompts]
-    replies = [(choice_pieces(text, fake.reply_words, j, body.get("max_tokens")))
+    replies = [(choice_pieces(text, fake.reply_words, j, body.get("max_tokens"), fake.replies))
                for text in texts for j in range(n)]
     prompt_tokens = sum(count_tokens(t) for t in texts)
     usage = _usage(prompt_tokens, sum(len(pieces) for pieces, _ in replies))

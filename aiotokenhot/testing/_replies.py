@@ -5,22 +5,77 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-__all__ = ["count_tokens", "reply_pieces", "text_of"]
+__all__ = ["REPLY_STYLES", "count_tokens", "prose", "reply_pieces", "text_of", "topic_of"]
+
+_STOPWORD_TEXT = (
+    "a an the and or but of to in on at for with from by about as is are was were be been do "
+    "does did can could should would will shall may might must i me my we our you your it its "
+    "this that these those what why how when where which who whom whose please tell give "
+    "explain say me us them they he she his her there here some any make makes made handle "
+    "briefly quickly simply short one line summarise summarize describe"
+)
+_STOPWORDS = frozenset(_STOPWORD_TEXT.split(" "))
+_OPENERS = (
+    "Good question about {topic}.",
+    "Here is the short version on {topic}.",
+    "When it comes to {topic}, a few things matter.",
+    "On {topic}, the answer is simpler than it looks.",
+)
+_BODY = (
+    "It mostly comes down to latency, cost and how much state you keep.",
+    "Start with the simplest setup and measure before tuning.",
+    "Reusing what you already have usually beats building something new.",
+    "The details depend on your workload, but the pattern holds.",
+    "Small, steady steps tend to work better than one big change.",
+    "If in doubt, try it on a sample first and compare.",
+    "Write down the trade-off you chose so the next person knows why.",
+)
 
 _VOCAB = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india",
           "juliett", "kilo", "lima", "mike", "november", "oscar", "papa")
 
+#: ``FakeTokenHot(replies=...)``: "echo" repeats the prompt first (what tests predict), "prose"
+#: answers in short sentences about the prompt's topic (what the demo and fake-server show).
+REPLY_STYLES = ("echo", "prose")
 
-def reply_pieces(prompt: str, words: int) -> list[str]:
+
+def topic_of(prompt: str) -> str:
+    """Up to four content words of ``prompt`` (no stop words or punctuation), or "this"."""
+    words = [w.strip(".,;:!?\"'()[]{}") for w in prompt.split()]
+    kept = [w for w in words if w and w.lower() not in _STOPWORDS and not w.startswith("#")]
+    return " ".join(kept[:4]) or "this"
+
+
+def prose(prompt: str, words: int) -> list[str]:
+    """A plausible answer about ``prompt`` (deterministic), as words: whole sentences, as many
+    as fit in ``words`` (at least the opening one, cut if it is longer than ``words``)."""
+    seed = hashlib.sha256(prompt.encode()).digest()
+    out = _OPENERS[seed[0] % len(_OPENERS)].format(topic=topic_of(prompt)).split()
+    start, step = seed[1], 1 + seed[2] % 3
+    for j in range(len(_BODY)):
+        sentence = _BODY[(start + j * step) % len(_BODY)].split()
+        if len(out) + len(sentence) <= words:
+            out += sentence
+    return out[: max(1, words)]
+
+
+def reply_pieces(prompt: str, words: int, style: str = "echo") -> list[str]:
     """The reply to ``prompt`` as stream pieces (one word each, spaces kept with the word).
 
-    Joined, the pieces are ``"Echo: <first words of prompt> <filler...>"``; the filler is drawn
-    from a fixed vocabulary seeded by the prompt, so a given prompt always gets the same reply.
+    ``style="echo"`` (the default): exactly ``words`` pieces, ``"Echo: <first 8 words of
+    prompt> <filler...>"``, the filler drawn from a fixed vocabulary seeded by the prompt, so
+    tests can predict the whole reply; ``style="prose"``: whole
+    sentences about the prompt's topic, as many as fit in ``words`` (so often a few words
+    fewer). Either way a given prompt always gets the same reply.
     """
-    head = ["Echo:", *prompt.split()[:8]]
-    seed = hashlib.sha256(prompt.encode()).digest()
-    body = [_VOCAB[seed[i % len(seed)] % len(_VOCAB)] for i in range(max(0, words - len(head)))]
-    out = (head + body)[: max(1, words)]
+    if style == "echo":
+        head = ["Echo:", *prompt.split()[:8]]
+        seed = hashlib.sha256(prompt.encode()).digest()
+        filler = [_VOCAB[seed[i % len(seed)] % len(_VOCAB)]
+                  for i in range(max(0, words - len(head)))]
+        out = (head + filler)[: max(1, words)]
+    else:
+        out = prose(prompt, words)
     return [w if i == len(out) - 1 else w + " " for i, w in enumerate(out)]
 
 

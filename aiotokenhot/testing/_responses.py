@@ -25,7 +25,7 @@ from ._openai import (
     split_pieces,
 )
 from ._replies import count_tokens, reply_pieces, text_of
-from ._server import FAKE_KEY, error_response, json_response, send_sse
+from ._server import FAKE_KEY, error_response, json_body, json_response, send_sse
 from ._structured import REFUSAL, schema_reply, wants_refusal
 
 if TYPE_CHECKING:
@@ -122,7 +122,7 @@ class _Reply:
                 "content": [{"type": "refusal", "refusal": REFUSAL}]}, []))
         elif not tools:
             pieces = (split_pieces(schema_reply(schema, prompt)) if schema is not None
-                      else reply_pieces(prompt, words))
+                      else reply_pieces(prompt, words, fake.replies))
             limit = body.get("max_output_tokens")
             if isinstance(limit, int) and 0 < limit < len(pieces):
                 pieces, self.incomplete = pieces[:limit], True
@@ -208,11 +208,8 @@ def _item_events(index: int, item: dict[str, Any], pieces: list[str]) -> Frames:
 
 async def responses(request: web.Request) -> web.StreamResponse:
     fake = request.app[FAKE_KEY]
-    try:
-        body = await request.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict) or not body.get("model"):
+    body = await json_body(request)
+    if body is None or not body.get("model"):
         return error_response(request.path, 400, "model is required", "invalid_request_error")
     if body.get("input") in (None, "", []) and not body.get("previous_response_id"):
         return error_response(request.path, 400, "input is required", "invalid_request_error")

@@ -5,6 +5,11 @@ the real framing, records what it was sent, and injects faults on request (error
 Retry-After, delays, disconnects, truncation, malformed events, error events, stalls).
 Protocol route modules (``_openai``, ``_anthropic``, ``_gemini``, ``_media``, ``_account``)
 plug in through ``register(app, fake)``.
+
+For testing the unhappy paths of an app: ``unknown_models`` (404 in each protocol's shape) and
+one method per fault (``fail_next``, ``delay_next``, ``hang_up_next``, ``disconnect_after``,
+``truncate_after``, ``malformed_after``, ``error_event_after``, ``stall_after``); in pytest, the
+``fake_tokenhot`` fixture of :mod:`aiotokenhot.testing.pytest_plugin`.
 """
 
 from __future__ import annotations
@@ -14,13 +19,14 @@ import contextlib
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import pydantic_core
 from aiohttp import web
 
+from .._closing import AsyncClosing
 from ..unified._registry import auth_family
+from ._replies import REPLY_STYLES
 
 if TYPE_CHECKING:
     from .._client import AsyncTokenHot
@@ -84,7 +90,7 @@ class RecordedRequest:
         return pydantic_core.from_json(self.body) if self.body else None
 
 
-class FakeTokenHot:
+class FakeTokenHot(AsyncClosing):
     """A loopback gateway speaking every TokenHot protocol.
 
     ``async with FakeTokenHot() as fake: AsyncTokenHot(fake.api_key, fake.base_url)`` — or
@@ -93,6 +99,15 @@ class FakeTokenHot:
     ``tool_calls`` is how many of the offered function tools the model calls in one reply (the
     first N, in parallel; a ``tool_choice`` naming one calls only that one); ``tool_rounds`` how
     many replies in a row call tools before the model answers in text.
+
+    ``replies``: ``"echo"`` (default) starts every reply with ``Echo: <the prompt's first words>``
+    so tests can predict it; ``"prose"`` answers in short sentences about the prompt's topic.
+    ``unknown_models``: model ids the gateway does not know: a request naming one (in its JSON
+    body, or a Gemini ``/models/{model}:...`` path) is answered 404 in the protocol's error shape
+    (OpenAI ``model_not_found``, Anthropic ``not_found_error``, Gemini ``NOT_FOUND``), and the
+    model is left out of ``/v1/models``. The set can change at any time:
+    ``fake.unknown_models.add("gpt-9")``. Also ``request_count``: requests received so far
+    (even with ``record=False``).
     """
 
     def __init__(
@@ -109,6 +124,8 @@ class FakeTokenHot:
         record: bool = True,
         tool_calls: int = 1,
         tool_rounds: int = 1,
+        replies: str = "echo",
+        unknown_models: Iterable[str] = (),
     ) -> None:
         self.api_key = api_key
         self.host = host
@@ -121,6 +138,11 @@ class FakeTokenHot:
         self.record = record
         self.tool_calls = tool_calls
         self.tool_rounds = tool_rounds
+        if replies not in REPLY_STYLES:
+            raise ValueError(f"replies must be one of {REPLY_STYLES}, not {replies!r}")
+        self.replies = replies
+        self.unknown_models: set[str] = set(unknown_models)
+        self.request_count = 0
         self.requests: list[RecordedRequest] = []
         self.faults: list[Fault] = []
         self.state: dict[str, Any] = {}  # per-route bookkeeping (video tasks...)
@@ -153,7 +175,11 @@ class FakeTokenHot:
         runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
-        await site.start()
+        try:
+            await site.start()
+        except BaseException:  # a busy or invalid port: nothing is left open
+            await runner.cleanup()
+            raise
         server: Any = site._server
         self.port = int(server.sockets[0].getsockname()[1])
         self._runner = runner
@@ -164,20 +190,22 @@ class FakeTokenHot:
         if runner is not None:
             await runner.cleanup()
 
+    async def aclose(self) -> None:
+        """:meth:`stop`, called on leaving ``async with FakeTokenHot() as fake:``."""
+        await self.stop()
+
     async def __aenter__(self) -> FakeTokenHot:
         return await self.start()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     # -- fault injection -------------------------------------------------------------------------
 
     def inject(self, fault: Fault) -> Fault:
+        """Queue any :class:`Fault` (the methods below are shortcuts for one kind each).
+
+        Faults apply in the order queued to the next requests whose path contains
+        ``fault.path`` (every path when None), ``fault.times`` times each, in every protocol.
+        Returns the fault; ``fake.faults`` lists those still pending.
+        """
         self.faults.append(fault)
         return fault
 
@@ -189,23 +217,59 @@ class FakeTokenHot:
         retry_after: float | str | None = None,
         body: Any = None,
         path: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Fault:
-        """The next ``n`` matching requests answer ``status`` (with the protocol's envelope)."""
-        return self.inject(Fault(status=status, retry_after=retry_after, body=body, path=path, times=n))
+        """The next ``n`` matching requests answer HTTP ``status`` instead of their reply.
+
+        Every protocol: the error body is the envelope of the path's protocol (OpenAI
+        ``{"error": {...}}``, Anthropic ``{"type": "error", ...}``, Gemini ``{"error": {"code",
+        "status"}}``) unless ``body`` is given (a dict/list is sent as JSON, ``str`` as
+        ``text/html`` — a proxy's error page —, ``bytes`` as is). ``retry_after`` (seconds, or
+        an HTTP date string) is sent as ``Retry-After``; ``headers`` adds any other header.
+        ``path``: only requests whose path contains it (e.g. ``"/v1/messages"``). The client
+        retries 408/409/429/5xx by its retry policy, so ``n`` greater than ``max_retries`` makes
+        the call fail. Returns the queued :class:`Fault`.
+        """
+        return self.inject(Fault(status=status, retry_after=retry_after, body=body, path=path,
+                                 headers=dict(headers or {}), times=n))
 
     def delay_next(self, seconds: float, n: int = 1, *, path: str | None = None) -> Fault:
+        """The next ``n`` matching requests wait ``seconds`` before any answer (headers
+        included): the way to test timeouts and deadlines. Every protocol; a client that hangs
+        up during the delay ends it early. ``path`` as in :meth:`fail_next`."""
         return self.inject(Fault(delay=seconds, path=path, times=n))
 
+    def hang_up_next(self, n: int = 1, *, path: str | None = None) -> Fault:
+        """The next ``n`` matching requests get no answer at all: the connection is closed
+        as soon as the request is read (the client sees a dropped connection, which it retries
+        as a connection error). Every protocol; ``path`` as in :meth:`fail_next`."""
+        return self.inject(Fault(hang_up=True, path=path, times=n))
+
     def disconnect_after(self, events: int, n: int = 1, *, path: str | None = None) -> Fault:
+        """The next ``n`` matching streams send ``events`` SSE events, then the connection is
+        closed abruptly (no terminator, a TCP reset): the client raises a stream error keeping
+        the partial result. Streaming requests of every protocol; ``path`` as in
+        :meth:`fail_next`."""
         return self.inject(Fault(disconnect_after=events, path=path, times=n))
 
     def truncate_after(self, events: int, n: int = 1, *, path: str | None = None) -> Fault:
+        """The next ``n`` matching streams send ``events`` SSE events, then end the body
+        cleanly but without the protocol's terminator (``[DONE]``, ``message_stop``,
+        ``response.completed``): a stream cut short by a proxy. Gemini streams have no
+        terminator, so there a truncated stream looks complete. ``path`` as in :meth:`fail_next`."""
         return self.inject(Fault(truncate_after=events, path=path, times=n))
 
     def malformed_after(self, events: int, n: int = 1, *, path: str | None = None) -> Fault:
+        """The next ``n`` matching streams send ``events`` SSE events, then one event whose
+        data is broken JSON, then end: the client raises a decode error. Streaming requests of
+        every protocol; ``path`` as in :meth:`fail_next`."""
         return self.inject(Fault(malformed_after=events, path=path, times=n))
 
     def error_event_after(self, events: int, n: int = 1, *, path: str | None = None) -> Fault:
+        """The next ``n`` matching streams send ``events`` SSE events, then the protocol's own
+        in-stream error (Anthropic ``event: error`` overloaded, Responses ``error``, Chat
+        Completions and Gemini an ``{"error": ...}`` data event), then end: the error a gateway
+        sends after the 200. ``path`` as in :meth:`fail_next`."""
         return self.inject(Fault(error_after=events, path=path, times=n))
 
     def stall_after(
@@ -217,6 +281,11 @@ class FakeTokenHot:
         n: int = 1,
         path: str | None = None,
     ) -> Fault:
+        """The next ``n`` matching streams send ``events`` SSE events, then go silent for
+        ``seconds`` (default 30) and end without finishing; with ``ping_interval`` (seconds)
+        they send a keep-alive ``: PING`` comment that often while silent, which must not
+        reset a client's idle timeout for data. Streaming requests of every protocol; ``path``
+        as in :meth:`fail_next`."""
         return self.inject(
             Fault(stall_after=events, stall_seconds=seconds, ping_interval=ping_interval,
                   path=path, times=n)
@@ -273,7 +342,8 @@ class FakeTokenHot:
         return [r for r in self.requests if path_fragment in r.path]
 
     def _build_app(self) -> web.Application:
-        app = web.Application(middlewares=[self._middleware], client_max_size=256 * 1024 * 1024)
+        app = web.Application(middlewares=[self._middleware, self._models_middleware],
+                              client_max_size=256 * 1024 * 1024)
         app[FAKE_KEY] = self
         app.on_response_prepare.append(self._stamp_request_id)
         from . import _account, _anthropic, _embeddings, _gemini, _media, _openai
@@ -304,6 +374,7 @@ class FakeTokenHot:
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        self.request_count += 1
         body = await request.read() if request.can_read_body and self.record else b""
         if self.record:
             self.requests.append(
@@ -344,6 +415,56 @@ class FakeTokenHot:
         finally:
             self.in_flight -= 1
             self._stream_faults.pop(id(request), None)
+
+
+    @web.middleware
+    async def _models_middleware(self, request: web.Request,
+                                 handler: Handler) -> web.StreamResponse:
+        """404 for a model in ``unknown_models``; ``/v1/models`` without them."""
+        if not self.unknown_models:
+            return await handler(request)
+        model = await _model_of(request)
+        if model is not None and model in self.unknown_models:
+            return unknown_model_response(request.path, model)
+        response = await handler(request)
+        if request.path.rstrip("/") == "/v1/models" and isinstance(response, web.Response) \
+                and response.status == 200 and response.body is not None:
+            listing = pydantic_core.from_json(bytes(response.body))  # type: ignore[arg-type]
+            if isinstance(listing, dict) and isinstance(listing.get("data"), list):
+                listing["data"] = [m for m in listing["data"]
+                                   if not (isinstance(m, dict) and m.get("id") in self.unknown_models)]
+                return json_response(listing, headers={
+                    k: v for k, v in response.headers.items() if k.lower().startswith("x-")})
+        return response
+
+
+async def _model_of(request: web.Request) -> str | None:
+    """The model a request names: a Gemini ``/models/{model}:method`` or ``/v1/models/{id}``
+    path, else the ``model`` of a JSON body."""
+    path = request.path
+    if "/models/" in path:
+        tail = path.split("/models/", 1)[1]
+        return tail.split(":", 1)[0] or None
+    if request.method == "POST" and request.content_type == "application/json" and request.body_exists:
+        try:
+            body = pydantic_core.from_json(await request.read())
+        except ValueError:
+            return None
+        model = body.get("model") if isinstance(body, dict) else None
+        return model if isinstance(model, str) else None
+    return None
+
+
+def unknown_model_response(path: str, model: str) -> web.Response:
+    """The 404 each protocol answers for a model it does not know."""
+    dialect = protocol_of(path)
+    if dialect == "anthropic":
+        return error_response(path, 404, f"model: {model}", "not_found_error")
+    if dialect == "gemini":
+        return error_response(path, 404, f"models/{model} is not found for API version v1beta, "
+                                          "or is not supported for generateContent.")
+    return error_response(path, 404, f"The model `{model}` does not exist or you do not have "
+                                     "access to it.", "invalid_request_error", "model_not_found")
 
 
 async def _wait_unless_hung_up(request: web.Request, seconds: float) -> bool:
@@ -397,6 +518,15 @@ def error_response(path: str, status: int, message: str, etype: str | None = Non
     """An error answer in the envelope of the protocol that ``path`` belongs to."""
     return json_response(error_body(path, status, message, etype, code), status=status,
                          headers=headers)
+
+
+async def json_body(request: web.Request) -> dict[str, Any] | None:
+    """The request's JSON object; None when the body is not JSON or not an object."""
+    try:
+        body = await request.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
 
 
 def json_response(data: Any, *, status: int = 200,

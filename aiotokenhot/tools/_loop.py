@@ -11,10 +11,9 @@ calls, so a ``model`` list is a fallback chain here too.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 import anyio
@@ -28,7 +27,8 @@ from .._exceptions import (
     TokenHotError,
     ToolCallError,
 )
-from ..unified import Attempt, Completion, TextDelta, ToolCall, UnifiedEvent, Usage
+from ..unified import Attempt, Completion, ToolCall, UnifiedEvent, Usage
+from ..unified._fallback import GeneratorStream
 from ._tool import Tool, ToolLike, as_tool, output_text
 
 if TYPE_CHECKING:
@@ -290,14 +290,15 @@ async def run_tools(client: AsyncTokenHot, **params: Any) -> ToolRunResult:
             raise loop.too_many_turns(completion)
 
 
-class ToolStream:
+class ToolStream(GeneratorStream[UnifiedEvent | ToolResult]):
     """``th.stream_tools(...)``: the tool loop, streamed.
 
     Yields the unified events of every reply (:class:`TextDelta`, :class:`ToolCallDelta`...,
     each reply ending with its :class:`Usage` and :class:`Finish`) and one :class:`ToolResult`
     per executed call, as each finishes. Use ``async with th.stream_tools(...) as s`` (leaving
-    the block closes the open connection and cancels running tools) and ``async for event in
-    s``; after the end, :meth:`final` is the :class:`ToolRunResult`. Bad arguments raise when
+    the block, or :meth:`aclose`, closes the open connection and cancels running tools) and
+    ``async for event in s``; :meth:`text` gives the text pieces of every reply (tool results
+    are run, not shown); after the end, :meth:`final` is the :class:`ToolRunResult`. Bad arguments raise when
     the stream is made, before anything is sent; errors as :func:`run_tools`.
     """
 
@@ -316,33 +317,6 @@ class ToolStream:
     def turns(self) -> int:
         """Model replies so far."""
         return self._loop.turns
-
-    async def __aenter__(self) -> ToolStream:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    def __aiter__(self) -> AsyncIterator[UnifiedEvent | ToolResult]:
-        return self._gen
-
-    def __anext__(self) -> Awaitable[UnifiedEvent | ToolResult]:
-        return self._gen.__anext__()
-
-    async def aclose(self) -> None:
-        """Stop: close the open reply stream and cancel running tools. Safe to call again."""
-        await self._gen.aclose()
-
-    async def text(self) -> AsyncIterator[str]:
-        """The text pieces of every reply, in order (tool results are run, not shown)."""
-        async for event in self._gen:
-            if event.__class__ is TextDelta:
-                yield event.text
 
     async def until_done(self) -> ToolRunResult:
         """Consume the rest and return :meth:`final`."""

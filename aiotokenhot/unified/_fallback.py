@@ -16,12 +16,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Sequence
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import aiohttp
 import anyio
 
+from .._closing import AsyncClosing
 from .._exceptions import (
     AllModelsFailedError,
     APIConnectionError,
@@ -35,6 +35,7 @@ from .._exceptions import (
     StreamError,
     TokenHotError,
 )
+from ..telemetry._seam import drop_fallback, note_fallback
 from ._events import Attempt, Completion, TextDelta, UnifiedEvent
 
 if TYPE_CHECKING:
@@ -93,8 +94,8 @@ def record_fallback(attempts: list[Attempt], models: list[str], index: int, prot
                     error: TokenHotError) -> None:
     """Note that ``models[index]`` failed; raise :class:`AllModelsFailedError` after the last.
 
-    This is the one place a fallback happens: the log record (and the spot for a telemetry span
-    event) is written here.
+    This is the one place a fallback happens: the log record is written here, and the next
+    model's span gets a ``fallback`` event (:func:`~aiotokenhot.telemetry._seam.note_fallback`).
     """
     attempts.append(Attempt(models[index], protocol, error))
     if index == len(models) - 1:
@@ -104,9 +105,11 @@ def record_fallback(attempts: list[Attempt], models: list[str], index: int, prot
         ) from error
     log.warning("model %s (%s) failed with %s: %s; falling back to %s", models[index], protocol,
                 type(error).__name__, error, models[index + 1])
+    note_fallback(models[index], protocol, error, models[index + 1])
 
 
 def deadline_error(total: float | None, attempts: list[Attempt], model: str) -> APITimeoutError:
+    drop_fallback()
     tried = "".join(f"{a.model} ({type(a.error).__name__}), " for a in attempts)
     return APITimeoutError(
         f"the fallback chain's deadline of {total}s passed (tried {tried}then {model})"
@@ -165,6 +168,36 @@ async def _within(call: Awaitable[Completion], remaining: float | None) -> Compl
     return None
 
 
+E = TypeVar("E")
+
+
+class GeneratorStream(AsyncClosing, Generic[E]):
+    """A stream whose events come from one async generator, ``self._gen``.
+
+    ``async with`` (leaving closes it), ``async for``, :meth:`aclose` (closes the generator,
+    which releases what it holds; safe to call more than once) and :meth:`text`: the text
+    pieces (:class:`TextDelta`) among the events, in order.
+    """
+
+    _gen: AsyncGenerator[E, None]
+
+    def __aiter__(self) -> AsyncIterator[E]:
+        return self._gen
+
+    def __anext__(self) -> Awaitable[E]:
+        return self._gen.__anext__()
+
+    async def aclose(self) -> None:
+        """Stop reading and release what the stream holds; safe to call more than once."""
+        await self._gen.aclose()
+
+    async def text(self) -> AsyncIterator[str]:
+        """The text pieces of the stream's replies, in order."""
+        async for event in self._gen:
+            if event.__class__ is TextDelta:
+                yield event.text  # type: ignore[attr-defined]
+
+
 class _Ended:
     """The first read found the stream already at its end."""
 
@@ -172,7 +205,7 @@ class _Ended:
 _ENDED: Final = _Ended()
 
 
-class FallbackStream:
+class FallbackStream(GeneratorStream[UnifiedEvent]):
     """``th.stream(model=[...])``: the unified events of the first model that answers.
 
     Used like a :class:`UnifiedStream` (``async with``, ``async for``, :meth:`text`,
@@ -240,30 +273,10 @@ class FallbackStream:
         await self._start()
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    def __aiter__(self) -> AsyncIterator[UnifiedEvent]:
-        return self._gen
-
-    def __anext__(self) -> Awaitable[UnifiedEvent]:
-        return self._gen.__anext__()
-
     async def aclose(self) -> None:
         """Stop reading and release the connection; safe to call more than once."""
         await self._gen.aclose()
         await self.stream.aclose()
-
-    async def text(self) -> AsyncIterator[str]:
-        """The text pieces of the answering model's reply, in order."""
-        async for event in self._gen:
-            if event.__class__ is TextDelta:
-                yield event.text
 
     async def until_done(self) -> None:
         """Consume the rest of the stream (so that :meth:`final` is available)."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 from collections.abc import Mapping
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -23,7 +22,7 @@ from ..._exceptions import (
 )
 from ..._redact import redact_text
 from ...transport import HTTPResult, RequestOptions, RequestOptionsParams, Transport
-from .._raw import RawMethod, RawView
+from .._raw import RawMethod, RawView, raw_view
 from .._resource import Resource, accepts
 from ._params import TokenizeParams
 from ._types import (
@@ -114,10 +113,7 @@ class LanguageModels(Resource):
                                 error_code=exc.error_code, attempts=exc.attempts) from None
         return result.parse(LanguageModel)
 
-    @cached_property
-    def with_raw_response(self) -> LanguageModelsWithRawResponse:
-        """The same methods, returning a :class:`~aiotokenhot.RawResponse`."""
-        return LanguageModelsWithRawResponse(self)
+    with_raw_response = raw_view(lambda: LanguageModelsWithRawResponse)
 
 
 class LanguageModelsWithRawResponse(RawView[LanguageModels]):
@@ -139,10 +135,7 @@ class APIKey(Resource):
         result = await _call(self._transport, "GET", "/v1/api-key", RequestOptions.make(**options))
         return result.parse(APIKeyInfo)
 
-    @cached_property
-    def with_raw_response(self) -> APIKeyWithRawResponse:
-        """The same method, returning a :class:`~aiotokenhot.RawResponse`."""
-        return APIKeyWithRawResponse(self)
+    with_raw_response = raw_view(lambda: APIKeyWithRawResponse)
 
 
 class APIKeyWithRawResponse(RawView[APIKey]):
@@ -229,10 +222,7 @@ class Billing(Resource):
             body = body["data"]
         return TokenUsage.model_validate(body)
 
-    @cached_property
-    def with_raw_response(self) -> BillingWithRawResponse:
-        """The same methods, returning a :class:`~aiotokenhot.RawResponse`."""
-        return BillingWithRawResponse(self)
+    with_raw_response = raw_view(lambda: BillingWithRawResponse)
 
 
 class BillingWithRawResponse(RawView[Billing]):

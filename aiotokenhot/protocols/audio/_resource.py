@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -13,14 +14,15 @@ from typing_extensions import Unpack
 
 from ..._exceptions import InvalidRequestError, ResponseValidationError
 from ..._media import LIMITS, prepare_upload
-from ...transport import HTTPResult, RequestOptions
+from ...telemetry._seam import price_media
+from ...transport import HTTPResult, RequestOptions, Transport
 from ...transport._download import fetch_url_bytes
 from ...transport._multipart import build_multipart, is_file_input
-from .._raw import RawMethod, RawView
+from .._raw import RawMethod, RawView, raw_view
 from .._resource import Resource, accepts
 from ._params import SpeechParams, TranscriptionParams, TranslationParams
 from ._types import SpeechResult, Transcription
-from ._wav import is_pcm, pcm_to_wav
+from ._wav import is_pcm, pcm_to_wav, wav_seconds
 
 __all__ = [
     "Audio", "AudioWithRawResponse", "Transcriptions", "TranscriptionsWithRawResponse", "Translations",
@@ -94,12 +96,9 @@ class Audio(Resource):
         mime = result.headers.get("Content-Type", "")
         if not mime or mime.startswith(("application/octet-stream", "binary/")):
             mime = _SPEECH_MIME.get(response_format or "mp3", "application/octet-stream")
-        return SpeechResult(result.content, mime, model)
+        return _priced_speech(self._transport, SpeechResult(result.content, mime, model))
 
-    @cached_property
-    def with_raw_response(self) -> AudioWithRawResponse:
-        """``speech`` returning a :class:`~aiotokenhot.RawResponse` (status, headers, body)."""
-        return AudioWithRawResponse(self)
+    with_raw_response = raw_view(lambda: AudioWithRawResponse)
 
     async def _gemini_speech(
         self,
@@ -134,8 +133,9 @@ class Audio(Resource):
             data, fetched = await fetch_url_bytes(self._transport, data.decode(), options=options)
             mime = fetched or mime
         if is_pcm(mime) and response_format != "pcm":
-            return SpeechResult(pcm_to_wav(data, mime), "audio/wav", model)
-        return SpeechResult(data, mime, model)
+            return _priced_speech(self._transport, SpeechResult(pcm_to_wav(data, mime), "audio/wav", model),
+                                  token_cost=result.cost)
+        return _priced_speech(self._transport, SpeechResult(data, mime, model), token_cost=result.cost)
 
 
 def _inline_audio(result: HTTPResult) -> tuple[bytes, str]:
@@ -156,6 +156,15 @@ def _inline_audio(result: HTTPResult) -> tuple[bytes, str]:
             except (binascii.Error, ValueError):
                 raise ResponseValidationError("the audio's base64 data is malformed") from None
     raise ResponseValidationError("the answer carries no audio part", body=result.content[:2000])
+
+
+def _priced_speech(transport: Transport, speech: SpeechResult, *,
+                   token_cost: Decimal | None = None) -> SpeechResult:
+    """Attach what the speech cost: per audio minute when its length is known (WAV)."""
+    seconds = wav_seconds(speech.data) if speech.mime_type.startswith("audio/wav") else None
+    price_media(transport, speech, speech.model, "speech",
+                audio_minutes=None if seconds is None else seconds / 60, token_cost=token_cost)
+    return speech
 
 
 class _Whisper(Resource):
@@ -185,8 +194,13 @@ class _Whisper(Resource):
             options = options.without_retries()
         result = await self._transport.request("POST", self._path, body=form, options=options)
         if response_format in _TEXT_FORMATS or result.content.lstrip()[:1] != b"{":
-            return Transcription(text=result.text())
-        return result.parse(Transcription)
+            transcription = Transcription(text=result.text())
+        else:
+            transcription = result.parse(Transcription)
+        minutes = None if transcription.duration is None else transcription.duration / 60
+        price_media(self._transport, transcription, fields["model"], "transcription",
+                    audio_minutes=minutes)
+        return transcription
 
 
 class Transcriptions(_Whisper):
@@ -215,10 +229,7 @@ class Transcriptions(_Whisper):
             raise InvalidRequestError("timestamp_granularities needs response_format='verbose_json'")
         return await self._send(fields, options)
 
-    @cached_property
-    def with_raw_response(self) -> TranscriptionsWithRawResponse:
-        """``create`` returning a :class:`~aiotokenhot.RawResponse` (status, headers, body)."""
-        return TranscriptionsWithRawResponse(self)
+    with_raw_response = raw_view(lambda: TranscriptionsWithRawResponse)
 
 
 class Translations(_Whisper):
@@ -238,10 +249,7 @@ class Translations(_Whisper):
         fields, options = RequestOptions.split(params)
         return await self._send(fields, options)
 
-    @cached_property
-    def with_raw_response(self) -> TranslationsWithRawResponse:
-        """``create`` returning a :class:`~aiotokenhot.RawResponse` (status, headers, body)."""
-        return TranslationsWithRawResponse(self)
+    with_raw_response = raw_view(lambda: TranslationsWithRawResponse)
 
 
 class AudioWithRawResponse(RawView[Audio]):

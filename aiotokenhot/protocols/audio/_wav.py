@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import wave
 
-__all__ = ["is_pcm", "pcm_format", "pcm_to_wav"]
+__all__ = ["is_pcm", "pcm_format", "pcm_to_wav", "wav_seconds"]
 
 _WIDTHS = {"l8": 1, "l16": 2, "l24": 3, "l32": 4, "pcm": 2}
 
@@ -46,3 +46,17 @@ def pcm_to_wav(pcm: bytes, mime: str) -> bytes:
         out.setframerate(rate)
         out.writeframes(pcm)
     return buffer.getvalue()
+
+
+def wav_seconds(data: bytes) -> float | None:
+    """The length of a WAV file from its header; None when the header does not state it
+    (not WAV, malformed, or a streamed file whose sizes are placeholders beyond the bytes)."""
+    try:
+        with wave.open(io.BytesIO(data), "rb") as wav:
+            frames, rate = wav.getnframes(), wav.getframerate()
+            size = frames * wav.getsampwidth() * wav.getnchannels()
+    except (wave.Error, EOFError, ValueError):
+        return None
+    if rate <= 0 or size > len(data):
+        return None
+    return frames / rate

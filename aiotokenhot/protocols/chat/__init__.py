@@ -1,70 +1,21 @@
 """OpenAI Chat Completions: ``th.chat.completions.create(...)`` and ``.stream(...)``."""
 
+from . import _types
 from ._accumulate import ChatCompletionAccumulator
 from ._params import ChatCompletionParams, ChatCompletionStreamParams
 from ._parse import ParsedChatCompletion, ParsedChatCompletionMessage, ParsedChoice
 from ._resource import Chat, ChatCompletions
 from ._stream import ChatCompletionStream
-from ._types import (
-    AssistantMessageParam,
-    ChatCompletion,
-    ChatCompletionChunk,
-    ChatCompletionMessage,
-    ChatCompletionMessageToolCall,
-    Choice,
-    ChoiceDelta,
-    ChoiceDeltaToolCall,
-    ChoiceDeltaToolCallFunction,
-    ChunkChoice,
-    CompletionTokensDetails,
-    CompletionUsage,
-    ContentPartParam,
-    DeveloperMessageParam,
-    FunctionCall,
-    FunctionDefinition,
-    ImageURL,
-    ImageURLPartParam,
-    MessageParam,
-    PromptTokensDetails,
-    SystemMessageParam,
-    TextPartParam,
-    ToolMessageParam,
-    ToolParam,
-    UserMessageParam,
-)
+from ._types import *  # noqa: F403 - its __all__ is part of this package's
 
 __all__ = [
-    "AssistantMessageParam",
     "Chat",
-    "ChatCompletion",
     "ChatCompletionAccumulator",
-    "ChatCompletionChunk",
-    "ChatCompletionMessage",
-    "ChatCompletionMessageToolCall",
     "ChatCompletionStream",
     "ChatCompletions",
-    "Choice",
-    "ChoiceDelta",
-    "ChoiceDeltaToolCall",
-    "ChoiceDeltaToolCallFunction",
-    "ChunkChoice",
-    "CompletionTokensDetails",
-    "CompletionUsage",
-    "ContentPartParam",
-    "DeveloperMessageParam",
-    "FunctionCall",
-    "FunctionDefinition",
-    "ImageURL",
-    "ImageURLPartParam",
-    "MessageParam",
     "ParsedChatCompletion",
     "ParsedChatCompletionMessage",
     "ParsedChoice",
-    "PromptTokensDetails",
-    "SystemMessageParam",
-    "TextPartParam",
-    "ToolMessageParam",
-    "ToolParam",
-    "UserMessageParam",
 ]
+__all__ += _types.__all__
 __all__ += ["ChatCompletionParams", "ChatCompletionStreamParams"]

@@ -11,35 +11,25 @@ from typing import Any
 
 from typing_extensions import Required
 
-from ...transport._options import RequestOptionsParams
+from .._sampling import OpenAISamplingParams
 from ._types import MessageParam, StreamOptions, ToolParam
 
 __all__ = ["ChatCompletionParams", "ChatCompletionStreamParams", "ChatParseParams"]
 
 
-class ChatParseParams(RequestOptionsParams, total=False):
+class ChatParseParams(OpenAISamplingParams, total=False):
     """Body fields of ``POST /v1/chat/completions`` but ``response_format`` (the keywords of
     ``parse``, which takes that one on its own) plus the per-call options."""
 
     model: Required[str]
     messages: Required[Sequence[MessageParam]]
-    temperature: float | None
-    top_p: float | None
-    max_tokens: int | None
     max_completion_tokens: int | None
-    n: int | None
-    stop: str | Sequence[str] | None
-    seed: int | None
-    presence_penalty: float | None
-    frequency_penalty: float | None
-    logit_bias: Mapping[str, int] | None
     logprobs: bool | None
     top_logprobs: int | None
     tools: Iterable[ToolParam | Mapping[str, Any]] | None
     tool_choice: str | Mapping[str, Any] | None
     parallel_tool_calls: bool | None
     reasoning_effort: str | None
-    user: str | None
     modalities: Sequence[str] | None
     audio: Mapping[str, Any] | None
     web_search_options: Mapping[str, Any] | None

@@ -10,7 +10,7 @@ from typing_extensions import Unpack
 from ..._exceptions import InvalidRequestError
 from ..._media import defer_media, resolve_media
 from ...transport import RequestOptions
-from .._raw import RawMethod, RawStreamMethod, RawView
+from .._raw import RawMethod, RawStreamMethod, RawView, raw_view
 from .._resource import Resource, accepts
 from .._structured import ModelT, is_model_class, parse_final
 from ._params import ChatCompletionParams, ChatCompletionStreamParams, ChatParseParams
@@ -153,11 +153,7 @@ class ChatCompletions(Resource):
         completion = await self.create(response_format=response_format, **params)
         return parse_chat_completion(completion, response_format)
 
-    @cached_property
-    def with_raw_response(self) -> ChatCompletionsWithRawResponse:
-        """The same methods, returning a :class:`~aiotokenhot.RawResponse` (status, headers,
-        body; ``.parse()`` gives the ordinary result)."""
-        return ChatCompletionsWithRawResponse(self)
+    with_raw_response = raw_view(lambda: ChatCompletionsWithRawResponse)
 
 
 class ChatCompletionsWithRawResponse(RawView[ChatCompletions]):

@@ -13,6 +13,7 @@ import pydantic
 
 from ..._exceptions import InvalidRequestError
 from ..._media import Pending
+from ..._models import model_data
 from .._media import chat_part
 
 __all__ = [
@@ -80,24 +81,33 @@ def _check_tools(tools: Any) -> None:
             raise InvalidRequestError(f"tools[{i}].function needs a 'name'")
 
 
-def _dump(model: pydantic.BaseModel) -> dict[str, Any]:
-    return model.model_dump(mode="json", exclude_none=True, by_alias=True)
+def mapping_items(value: Any, name: str, *, expected: str, model: str) -> list[Mapping[str, Any]]:
+    """The entries of the list argument ``name`` as mappings (pydantic models as plain dicts).
+
+    Raises :class:`InvalidRequestError` before anything is sent: ``"<name> must be
+    <expected>"`` when ``value`` is not a list (a string, bytes or a dict are not),
+    ``"<name> must not be empty"``, and ``"<name>[i] must be a dict or <model>, not <type>"``.
+    """
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
+        raise InvalidRequestError(f"{name} must be {expected}")
+    if not value:
+        raise InvalidRequestError(f"{name} must not be empty")
+    items: list[Mapping[str, Any]] = []
+    for i, item in enumerate(value):
+        if isinstance(item, pydantic.BaseModel):
+            item = model_data(item)
+        elif not isinstance(item, Mapping):
+            raise InvalidRequestError(f"{name}[{i}] must be a dict or {model}, not {type(item).__name__}")
+        items.append(item)
+    return items
 
 
 def normalize_messages(messages: Any) -> list[Any]:
     """Check roles and content shapes; typed models become plain dicts. Unchanged dicts are reused."""
-    if isinstance(messages, (str, bytes, Mapping)) or not isinstance(messages, Sequence):
-        raise InvalidRequestError("messages must be a list of message objects")
-    if not messages:
-        raise InvalidRequestError("messages must not be empty")
     out: list[Any] = []
-    for i, message in enumerate(messages):
-        if isinstance(message, pydantic.BaseModel):
-            message = _dump(message)
-        elif not isinstance(message, Mapping):
-            raise InvalidRequestError(
-                f"messages[{i}] must be a dict or a message model, not {type(message).__name__}"
-            )
+    checked = mapping_items(messages, "messages", expected="a list of message objects",
+                            model="a message model")
+    for i, message in enumerate(checked):
         role = message.get("role")
         if role not in ROLES:
             raise InvalidRequestError(
@@ -126,7 +136,7 @@ def _normalize_parts(parts: list[Any], i: int) -> list[Any]:
     out: list[Any] | None = None
     for j, part in enumerate(parts):
         if isinstance(part, pydantic.BaseModel):
-            part = _dump(part)
+            part = model_data(part)
             if out is None:
                 out = list(parts)
             out[j] = part

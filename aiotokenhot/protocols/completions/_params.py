@@ -7,7 +7,7 @@ from typing import Any
 
 from typing_extensions import Required
 
-from ...transport._options import RequestOptionsParams
+from .._sampling import OpenAISamplingParams
 
 __all__ = ["CompletionCreateParams", "CompletionStreamParams", "Prompt"]
 
@@ -15,22 +15,12 @@ __all__ = ["CompletionCreateParams", "CompletionStreamParams", "Prompt"]
 Prompt = str | Sequence[str] | Sequence[int] | Sequence[Sequence[int]]
 
 
-class _CommonParams(RequestOptionsParams, total=False):
+class _CommonParams(OpenAISamplingParams, total=False):
     model: Required[str]
     prompt: Required[Prompt]
-    max_tokens: int | None
-    temperature: float | None
-    top_p: float | None
-    n: int | None
-    stop: str | Sequence[str] | None
-    seed: int | None
-    presence_penalty: float | None
-    frequency_penalty: float | None
-    logit_bias: Mapping[str, int] | None
     logprobs: int | None
     echo: bool | None
     suffix: str | None
-    user: str | None
 
 
 class CompletionCreateParams(_CommonParams, total=False):

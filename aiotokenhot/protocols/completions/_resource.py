@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import cached_property
 from typing import Any, Literal, overload
 
 from typing_extensions import Unpack
 
 from ..._exceptions import InvalidRequestError
 from ...transport import RequestOptions
-from .._raw import RawMethod, RawStreamMethod, RawView
+from .._raw import RawMethod, RawStreamMethod, RawView, raw_view
 from .._resource import Resource, accepts
 from ..chat._validate import check_body
 from ._params import CompletionCreateParams, CompletionStreamParams, _AnyParams
@@ -125,11 +124,7 @@ class Completions(Resource):
         return self._transport.stream(TextCompletionStream, "POST", PATH, json=body,
                                       options=options)
 
-    @cached_property
-    def with_raw_response(self) -> CompletionsWithRawResponse:
-        """The same methods, returning a :class:`~aiotokenhot.RawResponse` (status, headers,
-        body; ``.parse()`` gives the ordinary result)."""
-        return CompletionsWithRawResponse(self)
+    with_raw_response = raw_view(lambda: CompletionsWithRawResponse)
 
 
 class CompletionsWithRawResponse(RawView[Completions]):

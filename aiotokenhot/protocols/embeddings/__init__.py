@@ -1,25 +1,12 @@
 """Embeddings: ``th.embeddings.create`` (OpenAI shape) and the Gemini embedding types."""
 
+from . import _types
 from ._params import EmbeddingCreateParams
 from ._resource import Embeddings
-from ._types import (
-    BatchEmbedContentsResponse,
-    ContentEmbedding,
-    CreateEmbeddingResponse,
-    EmbedContentResponse,
-    Embedding,
-    EmbeddingUsage,
-    decode_base64_floats,
-)
+from ._types import *  # noqa: F403 - its __all__ is part of this package's
 
 __all__ = [
-    "BatchEmbedContentsResponse",
-    "ContentEmbedding",
-    "CreateEmbeddingResponse",
-    "EmbedContentResponse",
-    "Embedding",
     "EmbeddingCreateParams",
-    "EmbeddingUsage",
     "Embeddings",
-    "decode_base64_floats",
 ]
+__all__ += _types.__all__

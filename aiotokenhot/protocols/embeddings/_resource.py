@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import cached_property
 from typing import Any
 
 from typing_extensions import Unpack
 
 from ..._exceptions import InvalidRequestError
 from ...transport import RequestOptions
-from .._raw import RawMethod, RawView
+from .._raw import RawMethod, RawView, raw_view
 from .._resource import Resource, accepts
 from ._params import EmbeddingCreateParams
 from ._types import CreateEmbeddingResponse
@@ -89,11 +88,7 @@ class Embeddings(Resource):
         result = await self._transport.request("POST", PATH, json=body, options=options)
         return result.parse(CreateEmbeddingResponse)
 
-    @cached_property
-    def with_raw_response(self) -> EmbeddingsWithRawResponse:
-        """The same methods, returning a :class:`~aiotokenhot.RawResponse` (status, headers,
-        body; ``.parse()`` gives the ordinary result)."""
-        return EmbeddingsWithRawResponse(self)
+    with_raw_response = raw_view(lambda: EmbeddingsWithRawResponse)
 
 
 class EmbeddingsWithRawResponse(RawView[Embeddings]):

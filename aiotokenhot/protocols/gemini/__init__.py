@@ -1,5 +1,6 @@
 """Native Gemini: ``th.gemini.generate_content / stream_generate_content / count_tokens / list_models``."""
 
+from . import _types
 from ._api import Gemini
 from ._params import (
     BatchEmbedContentsParams,
@@ -11,47 +12,15 @@ from ._params import (
 )
 from ._parse import ParsedGenerateContentResponse
 from ._stream import GenerateContentStream, merge_parts
-from ._types import (
-    Blob,
-    Candidate,
-    Content,
-    CountTokensResponse,
-    FileData,
-    FunctionCall,
-    FunctionResponse,
-    GeminiModelInfo,
-    GeminiModelList,
-    GenerateContentResponse,
-    GoogleModel,
-    ModalityTokenCount,
-    Part,
-    PromptFeedback,
-    SafetyRating,
-    UsageMetadata,
-)
+from ._types import *  # noqa: F403 - its __all__ is part of this package's
 
 __all__ = [
-    "Blob",
-    "Candidate",
-    "Content",
-    "CountTokensResponse",
-    "FileData",
-    "FunctionCall",
-    "FunctionResponse",
     "Gemini",
-    "GeminiModelInfo",
-    "GeminiModelList",
-    "GenerateContentResponse",
     "GenerateContentStream",
-    "GoogleModel",
-    "ModalityTokenCount",
     "ParsedGenerateContentResponse",
-    "Part",
-    "PromptFeedback",
-    "SafetyRating",
-    "UsageMetadata",
     "camel_keys",
     "merge_parts",
 ]
+__all__ += _types.__all__
 __all__ += ["BatchEmbedContentsParams", "CountTokensParams", "EmbedContentParams",
             "GenerateContentParams", "ListModelsParams"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Literal, overload
 
 from typing_extensions import Unpack
@@ -10,7 +9,7 @@ from typing_extensions import Unpack
 from ..._exceptions import InvalidRequestError
 from ..._media import defer_media, resolve_media
 from ...transport import RequestOptions
-from .._raw import RawMethod, RawStreamMethod, RawView
+from .._raw import RawMethod, RawStreamMethod, RawView, raw_view
 from .._resource import Resource, accepts
 from .._structured import ModelT, is_model_class, parse_final
 from ..embeddings._gemini import batch_embed_body, embed_body
@@ -216,11 +215,7 @@ class Gemini(Resource):
                                                options=options)
         return result.parse(GeminiModelList)
 
-    @cached_property
-    def with_raw_response(self) -> GeminiWithRawResponse:
-        """The same methods, returning a :class:`~aiotokenhot.RawResponse` (status, headers,
-        body; ``.parse()`` gives the ordinary result)."""
-        return GeminiWithRawResponse(self)
+    with_raw_response = raw_view(lambda: GeminiWithRawResponse)
 
 
 class GeminiWithRawResponse(RawView[Gemini]):

@@ -15,6 +15,7 @@ import pydantic
 from typing_extensions import Required
 
 from ..._exceptions import InvalidRequestError
+from ..._models import model_data, plain_data
 from ...transport._options import RequestOptionsParams
 from .._media import gemini_contents
 
@@ -80,32 +81,17 @@ def _camel(key: str) -> str:
     return head + "".join(w[:1].upper() + w[1:] for w in rest)
 
 
-def _dump(value: Any) -> Any:
-    if isinstance(value, pydantic.BaseModel):
-        return value.model_dump(mode="json", exclude_none=True, by_alias=True)
-    return value
-
-
 def camel_keys(value: Any) -> Any:
     """``value`` with camelCase keys (models dumped first); opaque payloads left untouched."""
-    value = _dump(value)
+    value = model_data(value)
     if isinstance(value, Mapping):
         out: dict[str, Any] = {}
         for key, item in value.items():
             name = _camel(key) if isinstance(key, str) else key
-            out[name] = _plain(item) if name in _OPAQUE else camel_keys(item)
+            out[name] = plain_data(item) if name in _OPAQUE else camel_keys(item)
         return out
     if isinstance(value, (list, tuple)):
         return [camel_keys(v) for v in value]
-    return value
-
-
-def _plain(value: Any) -> Any:
-    value = _dump(value)
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
     return value
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import cached_property
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +10,11 @@ from typing_extensions import Unpack
 
 from ..._exceptions import InvalidRequestError
 from ..._media import prepare_upload, resolve_media
+from ...telemetry._seam import price_media
 from ...transport import RequestOptions
 from ...transport._multipart import FileInput, build_multipart, is_file_input, read_file_input
 from .._media import data_url_value
-from .._raw import RawMethod, RawView
+from .._raw import RawMethod, RawView, raw_view
 from .._resource import Resource, accepts
 from ._gemini import generate_content_path, image_request, is_gemini_image_model
 from ._params import ImageEditParams, ImageGenerateParams
@@ -68,8 +69,8 @@ class Images(Resource):
         await resolve_media(fields)  # local reference images, read off the loop
         result = await self._transport.request("POST", "/v1/images/generations", json=fields,
                                                options=options)
-        return parse_images(result.json(), transport=self._transport,
-                            output_format=fields.get("output_format"))
+        return self._priced(parse_images(result.json(), transport=self._transport,
+                                         output_format=fields.get("output_format")), model)
 
     @accepts(ImageEditParams)
     async def edit(self, **params: Unpack[ImageEditParams]) -> ImagesResponse:
@@ -115,14 +116,10 @@ class Images(Resource):
             options = options.without_retries()
         result = await self._transport.request("POST", "/v1/images/edits", body=form,
                                                options=options)
-        return parse_images(result.json(), transport=self._transport,
-                            output_format=fields.get("output_format"))
+        return self._priced(parse_images(result.json(), transport=self._transport,
+                                         output_format=fields.get("output_format")), model)
 
-    @cached_property
-    def with_raw_response(self) -> ImagesWithRawResponse:
-        """The same methods, returning a :class:`~aiotokenhot.RawResponse` (status, headers,
-        body; ``.parse()`` gives the ordinary result)."""
-        return ImagesWithRawResponse(self)
+    with_raw_response = raw_view(lambda: ImagesWithRawResponse)
 
     async def _gemini(
         self,
@@ -135,7 +132,14 @@ class Images(Resource):
         body = image_request(prompt, images=images, size=size)
         result = await self._transport.request("POST", generate_content_path(model), json=body,
                                                options=options)
-        return parse_images(result.json(), transport=self._transport)
+        return self._priced(parse_images(result.json(), transport=self._transport), model,
+                            token_cost=result.cost)
+
+    def _priced(self, response: ImagesResponse, model: str, *,
+                token_cost: Decimal | None = None) -> ImagesResponse:
+        price_media(self._transport, response, model, "image_generation",
+                    images=len(response.data), token_cost=token_cost)
+        return response
 
 
 def _image_urls(image: Any) -> Any:

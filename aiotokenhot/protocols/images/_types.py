@@ -22,6 +22,7 @@ import pydantic
 
 from ..._exceptions import ResponseValidationError
 from ..._models import APIModel
+from ..._pricing import Costed
 from ...transport._download import open_url, save_response, target_path, write_bytes_atomically
 
 if TYPE_CHECKING:
@@ -79,8 +80,12 @@ class Image(APIModel):
         return dest
 
 
-class ImagesResponse(APIModel):
-    """The images of one generation or edit, plus whatever the vendor said alongside."""
+class ImagesResponse(Costed, APIModel):
+    """The images of one generation or edit, plus whatever the vendor said alongside.
+
+    ``cost``: USD from the client's price table (``ModelPrice.per_image`` × the images returned;
+    a Gemini image model with token prices: its tokens), None when unknown.
+    """
 
     created: int | None = None
     data: list[Image] = pydantic.Field(default_factory=list)

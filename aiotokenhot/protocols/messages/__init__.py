@@ -1,75 +1,18 @@
 """Anthropic Messages: ``th.messages.create / stream / legacy_complete`` and their types."""
 
+from . import _events, _types
 from ._api import Messages
-from ._events import (
-    CitationsDelta,
-    ContentBlockDeltaEvent,
-    ContentBlockStartEvent,
-    ContentBlockStopEvent,
-    InputJSONDelta,
-    MessageDelta,
-    MessageDeltaEvent,
-    MessageDeltaUsage,
-    MessageStartEvent,
-    MessageStopEvent,
-    MessageStreamEvent,
-    PingEvent,
-    SignatureDelta,
-    StreamErrorEvent,
-    TextDelta,
-    ThinkingDelta,
-    UnknownDelta,
-    UnknownEvent,
-)
+from ._events import *  # noqa: F403 - its __all__ is part of this package's
 from ._params import LegacyCompletionParams, MessageCreateParams
 from ._parse import ParsedMessage
 from ._stream import MessageStream
-from ._types import (
-    ContentBlock,
-    ImageBlock,
-    LegacyCompletion,
-    Message,
-    MessageUsage,
-    RedactedThinkingBlock,
-    TextBlock,
-    ThinkingBlock,
-    ToolResultBlock,
-    ToolUseBlock,
-    UnknownBlock,
-)
+from ._types import *  # noqa: F403 - its __all__ is part of this package's
 
 __all__ = [
-    "CitationsDelta",
-    "ContentBlock",
-    "ContentBlockDeltaEvent",
-    "ContentBlockStartEvent",
-    "ContentBlockStopEvent",
-    "ImageBlock",
-    "InputJSONDelta",
-    "LegacyCompletion",
-    "Message",
-    "MessageDelta",
-    "MessageDeltaEvent",
-    "MessageDeltaUsage",
-    "MessageStartEvent",
-    "MessageStopEvent",
     "MessageStream",
-    "MessageStreamEvent",
-    "MessageUsage",
     "Messages",
     "ParsedMessage",
-    "PingEvent",
-    "RedactedThinkingBlock",
-    "SignatureDelta",
-    "StreamErrorEvent",
-    "TextBlock",
-    "TextDelta",
-    "ThinkingBlock",
-    "ThinkingDelta",
-    "ToolResultBlock",
-    "ToolUseBlock",
-    "UnknownBlock",
-    "UnknownDelta",
-    "UnknownEvent",
 ]
+__all__ += _events.__all__
+__all__ += _types.__all__
 __all__ += ["LegacyCompletionParams", "MessageCreateParams"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Any, Literal, overload
 
 from typing_extensions import Unpack
@@ -10,7 +9,7 @@ from typing_extensions import Unpack
 from ..._exceptions import BadRequestError, InvalidRequestError
 from ..._media import defer_media, resolve_media
 from ...transport import RequestOptions
-from .._raw import RawMethod, RawStreamMethod, RawView
+from .._raw import RawMethod, RawStreamMethod, RawView, raw_view
 from .._resource import Resource, accepts
 from .._structured import ModelT, is_model_class
 from ._params import LegacyCompletionParams, MessageCreateParams, build_legacy_body, build_messages_body
@@ -168,11 +167,7 @@ class Messages(Resource):
         )
         return result.parse(LegacyCompletion)
 
-    @cached_property
-    def with_raw_response(self) -> MessagesWithRawResponse:
-        """The same methods, returning a :class:`~aiotokenhot.RawResponse` (status, headers,
-        body; ``.parse()`` gives the ordinary result)."""
-        return MessagesWithRawResponse(self)
+    with_raw_response = raw_view(lambda: MessagesWithRawResponse)
 
 
 class MessagesWithRawResponse(RawView[Messages]):

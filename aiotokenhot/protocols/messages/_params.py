@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import pydantic
 from typing_extensions import Required
 
 from ..._exceptions import InvalidRequestError
+from ..._models import plain_data
 from ...transport._options import RequestOptionsParams
 from .._media import anthropic_messages
 
 __all__ = ["LegacyCompletionParams", "MessageCreateParams", "build_legacy_body",
-           "build_messages_body", "plain"]
+           "build_messages_body"]
 
 
 class MessageCreateParams(RequestOptionsParams, total=False):
@@ -49,17 +49,6 @@ _ROLES = ("user", "assistant")
 _TOOL_CHOICES = ("auto", "any", "tool", "none")
 
 
-def plain(value: Any) -> Any:
-    """Pydantic models (e.g. blocks from an earlier ``Message``) as JSON-ready dicts."""
-    if isinstance(value, pydantic.BaseModel):
-        return value.model_dump(mode="json", exclude_none=True, by_alias=True)
-    if isinstance(value, Mapping):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    return value
-
-
 def _positive_int(name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise InvalidRequestError(f"{name} must be a positive integer, got {value!r}")
@@ -84,7 +73,7 @@ def _check_model(model: Any) -> None:
 def _check_messages(messages: Any) -> list[dict[str, Any]]:
     if isinstance(messages, (str, bytes)) or not isinstance(messages, Sequence) or not messages:
         raise InvalidRequestError("messages must be a non-empty list of {role, content} objects")
-    out: list[Any] = plain(list(messages))
+    out: list[Any] = plain_data(list(messages))
     for i, msg in enumerate(out):
         if not isinstance(msg, dict):
             raise InvalidRequestError(f"messages[{i}] must be an object, got {type(msg).__name__}")
@@ -112,7 +101,7 @@ def _check_messages(messages: Any) -> list[dict[str, Any]]:
 def _check_system(system: Any) -> Any:
     if system is None or isinstance(system, str):
         return system
-    blocks = plain(system)
+    blocks = plain_data(system)
     if not isinstance(blocks, list) or not all(
         isinstance(b, dict) and b.get("type") == "text" for b in blocks
     ):
@@ -123,7 +112,7 @@ def _check_system(system: Any) -> Any:
 def _check_tools(tools: Any) -> list[dict[str, Any]] | None:
     if tools is None:
         return None
-    out: list[Any] = plain(list(tools))
+    out: list[Any] = plain_data(list(tools))
     for i, tool in enumerate(out):
         if not isinstance(tool, dict) or not isinstance(tool.get("name"), str):
             raise InvalidRequestError(f"tools[{i}] must be an object with a name")

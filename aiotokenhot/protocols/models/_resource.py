@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from urllib.parse import quote
 
 from typing_extensions import Unpack
 
 from ..._exceptions import InvalidRequestError
 from ...transport import RequestOptions, RequestOptionsParams
-from .._raw import RawMethod, RawView
+from .._raw import RawMethod, RawView, raw_view
 from .._resource import Resource, accepts
 from ._types import Model, ModelList
 
@@ -46,11 +45,7 @@ class Models(Resource):
         result = await self._transport.request("GET", path, options=RequestOptions.make(**options))
         return result.parse(Model)
 
-    @cached_property
-    def with_raw_response(self) -> ModelsWithRawResponse:
-        """The same methods, returning a :class:`~aiotokenhot.RawResponse` (status, headers,
-        body; ``.parse()`` gives the ordinary result)."""
-        return ModelsWithRawResponse(self)
+    with_raw_response = raw_view(lambda: ModelsWithRawResponse)
 
 
 class ModelsWithRawResponse(RawView[Models]):

@@ -1,95 +1,21 @@
 """OpenAI Responses API: ``th.responses.create(...)`` and ``.stream(...)``."""
 
+from . import _events, _types
 from ._accumulate import ResponseAccumulator
-from ._events import (
-    EVENT_CLASSES,
-    GenericResponseEvent,
-    ResponseCompletedEvent,
-    ResponseContentPartAddedEvent,
-    ResponseContentPartDoneEvent,
-    ResponseCreatedEvent,
-    ResponseErrorEvent,
-    ResponseEvent,
-    ResponseFailedEvent,
-    ResponseFunctionCallArgumentsDeltaEvent,
-    ResponseFunctionCallArgumentsDoneEvent,
-    ResponseIncompleteEvent,
-    ResponseInProgressEvent,
-    ResponseOutputItemAddedEvent,
-    ResponseOutputItemDoneEvent,
-    ResponseOutputTextAnnotationAddedEvent,
-    ResponseOutputTextDeltaEvent,
-    ResponseOutputTextDoneEvent,
-    ResponseQueuedEvent,
-    ResponseReasoningSummaryPartAddedEvent,
-    ResponseReasoningSummaryPartDoneEvent,
-    ResponseReasoningSummaryTextDeltaEvent,
-    ResponseReasoningSummaryTextDoneEvent,
-    ResponseReasoningTextDeltaEvent,
-    ResponseReasoningTextDoneEvent,
-    ResponseRefusalDeltaEvent,
-    ResponseRefusalDoneEvent,
-)
+from ._events import *  # noqa: F403 - its __all__ is part of this package's
 from ._params import ResponseCreateParams
 from ._parse import ParsedResponse
 from ._resource import Responses
 from ._stream import ResponseStream
-from ._types import (
-    OutputItem,
-    Response,
-    ResponseContentPart,
-    ResponseError,
-    ResponseFunctionToolCall,
-    ResponseOutputItem,
-    ResponseOutputMessage,
-    ResponseReasoningItem,
-    ResponseUsage,
-    ResponseWebSearchCall,
-    SummaryPart,
-)
+from ._types import *  # noqa: F403 - its __all__ is part of this package's
 
 __all__ = [
-    "EVENT_CLASSES",
-    "GenericResponseEvent",
-    "OutputItem",
     "ParsedResponse",
-    "Response",
     "ResponseAccumulator",
-    "ResponseCompletedEvent",
-    "ResponseContentPart",
-    "ResponseContentPartAddedEvent",
-    "ResponseContentPartDoneEvent",
-    "ResponseCreatedEvent",
-    "ResponseError",
-    "ResponseErrorEvent",
-    "ResponseEvent",
-    "ResponseFailedEvent",
-    "ResponseFunctionCallArgumentsDeltaEvent",
-    "ResponseFunctionCallArgumentsDoneEvent",
-    "ResponseFunctionToolCall",
-    "ResponseInProgressEvent",
-    "ResponseIncompleteEvent",
-    "ResponseOutputItem",
-    "ResponseOutputItemAddedEvent",
-    "ResponseOutputItemDoneEvent",
-    "ResponseOutputMessage",
-    "ResponseOutputTextAnnotationAddedEvent",
-    "ResponseOutputTextDeltaEvent",
-    "ResponseOutputTextDoneEvent",
-    "ResponseQueuedEvent",
-    "ResponseReasoningItem",
-    "ResponseReasoningSummaryPartAddedEvent",
-    "ResponseReasoningSummaryPartDoneEvent",
-    "ResponseReasoningSummaryTextDeltaEvent",
-    "ResponseReasoningSummaryTextDoneEvent",
-    "ResponseReasoningTextDeltaEvent",
-    "ResponseReasoningTextDoneEvent",
-    "ResponseRefusalDeltaEvent",
-    "ResponseRefusalDoneEvent",
     "ResponseStream",
-    "ResponseUsage",
-    "ResponseWebSearchCall",
     "Responses",
-    "SummaryPart",
 ]
+__all__ += _events.__all__
+__all__ += _types.__all__
+__all__.remove("parse_event_json")  # internal: the stream parses its own events
 __all__ += ["ResponseCreateParams"]

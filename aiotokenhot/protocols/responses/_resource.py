@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from functools import cached_property
+from collections.abc import Mapping
 from typing import Any, Literal, overload
 
 import pydantic
@@ -13,10 +12,10 @@ from ..._exceptions import InvalidRequestError
 from ..._media import defer_media, resolve_media
 from ...transport import RequestOptions
 from .._media import responses_input
-from .._raw import RawMethod, RawStreamMethod, RawView
+from .._raw import RawMethod, RawStreamMethod, RawView, raw_view
 from .._resource import Resource, accepts
 from .._structured import ModelT, parse_final
-from ..chat._validate import check_body
+from ..chat._validate import check_body, mapping_items
 from ._params import ResponseCreateParams
 from ._parse import ParsedResponse, parse_response, text_config
 from ._stream import ResponseStream
@@ -34,16 +33,10 @@ def _normalize_input(value: Any) -> Any:
         if not value:
             raise InvalidRequestError("input must not be empty")
         return value
-    if isinstance(value, (bytes, Mapping)) or not isinstance(value, Sequence):
-        raise InvalidRequestError("input must be a string or a list of input items")
-    if not value:
-        raise InvalidRequestError("input must not be empty")
     items: list[Any] = []
-    for i, item in enumerate(value):
-        if isinstance(item, pydantic.BaseModel):
-            item = item.model_dump(mode="json", exclude_none=True, by_alias=True)
-        elif not isinstance(item, Mapping):
-            raise InvalidRequestError(f"input[{i}] must be a dict or a model, not {type(item).__name__}")
+    checked = mapping_items(value, "input", expected="a string or a list of input items",
+                            model="a model")
+    for i, item in enumerate(checked):
         role = item.get("role")
         if role is None and not isinstance(item.get("type"), str):
             raise InvalidRequestError(f"input[{i}] needs a 'role' (message) or a 'type' (item)")
@@ -181,11 +174,7 @@ class Responses(Resource):
         response = await self.create(**params)
         return parse_response(response, text_format)
 
-    @cached_property
-    def with_raw_response(self) -> ResponsesWithRawResponse:
-        """The same methods, returning a :class:`~aiotokenhot.RawResponse` (status, headers,
-        body; ``.parse()`` gives the ordinary result)."""
-        return ResponsesWithRawResponse(self)
+    with_raw_response = raw_view(lambda: ResponsesWithRawResponse)
 
 
 class ResponsesWithRawResponse(RawView[Responses]):

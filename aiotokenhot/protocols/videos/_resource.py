@@ -6,7 +6,6 @@ import asyncio
 import inspect
 import os
 from collections.abc import Awaitable, Callable, Mapping
-from functools import cached_property
 from pathlib import Path
 from typing import Any, Union
 from urllib.parse import quote
@@ -24,6 +23,7 @@ from ..._exceptions import (
     PermissionDeniedError,
 )
 from ..._media import prepare_upload, resolve_media
+from ...telemetry._seam import price_media
 from ...transport import RequestOptions, RequestOptionsParams
 from ...transport._download import (
     CHUNK_SIZE,
@@ -34,7 +34,7 @@ from ...transport._download import (
     target_path,
 )
 from ...transport._multipart import build_multipart, is_file_input
-from .._raw import RawMethod, RawView
+from .._raw import RawMethod, RawView, raw_view
 from .._resource import Resource, accepts
 from ._inputs import VideoInputs, build_task_body, sora_reference, video_family
 from ._params import VideoCreateParams, VideoRemixParams
@@ -144,7 +144,8 @@ class Videos(Resource):
         and connection errors.
         """
         task, _ = await self._poll(_task_id(video_id), None, RequestOptions.make(**options))
-        return task
+        # a status read may be repeated: the cost is attached, not counted in telemetry
+        return self._priced(task, record=False)
 
     @accepts()
     async def wait(
@@ -201,7 +202,7 @@ class Videos(Resource):
                         await outcome
             if task.done:
                 if task.succeeded:
-                    return task
+                    return self._priced(task, record=True)
                 raise VideoTaskError(task)
             now = loop.time()
             if deadline is not None and now >= deadline:
@@ -281,11 +282,14 @@ class Videos(Resource):
         )
         return parse_task(result.json())
 
-    @cached_property
-    def with_raw_response(self) -> VideosWithRawResponse:
-        """The same methods, returning a :class:`~aiotokenhot.RawResponse` (status, headers,
-        body of the last answer; ``.parse()`` gives the ordinary result)."""
-        return VideosWithRawResponse(self)
+    with_raw_response = raw_view(lambda: VideosWithRawResponse)
+
+    def _priced(self, task: VideoTask, *, record: bool) -> VideoTask:
+        """Attach a succeeded task's cost (``task.cost``); ``record``: count it in telemetry."""
+        if task.succeeded:
+            price_media(self._transport, task, task.model, "video_generation",
+                        video_seconds=task.seconds, record=record)
+        return task
 
     async def _poll(
         self, video_id: str, hint: str | None, options: RequestOptions

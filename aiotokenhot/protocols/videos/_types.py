@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from enum import Enum
 from typing import Any
 
@@ -10,6 +11,7 @@ import pydantic
 
 from ..._exceptions import ResponseValidationError, TokenHotError
 from ..._models import APIModel
+from ..._pricing import Costed
 
 __all__ = ["VideoError", "VideoStatus", "VideoTask", "VideoTaskError", "normalize_status",
            "parse_progress", "parse_task"]
@@ -96,8 +98,12 @@ class VideoError(APIModel):
     code: str | None = None
 
 
-class VideoTask(APIModel):
-    """A video task as any gateway or vendor described it; ``raw`` keeps the body as sent."""
+class VideoTask(Costed, APIModel):
+    """A video task as any gateway or vendor described it; ``raw`` keeps the body as sent.
+
+    ``cost``: USD for a succeeded task from the client's price table
+    (``ModelPrice.per_video_second`` × ``seconds``), None when the price or the length is unknown.
+    """
 
     id: str
     model: str | None = None
@@ -110,6 +116,8 @@ class VideoTask(APIModel):
     error: VideoError | None = None
     created_at: int | None = None
     completed_at: int | None = None
+    #: the video's length in seconds as the answer states it (Sora ``seconds``, else ``duration``)
+    seconds: float | None = None
     raw: dict[str, Any] = pydantic.Field(default_factory=dict, repr=False)
 
     @property
@@ -185,6 +193,7 @@ def parse_task(body: Any, *, fallback_id: str | None = None) -> VideoTask:
             url = found
             break
     model = _first(layers, ("model",))
+    seconds = _seconds(_first(layers, ("seconds",), ("duration",)))
     created = _epoch(_first(layers, ("created_at",), ("submit_time",)))
     completed = _epoch(_first(layers, ("completed_at",), ("finish_time",)))
     return VideoTask(
@@ -197,8 +206,23 @@ def parse_task(body: Any, *, fallback_id: str | None = None) -> VideoTask:
         error=_error(layers, status),
         created_at=created if isinstance(created, int) else None,
         completed_at=completed if isinstance(completed, int) and completed else None,
+        seconds=seconds,
         raw=body,
     )
+
+
+def _seconds(value: Any) -> float | None:
+    """A positive length in seconds from a number or a numeric string (Sora's ``"8"``)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if isinstance(value, (int, float)) and math.isfinite(value) and value > 0:
+        return float(value)
+    return None
 
 
 def _epoch(value: Any) -> int | None:
