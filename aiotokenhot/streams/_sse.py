@@ -124,7 +124,18 @@ class SSEDecoder:
             self._partial.append(rest)
             self._partial_size = len(rest)
         if self._data or self._event or self._retry is not None:  # an event is under way
-            return self._lines(block.split(b"\n"))
+            # its lines run to the first blank line; the frames after that take the short way
+            if block[:1] == b"\n":
+                head, after = [b""], block[1:]
+            else:
+                end = block.find(b"\n\n")
+                if end < 0:
+                    return self._lines(block.split(b"\n"))
+                head, after = [*block[:end].split(b"\n"), b""], block[end + 2 :]
+            events = self._lines(head)
+            if after:
+                events += self._frames(after)
+            return events
         return self._frames(block)
 
     def _frames(self, block: bytes) -> list[SSEEvent]:
