@@ -35,6 +35,18 @@ def test_every_line_ending(newline: bytes) -> None:
     assert (ev.event, ev.data) == ("x", b"one\ntwo")
 
 
+@pytest.mark.parametrize("cut", ["after the event line", "after the data line", "at the blank"])
+def test_a_read_that_finishes_an_event_and_carries_more_frames(cut: str) -> None:
+    raw = (b"event: a\ndata: 1\n\nevent: b\ndata: 2\n\ndata: 3\n\n: note\nid: 9\ndata: 4\n\n"
+           b"event: c\ndata: 5\ndata: 6\n\n")
+    at = {"after the event line": 9, "after the data line": 17, "at the blank": 18}[cut]
+    events = decode(raw[:at], raw[at:])
+    assert [(e.event, e.data, e.id) for e in events] == [
+        ("a", b"1", None), ("b", b"2", None), ("message", b"3", None), ("message", b"4", "9"),
+        ("c", b"5\n6", "9")]
+    assert events == decode(raw)
+
+
 def test_crlf_split_between_chunks_is_one_line_end() -> None:
     events = decode(b"data: a\r", b"\n\r", b"\ndata: b\r\n\r\n")
     assert [e.data for e in events] == [b"a", b"b"]

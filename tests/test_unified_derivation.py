@@ -119,3 +119,51 @@ async def test_the_get_final_helpers_drain_the_stream_and_return_the_final_resul
     async with served(responses_body) as th, th.responses.stream(model="m", input="x") as r:
         response = await r.get_final_response()
     assert response.output_text == "Hi" and response.id == "r1"
+
+
+#: events that append more than one text piece to the primary choice, or a piece together
+#: with something else: every piece still comes out, in order, whatever the protocol
+SEVERAL_PIECES_AT_ONCE = {
+    "openai": sse(
+        chunk({"index": 0, "delta": {"role": "assistant", "content": "Hel"}}),
+        chunk(choice(0, "lo"), choice(0, ", ")),
+        chunk({"index": 0, "delta": {"content": "wor", "reasoning_content": "think"}}),
+        chunk(choice(0, "ld", "stop")),
+        b"[DONE]",
+    ),
+    "gemini": sse(
+        {"candidates": [{"index": 0, "content": {"role": "model", "parts": [
+            {"text": "Hel"}, {"text": "lo"}]}}]},
+        {"candidates": [{"index": 0, "content": {"parts": [{"text": "think", "thought": True},
+                                                           {"text": ", wor"}]}}]},
+        {"candidates": [{"index": 0, "content": {"parts": [{"text": "ld"}]},
+                         "finishReason": "STOP"}]},
+    ),
+    "anthropic": b"".join([
+        sse({"type": "message_start", "message": {
+            "id": "m1", "type": "message", "role": "assistant", "model": "claude-x",
+            "content": [{"type": "text", "text": "Hel"}], "usage": {"input_tokens": 1,
+                                                                     "output_tokens": 1}}}),
+        sse({"type": "content_block_delta", "index": 0,
+             "delta": {"type": "text_delta", "text": "lo, "}}),
+        sse({"type": "content_block_start", "index": 1,
+             "content_block": {"type": "text", "text": "wor"}}),
+        sse({"type": "content_block_delta", "index": 1,
+             "delta": {"type": "text_delta", "text": "ld"}}),
+        sse({"type": "message_delta", "delta": {"stop_reason": "end_turn"},
+             "usage": {"output_tokens": 5}}),
+        sse({"type": "message_stop"}),
+    ]),
+}
+
+
+@pytest.mark.parametrize("protocol", sorted(SEVERAL_PIECES_AT_ONCE))
+async def test_an_event_adding_several_pieces_gives_every_one_in_order(protocol: str) -> None:
+    model = {"openai": "gpt-5.4", "gemini": "gemini-2.5-flash", "anthropic": "claude-x"}[protocol]
+    for chunks in split_every_byte(SEVERAL_PIECES_AT_ONCE[protocol]):
+        got = await consume(lambda th: th.stream(model=model, messages=USER,
+                                                 protocol=protocol), chunks)
+        assert got.error is None
+        texts = [e.text for e in got.items if isinstance(e, TextDelta)]
+        assert "".join(texts) == "Hello, world" == got.final.text
+        assert isinstance(got.items[-1], Finish)

@@ -123,49 +123,7 @@ class SSEDecoder:
         if rest:
             self._partial.append(rest)
             self._partial_size = len(rest)
-        if self._data or self._event or self._retry is not None:  # an event is under way
-            return self._lines(block.split(b"\n"))
-        return self._frames(block)
-
-    def _frames(self, block: bytes) -> list[SSEEvent]:
-        """Complete lines starting at an event boundary, frame by frame.
-
-        The usual frames — one ``data:`` line, or an ``event:`` line then one ``data:`` line —
-        become events without a per-line pass; any other frame, and the unfinished last one,
-        go through :meth:`_lines`.
-        """
-        frames = (block + b"\n").split(b"\n\n")
-        tail = frames.pop()  # lines after the last blank line (each ended by LF), or b""
-        events: list[SSEEvent] = []
-        append = events.append
-        names = _EVENT_NAMES
-        limit = self._max
-        last_id = self._last_id
-        for frame in frames:
-            if frame[:6] == b"data: ":
-                if b"\n" not in frame:
-                    if len(frame) - 5 > limit:
-                        raise EventTooLargeError(limit)
-                    append(SSEEvent("message", frame[6:], last_id))
-                    continue
-            elif frame[:6] == b"event:":
-                nl = frame.find(b"\n")
-                name = names.get(frame[:nl]) if nl > 0 else None
-                if name is not None and frame[nl + 1 : nl + 7] == b"data: " \
-                        and frame.find(b"\n", nl + 1) < 0:
-                    if len(frame) - nl - 6 > limit:
-                        raise EventTooLargeError(limit)
-                    append(SSEEvent(name, frame[nl + 7 :], last_id))
-                    continue
-            elif not frame:
-                continue
-            events += self._lines([*frame.split(b"\n"), b""])
-            last_id = self._last_id
-        if tail:
-            events += self._lines(tail[:-1].split(b"\n"))
-        elif self._partial_size > limit:  # (_lines checks this itself)
-            raise EventTooLargeError(limit)
-        return events
+        return self._lines(block.split(b"\n"))
 
     def _strip_bom(self, chunk: bytes) -> bytes:
         start = self._start + chunk if self._start else chunk  # (no copy of a first chunk)

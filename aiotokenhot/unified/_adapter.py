@@ -4,7 +4,10 @@ A protocol package ``aiotokenhot/protocols/<name>/`` provides, in its ``_unified
 
 1. a **fold** (:class:`NativeFold`): the same state object its native stream uses. ``feed(sse)``
    parses one SSE event once, raises the in-stream errors, folds the event into the protocol's
-   own accumulator and sets ``done`` at the protocol's terminator. ``primary()`` exposes the
+   own accumulator and sets ``done`` at the protocol's terminator. It returns what the event did
+   to the primary view: the text piece it appended to ``content`` (a ``str``) when that was all,
+   None when the view did not change, anything else when it may have changed otherwise (the
+   unified stream then compares the view with what it already emitted). ``primary()`` exposes the
    primary choice/candidate (the one whose ``index`` field is 0, never a list position) as a
    :class:`PrimaryView`: lists of text pieces, reasoning pieces and tool calls that only grow.
    Once ``primary()`` returned a view it must keep returning that same object.
@@ -20,10 +23,10 @@ A protocol package ``aiotokenhot/protocols/<name>/`` provides, in its ``_unified
    (``class ChatUnifiedStream(UnifiedStream): adapter = CHAT_ADAPTER``) and one
    :class:`~aiotokenhot.unified.ProtocolRecord` in ``unified/_registry.py``.
 
-The unified stream then emits, after each event, the pieces that were appended to the
-primary view since it last looked, and at the end one :class:`Usage` (when reported) and one
-:class:`Finish`, both read from ``completion(snapshot())``: the unified events are derived
-from the native state and cannot disagree with the native ``final()``.
+The unified stream then emits, after each event, the piece ``feed`` reports or the pieces that
+were appended to the primary view since it last looked, and at the end one :class:`Usage`
+(when reported) and one :class:`Finish`, both read from ``completion(snapshot())``: the unified
+events are derived from the native state and cannot disagree with the native ``final()``.
 """
 
 from __future__ import annotations
@@ -102,7 +105,9 @@ class NativeFold(Protocol):
     @property
     def done(self) -> bool: ...
 
-    def feed(self, sse: SSEEvent) -> Any: ...
+    def feed(self, sse: SSEEvent) -> Any:
+        """Fold one event in; ``str`` (one text piece appended), None (no change) or other."""
+        ...
 
     def primary(self) -> PrimaryView | None: ...
 

@@ -88,17 +88,20 @@ class UnifiedStream(Stream[UnifiedEvent]):
 
     # -- the derivation ----------------------------------------------------------------------------
 
-    def _on_event(self, sse: SSEEvent) -> Any:  # list[UnifiedEvent] | None (multi_events)
+    def _on_event(self, sse: SSEEvent) -> Any:  # UnifiedEvent | list[UnifiedEvent] | None
         fold = self._fold
         assert fold is not None
         try:
-            fold.feed(sse)
+            change = fold.feed(sse)
         except StreamError as exc:
             exc.partial = self._partial_or_none()
             raise
-        out = self._deltas()
+        if change.__class__ is str and not fold.done:  # the usual event: one more text piece
+            self._n_text += 1
+            return TextDelta(change) if change else None
+        out = None if change is None else self._deltas()
         if fold.done and not self._complete:
-            out += self._end_events()
+            return (out or []) + self._end_events()
         return out or None
 
     def _on_eof(self) -> list[Any] | None:

@@ -183,7 +183,7 @@ class ChatCompletionAccumulator:
     :meth:`snapshot` gives the completion so far."""
 
     __slots__ = ("_choices", "_created", "_extra", "_fingerprint", "_id", "_model", "_seen",
-                 "_service_tier", "_usage")
+                 "_service_tier", "_usage", "text")
 
     def __init__(self) -> None:
         self._seen = False
@@ -195,14 +195,19 @@ class ChatCompletionAccumulator:
         self._fingerprint: str | None = None
         self._service_tier: str | None = None
         self._extra: dict[str, Any] = {}
+        #: choice 0's content piece in the last chunk (None when it had none)
+        self.text: str | None = None
 
     def add(self, chunk: ChatCompletionChunk) -> None:
         """Fold one typed chunk in."""
         self.add_dict(chunk.model_dump(exclude_unset=True))
 
-    def add_dict(self, chunk: dict[str, Any]) -> str | None:
-        """Fold in one chunk given as its parsed JSON object; returns choice 0's content piece."""
+    def add_dict(self, chunk: dict[str, Any]) -> Any:
+        """Fold in one chunk given as its parsed JSON object (choice 0's content piece is then
+        :attr:`text`). Returns what the chunk did to choice 0: the one content piece appended
+        (a ``str``) when that is all, None when it left the choice as it was, else True."""
         self._seen = True
+        self.text = None
         if not _KNOWN_TOP.issuperset(chunk):
             self._extra.update((k, v) for k, v in chunk.items() if k not in _KNOWN_TOP)
         if not self._id:
@@ -215,7 +220,7 @@ class ChatCompletionAccumulator:
             self._fingerprint = value if value.__class__ is str else _text(value)
         value = chunk.get("service_tier")
         if value is not None:
-            self._service_tier = _text(value)
+            self._service_tier = value if value.__class__ is str else _text(value)
         choices = chunk.get("choices")
         if not choices:
             if choices is None and "choices" in chunk:
@@ -223,7 +228,7 @@ class ChatCompletionAccumulator:
             return None
         if choices.__class__ is not list:
             raise TypeError("choices must be a list")
-        text: str | None = None
+        change: Any = None
         states = self._choices
         for choice in choices:
             index = choice.get("index", 0)
@@ -232,6 +237,8 @@ class ChatCompletionAccumulator:
                 if index.__class__ is not int:
                     raise TypeError("a choice's index must be an integer")
                 state = states[index] = ChoiceState()
+                if index == 0:
+                    change = True  # the choice itself is new
             delta = choice.get("delta")
             if delta is None and "delta" in choice:
                 choice["delta"] = {}  # ``delta: null`` reads as an empty delta
@@ -240,17 +247,21 @@ class ChatCompletionAccumulator:
                 if piece.__class__ is str and len(delta) == 1:
                     state.content.append(piece)
                     state.has_content = True
+                    if index == 0:
+                        change = piece if change is None else True
+                        self.text = piece
                 else:
                     state.add_delta(delta)
-                if index == 0:
-                    text = piece
+                    if index == 0:
+                        change = True
+                        self.text = piece
             finish = choice.get("finish_reason")
             if finish is not None:
                 state.finish_reason = _text(finish)
             logprobs = choice.get("logprobs")
             if logprobs is not None:
                 state.logprobs.append(logprobs)
-        return text
+        return change
 
     def _head(self, chunk: dict[str, Any]) -> None:
         """The first non-empty id, model and created (each on its own)."""

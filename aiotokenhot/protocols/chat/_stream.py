@@ -68,19 +68,26 @@ class ChatFold:
     :meth:`primary`, the choice whose ``index`` is 0, as it grows).
     """
 
-    __slots__ = ("acc", "done", "reader", "text")
+    __slots__ = ("acc", "done", "event", "reader")
 
     def __init__(self, protocol: str = "chat completions") -> None:
         self.acc = ChatCompletionAccumulator()
         self.reader = ChunkReader(protocol)
         #: True once ``[DONE]`` arrived
         self.done = False
-        #: choice 0's content piece in the last chunk (None when it had none)
-        self.text: str | None = None
+        #: the last chunk's JSON object (None for ``[DONE]``)
+        self.event: Any = None
+
+    @property
+    def text(self) -> str | None:
+        """Choice 0's content piece in the last chunk (None when it had none)."""
+        return self.acc.text
 
     def feed(self, sse: SSEEvent) -> Any:
-        """Fold one event in; returns its JSON object (None for ``[DONE]`` and for anything
-        after it, which a read may still hold: the reply does not depend on how reads fell)."""
+        """Fold one event in (its JSON object is then :attr:`event`); returns what it did to
+        the primary choice: the one content piece it appended (a ``str``), None when it left it
+        as it was (``[DONE]``, anything after it, a usage chunk), True for anything else."""
+        self.event = None
         if self.done:
             return None
         try:
@@ -91,8 +98,8 @@ class ChatFold:
         if obj is None:
             self.done = self.reader.done
             return None
-        self.text = self.acc.add_dict(obj)
-        return obj
+        self.event = obj
+        return self.acc.add_dict(obj)
 
     def primary(self) -> ChoiceState | None:
         return self.acc.choice(0)
@@ -130,7 +137,10 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
 
     def _on_event(self, sse: SSEEvent) -> Any:
         fold = self._fold
-        obj = fold.feed(sse)
+        change = fold.feed(sse)
+        if change.__class__ is str and not self._typed:  # .text(): the usual chunk
+            return change
+        obj = fold.event
         if obj is None:
             self._complete = fold.done
             return None

@@ -94,16 +94,23 @@ class CandidateState:
 class GeminiAccumulator:
     """Folds Gemini stream chunks, as JSON dicts, into the answer they describe."""
 
-    __slots__ = ("candidates", "chunks", "fields")
+    __slots__ = ("candidates", "chunks", "fields", "text")
 
     def __init__(self) -> None:
         self.candidates: dict[int, CandidateState] = {}
         self.fields: dict[str, Any] = {}  # usage_metadata, model_version, response_id...
         self.chunks = 0
+        #: the answer text the last chunk added to candidate 0 (``""`` if none)
+        self.text = ""
 
-    def add(self, chunk: dict[str, Any]) -> str:
-        """Fold one chunk; returns the answer text it adds to candidate 0 (``""`` if none)."""
+    def add(self, chunk: dict[str, Any]) -> Any:
+        """Fold one chunk (the answer text it adds to candidate 0 is then :attr:`text`).
+
+        Returns what it did to candidate 0: its one answer-text piece (a ``str``) when that is
+        all, None when it left the candidate as it was, else True.
+        """
         self.chunks += 1
+        self.text = ""
         fields = self.fields
         candidates = None
         for key, value in chunk.items():
@@ -114,12 +121,12 @@ class GeminiAccumulator:
                 if name in _FIRST and fields.get(name):
                     continue
                 fields[name] = value
-        return "" if candidates is None else self._candidates(candidates)
+        return None if candidates is None else self._candidates(candidates)
 
-    def _candidates(self, candidates: Any) -> str:
+    def _candidates(self, candidates: Any) -> Any:
         if candidates.__class__ is not list:
             raise TypeError("candidates must be a list")
-        text = ""
+        change: Any = None
         accumulated = self.candidates
         for position, candidate in enumerate(candidates):
             if candidate.__class__ is not dict:
@@ -132,18 +139,21 @@ class GeminiAccumulator:
             acc = accumulated.get(index)
             if acc is None:
                 acc = accumulated[index] = CandidateState()
-            pieces = ""
+                if index == 0:
+                    change = True  # the candidate itself is new
             for key, value in candidate.items():
                 if key == "content":
                     if value is not None:
-                        pieces = self._content(acc, value)
+                        done = self._content(acc, value, index == 0)
+                        if index == 0 and done is not None:
+                            change = done if change is None else True
                 elif value is not None and key != "index":
                     acc.fields[_SNAKE.get(key) or _snake(key)] = value
-            if index == 0:
-                text += pieces
-        return text
+        return change
 
-    def _content(self, acc: CandidateState, content: Any) -> str:
+    def _content(self, acc: CandidateState, content: Any, primary: bool) -> Any:
+        """Fold one candidate's content; returns its one answer-text piece when that is all it
+        added, None when it added nothing, else True."""
         if content.__class__ is not dict:
             raise TypeError("a candidate's content must be an object")
         role = content.get("role")
@@ -153,9 +163,10 @@ class GeminiAccumulator:
             acc.role = role
         parts = content.get("parts")
         if not parts:
-            return ""
+            return None
         if parts.__class__ is not list:
             raise TypeError("content parts must be a list")
+        change: Any = None
         text = ""
         keep = acc.parts.append
         for part in parts:
@@ -168,7 +179,9 @@ class GeminiAccumulator:
                 keep(piece)
                 acc.content.append(piece)
                 text += piece
+                change = piece if change is None else True
                 continue
+            change = True
             part = {_SNAKE.get(k) or _snake(k): v for k, v in part.items()}
             keep(part)
             if piece is not None:
@@ -187,7 +200,9 @@ class GeminiAccumulator:
                 given = _text(call.get("id")) or function_call_id(
                     self.fields.get("response_id"), len(acc.calls), name, raw)
                 acc.calls.append(FunctionCallPieces(given, name, [raw]))
-        return text
+        if primary:
+            self.text += text
+        return change
 
     def snapshot(self) -> GenerateContentResponse:
         """The answer as far as it arrived: candidates by index, the latest chunk-level fields."""

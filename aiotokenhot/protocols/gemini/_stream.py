@@ -35,34 +35,43 @@ class GeminiFold:
     """The Gemini stream's state: reads an SSE event once, folds it, keeps the answer so far.
 
     Shared by :class:`GenerateContentStream` and the unified stream (which reads the candidate
-    whose ``index`` is 0 as it grows). ``feed`` returns the chunk's JSON object (None for a
-    stray ``[DONE]``) and sets :attr:`text`; an ``{"error": ...}`` chunk or data that is not
-    JSON raises :class:`~aiotokenhot.StreamError` (the caller adds ``partial``); a chunk of the
-    wrong shape raises ``KeyError``/``TypeError``/``ValueError``.
+    whose ``index`` is 0 as it grows). ``feed`` folds a chunk, keeps its JSON object in
+    :attr:`event` (None for a stray ``[DONE]``) and says what it did to candidate 0; an
+    ``{"error": ...}`` chunk or data that is not JSON raises :class:`~aiotokenhot.StreamError`
+    (the caller adds ``partial``); a chunk of the wrong shape raises
+    ``KeyError``/``TypeError``/``ValueError``.
     """
 
-    __slots__ = ("acc", "json", "protocol", "text")
+    __slots__ = ("acc", "event", "json", "protocol")
 
     def __init__(self, protocol: str = "Gemini") -> None:
         self.protocol = protocol
         self.acc = GeminiAccumulator()
         self.json = EventJSON()
-        #: candidate 0's answer text in the last chunk
-        self.text = ""
+        #: the last chunk's JSON object (None for a stray ``[DONE]``)
+        self.event: Any = None
 
     @property
     def done(self) -> bool:
         """Gemini has no terminator: the body's end is the end (see :meth:`at_eof`)."""
         return False
 
+    @property
+    def text(self) -> str:
+        """Candidate 0's answer text in the last chunk."""
+        return self.acc.text
+
     def feed(self, sse: SSEEvent) -> Any:
+        """Fold one chunk in (its JSON object is then :attr:`event`); returns what it did to
+        candidate 0 (see :meth:`GeminiAccumulator.add`)."""
         data = sse.data
         json = self.json
         try:
             obj = _from_json(data)
         except ValueError:
             if data.strip() == b"[DONE]":  # some OpenAI-minded gateways append one
-                self.text = ""
+                self.acc.text = ""
+                self.event = None
                 return None
             try:
                 obj = json.tolerant(data)  # e.g. a character cut between UTF-16 halves
@@ -75,8 +84,8 @@ class GeminiFold:
             raise TypeError(f"a {self.protocol} stream chunk must be a JSON object")
         if "error" in obj and not obj.get("candidates"):
             raise_stream_error(self.protocol, "error chunk", body=obj)
-        self.text = self.acc.add(obj)
-        return obj
+        self.event = obj
+        return self.acc.add(obj)
 
     def primary(self) -> CandidateState | None:
         return self.acc.candidates.get(0)
@@ -109,14 +118,17 @@ class GenerateContentStream(Stream[GenerateContentResponse]):
     def _on_event(self, sse: SSEEvent) -> Any:
         fold = self._fold
         try:
-            obj = fold.feed(sse)
+            change = fold.feed(sse)
         except StreamError as exc:
             exc.partial = self._partial_or_none()
             raise
+        if not self._typed:  # .text(): the piece; "" keeps the idle timer going
+            if change.__class__ is str:
+                return change
+            return None if fold.event is None else fold.text
+        obj = fold.event
         if obj is None:
             return None
-        if not self._typed:  # .text(): the piece; "" keeps the idle timer going
-            return fold.text
         try:
             return _validate(obj)
         except pydantic.ValidationError:

@@ -153,8 +153,10 @@ class MessageAccumulator:
         self.reasoning: list[str] = []
         self.calls: list[ToolCallPieces] = []
 
-    def add(self, kind: str, event: dict[str, Any]) -> str | None:
-        """Fold one event of type ``kind``; returns the answer text it carries, if any."""
+    def add(self, kind: str, event: dict[str, Any]) -> Any:
+        """Fold one event of type ``kind``. Returns what it did to :attr:`content`,
+        :attr:`reasoning` and :attr:`calls`: the one text piece appended (a ``str``) when that
+        is all, None when they are as they were, True when they may have changed otherwise."""
         if kind == "content_block_delta":
             return self.block_delta(event)
         if kind == "message_start":
@@ -163,8 +165,10 @@ class MessageAccumulator:
             self.usage = dict(_as_dict(message.get("usage") or {}, "usage"))
             for index, block in enumerate(message.get("content") or ()):
                 self._start(index, _as_dict(block, "a content block"))
+            return True
         elif kind == "content_block_start":
             self._start(_as_index(event["index"]), _as_dict(event["content_block"], "content_block"))
+            return True
         elif kind == "content_block_stop":
             block = self.blocks.get(_as_index(event["index"]))
             if block is not None:
@@ -200,8 +204,9 @@ class MessageAccumulator:
             self.calls.append(ToolCallPieces(_as_str(start.get("id") or "", "id"),
                                              _as_str(start.get("name") or "", "name"), pieces))
 
-    def block_delta(self, event: dict[str, Any]) -> str | None:
-        """Fold one ``content_block_delta`` event; returns its answer text, if any."""
+    def block_delta(self, event: dict[str, Any]) -> Any:
+        """Fold one ``content_block_delta`` event; returns its answer text (a ``str``) for a
+        ``text_delta``, else True (see :meth:`add`)."""
         index = event["index"]
         delta = event["delta"]
         if index.__class__ is not int or delta.__class__ is not dict:
@@ -229,7 +234,7 @@ class MessageAccumulator:
             block.citations.append(_as_dict(delta["citation"], "citation"))
         else:
             block.merge(delta)
-        return None
+        return True
 
     def snapshot(self) -> Message:
         """The message as far as it arrived (complete once ``done``)."""

@@ -42,24 +42,29 @@ class MessageFold:
     """The Messages stream's state: reads an SSE event once, folds it, keeps the message so far.
 
     Shared by :class:`MessageStream` and the unified stream (which reads the accumulator's
-    ``content``, ``reasoning`` and ``calls`` lists as they grow). ``feed`` returns the event's
-    type, its JSON value and the answer text it carries; an ``error`` event, or data that is not
-    JSON, raises :class:`~aiotokenhot.StreamError` (the caller adds ``partial``); an event of
-    the wrong shape raises ``KeyError``/``TypeError``/``ValueError``.
+    ``content``, ``reasoning`` and ``calls`` lists as they grow). ``feed`` folds an event, keeps
+    its type in :attr:`kind` and its JSON value in :attr:`event`, and says what it did to those
+    lists; an ``error`` event, or data that is not JSON, raises
+    :class:`~aiotokenhot.StreamError` (the caller adds ``partial``); an event of the wrong shape
+    raises ``KeyError``/``TypeError``/``ValueError``.
     """
 
-    __slots__ = ("acc", "json", "protocol")
+    __slots__ = ("acc", "done", "event", "json", "kind", "protocol")
 
     def __init__(self, protocol: str = "Anthropic Messages") -> None:
         self.protocol = protocol
         self.acc = MessageAccumulator()
         self.json = EventJSON()
+        #: True once ``message_stop`` arrived
+        self.done = False
+        #: the last event's type and JSON value
+        self.kind: Any = None
+        self.event: Any = None
 
-    @property
-    def done(self) -> bool:
-        return self.acc.done
-
-    def feed(self, sse: SSEEvent) -> tuple[Any, Any, str | None]:
+    def feed(self, sse: SSEEvent) -> Any:
+        """Fold one event in; returns the answer-text piece it appended (a ``str``) when that is
+        all it did, None when it left the text, thinking and tool-call lists as they were, else
+        True (see :meth:`MessageAccumulator.add`)."""
         json = self.json
         try:
             obj = _from_json(sse.data)
@@ -71,21 +76,26 @@ class MessageFold:
         else:
             if json.carry:
                 obj = json.repair(obj)
+        self.event = obj
         if obj.__class__ is dict:
             kind = obj.get("type")
             if kind == "content_block_delta":  # the hot path
-                return kind, obj, self.acc.block_delta(obj)
+                self.kind = kind
+                return self.acc.block_delta(obj)
         else:
             kind = None
         if kind.__class__ is not str:  # the data's type decides; the SSE name is the fallback
             kind = sse.event
+        self.kind = kind
         if kind == "error" or (obj.__class__ is dict and "error" in obj and "type" not in obj):
             raise_stream_error(self.protocol, "error event", body=obj)
         if obj.__class__ is not dict:
             if kind in _MODELS:
                 raise TypeError(f"a {kind!r} event must be a JSON object")
-            return kind, obj, None
-        return kind, obj, self.acc.add(kind, obj)
+            return None
+        change = self.acc.add(kind, obj)
+        self.done = self.acc.done
+        return change
 
     def primary(self) -> MessageAccumulator:
         return self.acc
@@ -123,18 +133,20 @@ class MessageStream(Stream[MessageStreamEvent]):
     def _on_event(self, sse: SSEEvent) -> Any:
         fold = self._fold
         try:
-            kind, obj, piece = fold.feed(sse)
+            change = fold.feed(sse)
         except StreamError as exc:
             exc.partial = self._partial_or_none()
             raise
         if not self._typed:  # .text(): the piece; "" keeps the idle timer going, None is a ping
-            if kind == "content_block_delta":
-                return piece or ""
+            if change.__class__ is str:
+                return change
             if fold.done:
                 self._complete = True
-            return None if kind == "ping" else ""
+            return None if fold.kind == "ping" else ""
         if fold.done:
             self._complete = True
+        kind = fold.kind
+        obj = fold.event
         model = _MODELS.get(kind)
         if model is None:
             if obj.__class__ is dict:

@@ -93,9 +93,10 @@ class ResponseAccumulator:
         """Fold one typed event in."""
         self.add_dict(event.model_dump(exclude_unset=True))
 
-    def add_dict(self, event: dict[str, Any]) -> str | None:
-        """Fold in one event given as its JSON object (with its ``type``); returns the output
-        text piece it carries, if any."""
+    def add_dict(self, event: dict[str, Any]) -> Any:
+        """Fold in one event given as its JSON object (with its ``type``). Returns what it did
+        to :attr:`view`: the output text piece it appended (a ``str``), None when the view is as
+        it was, True when it may have changed otherwise."""
         kind = event["type"]
         if kind == "response.output_text.delta":
             piece = event["delta"]
@@ -110,9 +111,10 @@ class ResponseAccumulator:
             self.view.content.append(piece)
             return piece
         handler = _HANDLERS.get(kind)
-        if handler is not None:
-            handler(self, event)
-        return None
+        if handler is None:
+            return None
+        handler(self, event)
+        return True
 
     # -- per event type --------------------------------------------------------------------------
 

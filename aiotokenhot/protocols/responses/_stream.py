@@ -40,19 +40,21 @@ class ResponsesFold:
     and the unified stream (which reads :meth:`primary`).
     """
 
-    __slots__ = ("_json", "acc", "done", "protocol", "text")
+    __slots__ = ("_json", "acc", "done", "event", "protocol")
 
     def __init__(self, protocol: str = "responses") -> None:
         self.protocol = protocol
         self.acc = ResponseAccumulator()
         self.done = False
-        #: the output text piece of the last event (None when it carried none)
-        self.text: str | None = None
+        #: the last event's JSON object with ``type`` set (None: nothing, as for a ``[DONE]``
+        #: or anything after the terminal event that a read may still hold)
+        self.event: Any = None
         self._json = EventJSON()
 
     def feed(self, sse: SSEEvent) -> Any:
-        """Fold one event in; returns its JSON object with ``type`` set (None: nothing, as for
-        anything after the terminal event that a read may still hold)."""
+        """Fold one event in (its JSON object is then :attr:`event`); returns what it did to
+        the view (see :meth:`ResponseAccumulator.add_dict`)."""
+        self.event = None
         if self.done:
             return None
         data = sse.data
@@ -78,7 +80,8 @@ class ResponsesFold:
             body = obj if isinstance(obj.get("error"), dict) else {"error": obj}
             raise_stream_error(self.protocol, "error event", body=body,
                                error_type=_code(obj), partial=self.partial())
-        self.text = self.acc.add_dict(obj)
+        self.event = obj
+        change = self.acc.add_dict(obj)
         if kind in _TERMINAL:
             self.done = True
         elif kind == "response.failed":
@@ -86,7 +89,7 @@ class ResponsesFold:
             error = response.get("error") if isinstance(response, dict) else None
             raise_stream_error(self.protocol, "the response failed", body=response,
                                error_type=_code(error), partial=self.partial())
-        return obj
+        return change
 
     def primary(self) -> ResponseView:
         return self.acc.view
@@ -126,7 +129,10 @@ class ResponseStream(Stream[ResponseEvent]):
 
     def _on_event(self, sse: SSEEvent) -> Any:
         fold = self._fold
-        obj = fold.feed(sse)
+        change = fold.feed(sse)
+        if change.__class__ is str and not self._typed:  # .text(): an output text piece
+            return change
+        obj = fold.event
         if obj is None:
             return None
         self._complete = fold.done
@@ -135,7 +141,7 @@ class ResponseStream(Stream[ResponseEvent]):
             if fold.done:  # final() is the very Response the terminal event carries
                 fold.acc.response = event.response  # type: ignore[attr-defined]
             return event
-        return fold.text
+        return None
 
     def _event_text(self, event: ResponseEvent) -> str | None:
         if event.type == "response.output_text.delta":
