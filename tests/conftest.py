@@ -5,9 +5,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from aiotokenhot import AsyncTokenHot
 from aiotokenhot.testing import FakeTokenHot
+
+# Property tests judge behaviour, never speed: a loaded CI machine must not fail them on
+# hypothesis' per-example deadline or its too-slow health check.
+settings.register_profile(
+    "aiotokenhot", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("aiotokenhot")
 
 
 @pytest.fixture

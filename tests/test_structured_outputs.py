@@ -13,6 +13,7 @@ from aiotokenhot import AsyncTokenHot, InvalidRequestError, ResponseValidationEr
 from aiotokenhot.protocols._structured import strict_json_schema
 from aiotokenhot.protocols.chat import ParsedChatCompletion
 from aiotokenhot.protocols.gemini import ParsedGenerateContentResponse
+from aiotokenhot.protocols.messages import ParsedMessage
 from aiotokenhot.protocols.responses import ParsedResponse
 from aiotokenhot.testing import FakeTokenHot
 
@@ -284,3 +285,133 @@ async def test_a_gemini_stream_with_a_schema_class(fake: FakeTokenHot, th: Async
     config = fake.requests_to(":streamGenerateContent")[0].json["generationConfig"]
     assert config == {"temperature": 0.1, "responseMimeType": "application/json",
                       "responseJsonSchema": strict_json_schema(City, inline_refs=True)}
+
+
+CLAUDE = {"model": "claude-opus-4-6", "max_tokens": 256}
+
+
+async def test_a_messages_stream_with_output_format_gives_parsed_output(
+    fake: FakeTokenHot, th: AsyncTokenHot
+) -> None:
+    async with th.messages.stream(**CLAUDE, messages=ASK, output_format=City) as s:
+        streamed = "".join([piece async for piece in s.text()])
+    final = s.final()
+
+    assert isinstance(final, ParsedMessage) and final.parsed_output == EXPECTED
+    assert await s.get_final_message() is final
+    assert City.model_validate_json(streamed) == EXPECTED  # the JSON arrived as text deltas
+    (sent,) = fake.requests_to("/v1/messages")
+    assert sent.json["stream"] is True
+    assert sent.json["output_format"] == {"type": "json_schema", "schema": strict_json_schema(City)}
+    assert "structured-outputs-2025-11-13" in sent.headers["anthropic-beta"]
+    assert "tools" not in sent.json
+
+
+async def test_a_messages_stream_falls_back_to_a_forced_tool_on_a_400(
+    fake: FakeTokenHot, th: AsyncTokenHot
+) -> None:
+    fake.state["anthropic_output_format"] = False  # a gateway without native structured outputs
+
+    async with th.messages.stream(**CLAUDE, messages=ASK, output_format=City,
+                                  extra_headers={"anthropic-beta": "other-beta"}) as first:
+        await first.until_done()
+    second = th.messages.stream(**CLAUDE, messages=ASK, output_format=City)
+    second_final = await second.get_final_message()
+    await second.aclose()
+
+    # the forced tool's input carries the answer; the fake leaves its lists empty
+    expected = EXPECTED.model_copy(update={"tags": []})
+    assert first.final().parsed_output == expected and second_final.parsed_output == expected
+    assert first.final().stop_reason == "tool_use"
+    bodies = [r.json for r in fake.requests_to("/v1/messages")]
+    assert ["output_format" in b for b in bodies] == [True, False, False]  # then straight to the tool
+    assert all(b["stream"] is True for b in bodies)
+    assert bodies[1]["tool_choice"] == bodies[2]["tool_choice"] == {"type": "tool", "name": "City"}
+    assert bodies[1]["tools"] == [{"name": "City", "description": "Answer with a City object.",
+                                   "input_schema": strict_json_schema(City)}]
+    headers = [r.headers["anthropic-beta"] for r in fake.requests_to("/v1/messages")[:2]]
+    assert headers == ["other-beta,structured-outputs-2025-11-13", "other-beta"]
+
+
+async def test_a_native_only_messages_stream_raises_the_400_on_open(
+    fake: FakeTokenHot, th: AsyncTokenHot
+) -> None:
+    from aiotokenhot import BadRequestError
+
+    fake.state["anthropic_output_format"] = False
+    stream = th.messages.stream(**CLAUDE, messages=ASK, output_format=City, method="native")
+    with pytest.raises(BadRequestError, match="output_format"):
+        await stream.__aenter__()
+    assert len(fake.requests_to("/v1/messages")) == 1
+
+
+async def test_a_messages_stream_with_method_tool_sends_only_the_tool(
+    fake: FakeTokenHot, th: AsyncTokenHot
+) -> None:
+    async with th.messages.stream(**CLAUDE, messages=ASK, output_format=City, method="tool") as s:
+        await s.until_done()
+
+    assert s.final().parsed_output == EXPECTED.model_copy(update={"tags": []})
+    (sent,) = fake.requests_to("/v1/messages")
+    assert "output_format" not in sent.json and sent.json["tool_choice"]["name"] == "City"
+
+
+async def test_a_messages_stream_reports_a_refusal_and_raises_on_a_bad_shape(
+    th: AsyncTokenHot,
+) -> None:
+    refused = [{"role": "user", "content": "please refuse this"}]
+    async with th.messages.stream(**CLAUDE, messages=refused, output_format=City) as s:
+        await s.until_done()
+    refusal = s.final()
+
+    bad = [{"role": "user", "content": "malformed please"}]
+    async with th.messages.stream(**CLAUDE, messages=bad, output_format=City) as b:
+        await b.until_done()
+
+    assert refusal.parsed_output is None and refusal.stop_reason == "refusal"
+    assert refusal.text == "I can't help with that request."
+    with pytest.raises(ResponseValidationError, match="does not match City") as caught:
+        b.final()
+    assert caught.value.body == '{"unexpected": true}'
+    with pytest.raises(ResponseValidationError):
+        await b.get_final_message()
+
+
+async def test_a_messages_stream_rejects_bad_structured_arguments_before_sending(
+    fake: FakeTokenHot, th: AsyncTokenHot
+) -> None:
+    with pytest.raises(InvalidRequestError, match="pydantic model class"):
+        th.messages.stream(**CLAUDE, messages=ASK, output_format=dict)  # type: ignore[arg-type]
+    with pytest.raises(InvalidRequestError, match="method must be"):
+        th.messages.stream(**CLAUDE, messages=ASK, output_format=City,
+                           method="json")  # type: ignore[arg-type]
+    with pytest.raises(InvalidRequestError, match="needs an output_format"):
+        th.messages.stream(**CLAUDE, messages=ASK, method="tool")
+    with pytest.raises(InvalidRequestError, match="max_tokens"):
+        th.messages.stream(model="claude-opus-4-6", max_tokens=0, messages=ASK, output_format=City)
+    assert fake.requests == []
+
+
+async def test_a_raw_messages_stream_keeps_parsed_output(fake: FakeTokenHot,
+                                                         th: AsyncTokenHot) -> None:
+    raw = await th.messages.with_raw_response.stream(**CLAUDE, messages=ASK, output_format=City)
+    async with raw.parse() as s:
+        await s.until_done()
+
+    assert raw.status_code == 200
+    assert s.final().parsed_output == EXPECTED
+
+
+async def test_messages_create_with_output_format_parses_whole_and_streamed(
+    fake: FakeTokenHot, th: AsyncTokenHot
+) -> None:
+    whole = await th.messages.create(**CLAUDE, messages=ASK, output_format=City)
+    stream = await th.messages.create(**CLAUDE, messages=ASK, output_format=City, stream=True)
+    async with stream:
+        await stream.until_done()
+
+    assert isinstance(whole, ParsedMessage) and whole.parsed_output == EXPECTED
+    assert isinstance(stream.final(), ParsedMessage) and stream.final().parsed_output == EXPECTED
+    bodies = [r.json for r in fake.requests_to("/v1/messages")]
+    assert [b.get("stream", False) for b in bodies] == [False, True]
+    assert all(b["output_format"]["schema"] == strict_json_schema(City) for b in bodies)
