@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, overload
 
 import aiohttp
 from typing_extensions import Unpack
 
+from ._closing import AsyncClosing
 from ._config import (
     DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_TIMEOUT,
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncTokenHot"]
 
 
-class AsyncTokenHot:
+class AsyncTokenHot(AsyncClosing):
     """Async client for TokenHot and every gateway that speaks its protocols.
 
     One aiohttp session (and connection pool) per client, created on first use inside the
@@ -198,17 +198,6 @@ class AsyncTokenHot:
 
     def __repr__(self) -> str:
         return f"AsyncTokenHot(base_url={self.base_url!r}, api_key='***')"
-
-    async def __aenter__(self) -> AsyncTokenHot:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Close the connection pool (a session passed in by the caller is left open)."""
