@@ -23,7 +23,7 @@ from ._pricing import ModelPrice, PriceTable
 from .streams._sse import DEFAULT_MAX_EVENT_SIZE
 from .transport import SessionPool, Transport
 from .transport._retry import DEFAULT_RETRY_POLICY, RetryPolicy
-from .transport._transport import KEEP, Keep
+from .transport._transport import ClientOptions
 
 if TYPE_CHECKING:
     import pydantic
@@ -108,16 +108,7 @@ class AsyncTokenHot(AsyncClosing):
         return client
 
     def with_options(
-        self,
-        *,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        max_event_size: int | None = None,
-        retry_policy: RetryPolicy | None = None,
-        max_response_size: int | Keep | None = KEEP,
+        self, *, api_key: str | None = None, **options: Unpack[ClientOptions]
     ) -> AsyncTokenHot:
         """A client with other defaults that shares this client's connection pool.
 
@@ -140,14 +131,10 @@ class AsyncTokenHot(AsyncClosing):
             key = resolve_api_key(api_key)
             if key is None:
                 raise ConfigurationError("api_key must not be empty")
-        return AsyncTokenHot._from_transport(
-            self._transport.with_options(
-                base_url=None if base_url is None else normalize_base_url(base_url),
-                api_key=key, timeout=timeout, max_retries=max_retries,
-                default_headers=default_headers, max_event_size=max_event_size,
-                retry_policy=retry_policy, max_response_size=max_response_size,
-            )
-        )
+        base_url = options.get("base_url")
+        if base_url is not None:
+            options["base_url"] = normalize_base_url(base_url)
+        return AsyncTokenHot._from_transport(self._transport.with_options(api_key=key, **options))
 
     # -- cost --------------------------------------------------------------------------------
 

@@ -13,11 +13,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from decimal import Decimal
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 import aiohttp
 import pydantic
 import pydantic_core
+from typing_extensions import Unpack
 from yarl import URL
 
 from .._config import (
@@ -50,7 +51,7 @@ from ._retry import DEFAULT_RETRY_POLICY, RetryPolicy
 if TYPE_CHECKING:
     from ..streams._stream import Stream
 
-__all__ = ["KEEP", "HTTPResult", "Keep", "RequestOptions", "Transport"]
+__all__ = ["KEEP", "ClientOptions", "HTTPResult", "Keep", "RequestOptions", "Transport"]
 
 log = logging.getLogger("aiotokenhot")
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
@@ -80,6 +81,25 @@ class Keep(enum.Enum):
 
 
 KEEP = Keep.KEEP
+
+
+class ClientOptions(TypedDict, total=False):
+    """The defaults ``with_options`` can change (besides the key); ``None`` keeps a value."""
+
+    #: the gateway's root URL
+    base_url: str | None
+    #: seconds (a number) or a :class:`~aiotokenhot.Timeout`
+    timeout: TimeoutTypes | None
+    #: retries after a connection error or a retryable status
+    max_retries: int | None
+    #: headers added to the current ones (the same name replaces)
+    default_headers: Mapping[str, str] | None
+    #: the largest stream event, in bytes
+    max_event_size: int | None
+    #: what is retried and how long to wait
+    retry_policy: RetryPolicy | None
+    #: the largest answer body, in bytes; here ``None`` means no limit (leave it out to keep)
+    max_response_size: int | None
 
 
 class HTTPResult:
@@ -174,29 +194,26 @@ class Transport:
         self._header_sets: dict[str, dict[str, str]] | None = None
 
     def with_options(
-        self,
-        *,
-        base_url: str | None = None,
-        api_key: Secret | None = None,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        max_event_size: int | None = None,
-        retry_policy: RetryPolicy | None = None,
-        max_response_size: int | Keep | None = KEEP,
+        self, *, api_key: Secret | None = None, **options: Unpack[ClientOptions]
     ) -> Transport:
         """A transport with other defaults that shares this one's pool; ``None`` keeps a value
         (``max_response_size``, where None means no limit, is kept unless given).
 
         ``default_headers`` are added to this transport's (a header of the same name is replaced).
         """
+        base_url = options.get("base_url")
+        timeout = options.get("timeout")
+        max_retries = options.get("max_retries")
+        max_event_size = options.get("max_event_size")
+        retry_policy = options.get("retry_policy")
+        max_response_size = options.get("max_response_size", KEEP)
         transport = Transport(
             pool=self.pool,
             base_url=self.base_url if base_url is None else base_url,
             api_key=self._key if api_key is None else api_key,
             timeout=self.timeout if timeout is None else Timeout.coerce(timeout),
             max_retries=self.max_retries if max_retries is None else max_retries,
-            default_headers={**self._default_headers, **(default_headers or {})},
+            default_headers={**self._default_headers, **(options.get("default_headers") or {})},
             max_event_size=self.max_event_size if max_event_size is None else max_event_size,
             retry_policy=self.retry_policy if retry_policy is None else retry_policy,
             max_response_size=(self.max_response_size if max_response_size is KEEP
