@@ -51,7 +51,7 @@ from ._retry import DEFAULT_RETRY_POLICY, RetryPolicy
 if TYPE_CHECKING:
     from ..streams._stream import Stream
 
-__all__ = ["KEEP", "ClientOptions", "HTTPResult", "Keep", "RequestOptions", "Transport"]
+__all__ = ["KEEP", "ClientOptions", "HTTPResult", "Keep", "RequestOptions", "SendParams", "Transport"]
 
 log = logging.getLogger("aiotokenhot")
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
@@ -81,6 +81,23 @@ class Keep(enum.Enum):
 
 
 KEEP = Keep.KEEP
+
+
+class SendParams(TypedDict, total=False):
+    """What :meth:`Transport.request` and :meth:`Transport.open` send besides method and path."""
+
+    #: a JSON body (``extra_body`` is merged into it)
+    json: Any
+    #: makes the body afresh for every attempt (multipart uploads)
+    body: BodyFactory | None
+    #: query parameters (``None`` values are left out)
+    params: Mapping[str, Any] | None
+    #: headers added to the client's
+    headers: Mapping[str, str] | None
+    #: per-call options
+    options: RequestOptions
+    #: a 404 answer means the gateway does not offer the endpoint
+    unsupported_on_404: bool
 
 
 class ClientOptions(TypedDict, total=False):
@@ -257,17 +274,8 @@ class Transport:
 
     @observed_request
     async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Any = None,
-        body: BodyFactory | None = None,
-        params: Mapping[str, Any] | None = None,
-        headers: Mapping[str, str] | None = None,
-        options: RequestOptions = _NO_OPTIONS,
-        unsupported_on_404: bool = False,
-        check_body_error: bool = True,
+        self, method: str, path: str, *, check_body_error: bool = True,
+        **send: Unpack[SendParams],
     ) -> HTTPResult:
         """Send a request and read the whole answer, retrying what is safe to retry.
 
@@ -275,11 +283,10 @@ class Transport:
         and reading the body. The body may hold at most ``max_response_size`` bytes (after
         decompression), else :class:`ResponseTooLargeError`.
         """
-        timeout = self._timeout(options)
+        timeout = self._timeout(send.get("options", _NO_OPTIONS))
         client_timeout = _client_timeout(timeout.total, timeout.connect, None)
         resp, raw, attempts = await self._send(
-            method, path, json, body, params, headers, options, client_timeout,
-            unsupported_on_404, read=True, total=timeout.total,
+            method, path, send, client_timeout, read=True, total=timeout.total
         )
         assert raw is not None
         if check_body_error and raw[:1] == b"{" and (b'"error"' in raw or b'"code"' in raw):
@@ -296,31 +303,18 @@ class Transport:
         return result
 
     async def open(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Any = None,
-        body: BodyFactory | None = None,
-        params: Mapping[str, Any] | None = None,
-        headers: Mapping[str, str] | None = None,
-        options: RequestOptions = _NO_OPTIONS,
-        unsupported_on_404: bool = False,
-        stream_idle: bool = True,
+        self, method: str, path: str, *, stream_idle: bool = True, **send: Unpack[SendParams]
     ) -> aiohttp.ClientResponse:
         """Send a request and return the open response (status already checked).
 
         The caller owns the response and must ``release()`` or ``close()`` it. Retries cover
         connecting and error statuses only: once a success answer is returned nothing replays.
         """
-        timeout = self._timeout(options)
+        timeout = self._timeout(send.get("options", _NO_OPTIONS))
         client_timeout = _client_timeout(
             None, timeout.connect, timeout.idle if stream_idle else timeout.total
         )
-        resp, _, _ = await self._send(
-            method, path, json, body, params, headers, options, client_timeout,
-            unsupported_on_404, read=False, total=None,
-        )
+        resp, _, _ = await self._send(method, path, send, client_timeout, read=False, total=None)
         report(resp)
         return resp
 
@@ -369,17 +363,17 @@ class Transport:
         self,
         method: str,
         path: str,
-        json: Any,
-        body: BodyFactory | None,
-        params: Mapping[str, Any] | None,
-        headers: Mapping[str, str] | None,
-        options: RequestOptions,
+        send: SendParams,
         client_timeout: aiohttp.ClientTimeout,
-        unsupported_on_404: bool,
         *,
         read: bool,
         total: float | None,
     ) -> tuple[aiohttp.ClientResponse, bytes | None, int]:
+        json = send.get("json")
+        body = send.get("body")
+        params = send.get("params")
+        headers = send.get("headers")
+        options = send.get("options", _NO_OPTIONS)
         plain_json = json is not None and not headers and not options.extra_headers
         all_headers = self._headers_for(path, json_body=plain_json)
         if headers or options.extra_headers:
@@ -466,7 +460,7 @@ class Transport:
                     continue
             error: APIStatusError = build_status_error(
                 resp.status, dict(resp.headers), raw, secret=self.secret, attempts=attempt + 1,
-                unsupported_on_404=unsupported_on_404,
+                unsupported_on_404=send.get("unsupported_on_404", False),
             )
             raise_unchained(error)
 
