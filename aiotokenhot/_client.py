@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from functools import cached_property
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, overload
 
 import aiohttp
 from typing_extensions import Unpack
 
+from ._closing import AsyncClosing
 from ._config import (
     DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_TIMEOUT,
@@ -20,13 +20,14 @@ from ._config import (
 )
 from ._exceptions import ConfigurationError
 from ._pricing import ModelPrice, PriceTable
+from .protocols._resource import accepts
 from .streams._sse import DEFAULT_MAX_EVENT_SIZE
 from .transport import SessionPool, Transport
 from .transport._retry import DEFAULT_RETRY_POLICY, RetryPolicy
-from .transport._transport import KEEP, Keep
+from .transport._transport import ClientOptions
+from .unified._api import UnifiedParams
 
 if TYPE_CHECKING:
-    import pydantic
 
     from .protocols.account import APIKey, Billing, LanguageModels, TokenizeParams, TokenizeResult
     from .protocols.audio import Audio
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncTokenHot"]
 
 
-class AsyncTokenHot:
+class AsyncTokenHot(AsyncClosing):
     """Async client for TokenHot and every gateway that speaks its protocols.
 
     One aiohttp session (and connection pool) per client, created on first use inside the
@@ -108,16 +109,7 @@ class AsyncTokenHot:
         return client
 
     def with_options(
-        self,
-        *,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        max_event_size: int | None = None,
-        retry_policy: RetryPolicy | None = None,
-        max_response_size: int | Keep | None = KEEP,
+        self, *, api_key: str | None = None, **options: Unpack[ClientOptions]
     ) -> AsyncTokenHot:
         """A client with other defaults that shares this client's connection pool.
 
@@ -140,14 +132,10 @@ class AsyncTokenHot:
             key = resolve_api_key(api_key)
             if key is None:
                 raise ConfigurationError("api_key must not be empty")
-        return AsyncTokenHot._from_transport(
-            self._transport.with_options(
-                base_url=None if base_url is None else normalize_base_url(base_url),
-                api_key=key, timeout=timeout, max_retries=max_retries,
-                default_headers=default_headers, max_event_size=max_event_size,
-                retry_policy=retry_policy, max_response_size=max_response_size,
-            )
-        )
+        base_url = options.get("base_url")
+        if base_url is not None:
+            options["base_url"] = normalize_base_url(base_url)
+        return AsyncTokenHot._from_transport(self._transport.with_options(api_key=key, **options))
 
     # -- cost --------------------------------------------------------------------------------
 
@@ -198,17 +186,6 @@ class AsyncTokenHot:
 
     def __repr__(self) -> str:
         return f"AsyncTokenHot(base_url={self.base_url!r}, api_key='***')"
-
-    async def __aenter__(self) -> AsyncTokenHot:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Close the connection pool (a session passed in by the caller is left open)."""
@@ -308,66 +285,14 @@ class AsyncTokenHot:
     # -- one delta stream over every protocol ----------------------------------------------------
 
     @overload
-    def stream(
-        self,
-        *,
-        model: str,
-        messages: Sequence[Mapping[str, Any]],
-        tools: Sequence[Mapping[str, Any]] | None = None,
-        tool_choice: str | Mapping[str, Any] | None = None,
-        max_tokens: int | None = None,
-        temperature: float | None = None,
-        top_p: float | None = None,
-        stop: str | Sequence[str] | None = None,
-        protocol: str = "auto",
-        response_format: type[pydantic.BaseModel] | Mapping[str, Any] | None = None,
-        deadline: float | None = None,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> UnifiedStream: ...
+    def stream(self, *, model: str, **params: Unpack[UnifiedParams]) -> UnifiedStream: ...
     @overload
     def stream(
-        self,
-        *,
-        model: list[str] | tuple[str, ...],
-        messages: Sequence[Mapping[str, Any]],
-        tools: Sequence[Mapping[str, Any]] | None = None,
-        tool_choice: str | Mapping[str, Any] | None = None,
-        max_tokens: int | None = None,
-        temperature: float | None = None,
-        top_p: float | None = None,
-        stop: str | Sequence[str] | None = None,
-        protocol: str = "auto",
-        response_format: type[pydantic.BaseModel] | Mapping[str, Any] | None = None,
-        deadline: float | None = None,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
+        self, *, model: list[str] | tuple[str, ...], **params: Unpack[UnifiedParams]
     ) -> FallbackStream: ...
+    @accepts(UnifiedParams)
     def stream(
-        self,
-        *,
-        model: str | list[str] | tuple[str, ...],
-        messages: Sequence[Mapping[str, Any]],
-        tools: Sequence[Mapping[str, Any]] | None = None,
-        tool_choice: str | Mapping[str, Any] | None = None,
-        max_tokens: int | None = None,
-        temperature: float | None = None,
-        top_p: float | None = None,
-        stop: str | Sequence[str] | None = None,
-        protocol: str = "auto",
-        response_format: type[pydantic.BaseModel] | Mapping[str, Any] | None = None,
-        deadline: float | None = None,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
+        self, *, model: str | list[str] | tuple[str, ...], **params: Unpack[UnifiedParams]
     ) -> UnifiedStream | FallbackStream:
         """Typed deltas for any model, whatever protocol carries it.
 
@@ -400,12 +325,7 @@ class AsyncTokenHot:
         while reading, the stream raises :class:`StreamError` (an error inside the stream),
         :class:`IncompleteStreamError` and the usual status and connection errors.
         """
-        kwargs: dict[str, Any] = {
-            "model": model, "messages": messages, "tools": tools, "tool_choice": tool_choice,
-            "max_tokens": max_tokens, "temperature": temperature, "top_p": top_p, "stop": stop,
-            "protocol": protocol, "timeout": timeout, "max_retries": max_retries,
-            "extra_headers": extra_headers, "extra_query": extra_query, "extra_body": extra_body,
-        }
+        kwargs, response_format, deadline = _unified_arguments(model, params)
         if isinstance(model, (list, tuple)):
             from .unified import FallbackStream
 
@@ -420,33 +340,18 @@ class AsyncTokenHot:
             chosen, kwargs = prepare_structured(response_format, kwargs)
             inner: UnifiedStream = self.stream(**kwargs)
             return parse_final(inner, lambda done: finish_structured(
-                done, response_format, chosen))  # type: ignore[arg-type]
+                done, response_format, chosen))
         from .protocols._media import chat_messages, unified_stream_with_media
 
+        messages = kwargs["messages"]
         resolved = chat_messages(messages)
         if resolved is not messages:
             return unified_stream_with_media(self, kwargs, resolved)
         return _open_unified(self, kwargs)
 
+    @accepts(UnifiedParams)
     async def complete(
-        self,
-        *,
-        model: str | list[str] | tuple[str, ...],
-        messages: Sequence[Mapping[str, Any]],
-        tools: Sequence[Mapping[str, Any]] | None = None,
-        tool_choice: str | Mapping[str, Any] | None = None,
-        max_tokens: int | None = None,
-        temperature: float | None = None,
-        top_p: float | None = None,
-        stop: str | Sequence[str] | None = None,
-        protocol: str = "auto",
-        response_format: type[pydantic.BaseModel] | Mapping[str, Any] | None = None,
-        deadline: float | None = None,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
+        self, *, model: str | list[str] | tuple[str, ...], **params: Unpack[UnifiedParams]
     ) -> Completion:
         """One whole reply as a unified :class:`Completion`, over the protocol's own
         non-streaming endpoint. Arguments as in :meth:`stream`.
@@ -465,12 +370,7 @@ class AsyncTokenHot:
         :class:`AllModelsFailedError` when every model of a chain failed, and the usual status
         and connection errors.
         """
-        kwargs: dict[str, Any] = {
-            "model": model, "messages": messages, "tools": tools, "tool_choice": tool_choice,
-            "max_tokens": max_tokens, "temperature": temperature, "top_p": top_p, "stop": stop,
-            "protocol": protocol, "timeout": timeout, "max_retries": max_retries,
-            "extra_headers": extra_headers, "extra_query": extra_query, "extra_body": extra_body,
-        }
+        kwargs, response_format, deadline = _unified_arguments(model, params)
         if isinstance(model, (list, tuple)):
             from .unified import complete_with_fallback
 
@@ -481,6 +381,7 @@ class AsyncTokenHot:
         from ._media import resolve_media
         from .protocols._media import chat_messages
 
+        messages = kwargs["messages"]
         resolved = chat_messages(messages)
         if resolved is not messages:
             kwargs["messages"] = await resolve_media(resolved)
@@ -533,21 +434,27 @@ def _single_model(deadline: float | None) -> None:
         )
 
 
+def _unified_arguments(
+    model: str | list[str] | tuple[str, ...], params: Mapping[str, Any]
+) -> tuple[dict[str, Any], Any, float | None]:
+    """``(arguments, response_format, deadline)`` of a unified call: ``arguments`` holds
+    ``model`` and every other keyword given, the two set apart are popped out of it."""
+    kwargs: dict[str, Any] = {"model": model, **params}
+    return kwargs, kwargs.pop("response_format", None), kwargs.pop("deadline", None)
+
+
 def _unified_call(kwargs: Mapping[str, Any], *, stream: bool) -> tuple[Any, Any, Any]:
     """(protocol record, native request, request options) of one-model unified arguments."""
     from .transport import RequestOptions
+    from .transport._options import OPTION_NAMES
     from .unified import prepare
 
-    chosen, native = prepare(
-        model=kwargs["model"], messages=kwargs["messages"], tools=kwargs.get("tools"),
-        tool_choice=kwargs.get("tool_choice"), max_tokens=kwargs.get("max_tokens"),
-        temperature=kwargs.get("temperature"), top_p=kwargs.get("top_p"),
-        stop=kwargs.get("stop"), protocol=kwargs.get("protocol", "auto"), stream=stream,
-    )
+    fields = {name: value for name, value in kwargs.items() if name not in OPTION_NAMES}
     options = RequestOptions.make(
-        timeout=kwargs.get("timeout"), max_retries=kwargs.get("max_retries"),
-        extra_headers=kwargs.get("extra_headers"), extra_query=kwargs.get("extra_query"),
-        extra_body=kwargs.get("extra_body"),
+        **{name: value for name, value in kwargs.items() if name in OPTION_NAMES}
+    )
+    chosen, native = prepare(
+        protocol=fields.pop("protocol", "auto"), stream=stream, **fields
     )
     return chosen, native, options
 

@@ -16,13 +16,14 @@ import sys
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypedDict
 
 import anyio
 import anyio.abc
 import anyio.to_thread
 import pydantic_core
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+from typing_extensions import Unpack
 
 from .._closing import AsyncContext
 from .._config import TimeoutTypes
@@ -412,24 +413,27 @@ class BatchRun(AsyncContext):
             await self._results_send.send(result)
 
 
+class BatchOptions(TypedDict, total=False):
+    """The keywords of :func:`run_batch`: those of :class:`BatchRun` (defaults there)."""
+
+    output: str | os.PathLike[str] | None
+    concurrency: int
+    rpm: float | None
+    tpm: float | None
+    shard: str | tuple[int, int] | Shard | None
+    ordered: bool
+    fsync: bool
+    progress: bool | None
+    progress_stream: TextIO | None
+    on_bad_line: Callable[[BadLine], None] | None
+    max_retries: int | None
+    timeout: TimeoutTypes | None
+    pacer: Pacer | None
+    limiter: anyio.CapacityLimiter | None
+
+
 def run_batch(
-    client: AsyncTokenHot,
-    requests: BatchSource,
-    *,
-    output: str | os.PathLike[str] | None = None,
-    concurrency: int = 16,
-    rpm: float | None = None,
-    tpm: float | None = None,
-    shard: str | tuple[int, int] | Shard | None = None,
-    ordered: bool = False,
-    fsync: bool = False,
-    progress: bool | None = False,
-    progress_stream: TextIO | None = None,
-    on_bad_line: Callable[[BadLine], None] | None = None,
-    max_retries: int | None = None,
-    timeout: TimeoutTypes | None = None,
-    pacer: Pacer | None = None,
-    limiter: anyio.CapacityLimiter | None = None,
+    client: AsyncTokenHot, requests: BatchSource, **options: Unpack[BatchOptions]
 ) -> BatchRun:
     """Fan ``requests`` out over ``client`` with bounded concurrency and optional budgets.
 
@@ -452,9 +456,4 @@ def run_batch(
     ``pacer`` / ``limiter`` share one budget / one in-flight bound among several runs (the Ray
     adapter gives every batch of a worker the same ones).
     """
-    return BatchRun(
-        client, requests, output=output, concurrency=concurrency, rpm=rpm, tpm=tpm,
-        shard=shard, ordered=ordered, fsync=fsync, progress=progress,
-        progress_stream=progress_stream, on_bad_line=on_bad_line, max_retries=max_retries,
-        timeout=timeout, pacer=pacer, limiter=limiter,
-    )
+    return BatchRun(client, requests, **options)

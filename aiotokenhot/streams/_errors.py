@@ -7,7 +7,9 @@ arrived so far (``partial``). Everything is redacted with the stream's key.
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypedDict
+
+from typing_extensions import Unpack
 
 from .._exceptions import StreamError
 from .._redact import redact_text, redact_value
@@ -16,18 +18,18 @@ from ..transport._errors import extract_error
 __all__ = ["raise_malformed", "raise_stream_error", "stream_error"]
 
 
-def raise_stream_error(
-    protocol: str,
-    what: str,
-    *,
-    body: Any = None,
-    error_type: str | None = None,
-    partial: Any = None,
-    secret: str | None = None,
-) -> NoReturn:
+class StreamErrorDetails(TypedDict, total=False):
+    """What :func:`stream_error` takes besides the protocol and the description."""
+
+    body: Any
+    error_type: str | None
+    partial: Any
+    secret: str | None
+
+
+def raise_stream_error(protocol: str, what: str, **details: Unpack[StreamErrorDetails]) -> NoReturn:
     """Raise :func:`stream_error` (with no chained exception)."""
-    raise stream_error(protocol, what, body=body, error_type=error_type, partial=partial,
-                       secret=secret) from None
+    raise stream_error(protocol, what, **details) from None
 
 
 def stream_error(

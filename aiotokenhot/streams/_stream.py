@@ -20,13 +20,13 @@ import time
 import warnings
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import aiohttp
 import pydantic_core
 from typing_extensions import Self
 
+from .._closing import AsyncClosing
 from .._exceptions import (
     APIConnectionError,
     APITimeoutError,
@@ -58,7 +58,7 @@ Opener = Callable[[], Awaitable[aiohttp.ClientResponse]]
 _NOT_SSE = ("application/json", "text/html", "application/problem+json")
 
 
-class Stream(Generic[EventT]):
+class Stream(AsyncClosing, Generic[EventT]):
     """Typed events of one streaming HTTP response."""
 
     #: event classes that only keep the connection alive: they do not reset the idle timer.
@@ -153,14 +153,6 @@ class Stream(Generic[EventT]):
     async def __aenter__(self) -> Self:
         await self._ensure_open()
         return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     def __aiter__(self) -> Self:
         return self

@@ -13,11 +13,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from decimal import Decimal
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 import aiohttp
 import pydantic
 import pydantic_core
+from typing_extensions import Unpack
 from yarl import URL
 
 from .._config import (
@@ -50,7 +51,7 @@ from ._retry import DEFAULT_RETRY_POLICY, RetryPolicy
 if TYPE_CHECKING:
     from ..streams._stream import Stream
 
-__all__ = ["KEEP", "HTTPResult", "Keep", "RequestOptions", "Transport"]
+__all__ = ["KEEP", "ClientOptions", "HTTPResult", "Keep", "RequestOptions", "SendParams", "Transport"]
 
 log = logging.getLogger("aiotokenhot")
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
@@ -80,6 +81,42 @@ class Keep(enum.Enum):
 
 
 KEEP = Keep.KEEP
+
+
+class SendParams(TypedDict, total=False):
+    """What :meth:`Transport.request` and :meth:`Transport.open` send besides method and path."""
+
+    #: a JSON body (``extra_body`` is merged into it)
+    json: Any
+    #: makes the body afresh for every attempt (multipart uploads)
+    body: BodyFactory | None
+    #: query parameters (``None`` values are left out)
+    params: Mapping[str, Any] | None
+    #: headers added to the client's
+    headers: Mapping[str, str] | None
+    #: per-call options
+    options: RequestOptions
+    #: a 404 answer means the gateway does not offer the endpoint
+    unsupported_on_404: bool
+
+
+class ClientOptions(TypedDict, total=False):
+    """The defaults ``with_options`` can change (besides the key); ``None`` keeps a value."""
+
+    #: the gateway's root URL
+    base_url: str | None
+    #: seconds (a number) or a :class:`~aiotokenhot.Timeout`
+    timeout: TimeoutTypes | None
+    #: retries after a connection error or a retryable status
+    max_retries: int | None
+    #: headers added to the current ones (the same name replaces)
+    default_headers: Mapping[str, str] | None
+    #: the largest stream event, in bytes
+    max_event_size: int | None
+    #: what is retried and how long to wait
+    retry_policy: RetryPolicy | None
+    #: the largest answer body, in bytes; here ``None`` means no limit (leave it out to keep)
+    max_response_size: int | None
 
 
 class HTTPResult:
@@ -174,29 +211,26 @@ class Transport:
         self._header_sets: dict[str, dict[str, str]] | None = None
 
     def with_options(
-        self,
-        *,
-        base_url: str | None = None,
-        api_key: Secret | None = None,
-        timeout: TimeoutTypes | None = None,
-        max_retries: int | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        max_event_size: int | None = None,
-        retry_policy: RetryPolicy | None = None,
-        max_response_size: int | Keep | None = KEEP,
+        self, *, api_key: Secret | None = None, **options: Unpack[ClientOptions]
     ) -> Transport:
         """A transport with other defaults that shares this one's pool; ``None`` keeps a value
         (``max_response_size``, where None means no limit, is kept unless given).
 
         ``default_headers`` are added to this transport's (a header of the same name is replaced).
         """
+        base_url = options.get("base_url")
+        timeout = options.get("timeout")
+        max_retries = options.get("max_retries")
+        max_event_size = options.get("max_event_size")
+        retry_policy = options.get("retry_policy")
+        max_response_size = options.get("max_response_size", KEEP)
         transport = Transport(
             pool=self.pool,
             base_url=self.base_url if base_url is None else base_url,
             api_key=self._key if api_key is None else api_key,
             timeout=self.timeout if timeout is None else Timeout.coerce(timeout),
             max_retries=self.max_retries if max_retries is None else max_retries,
-            default_headers={**self._default_headers, **(default_headers or {})},
+            default_headers={**self._default_headers, **(options.get("default_headers") or {})},
             max_event_size=self.max_event_size if max_event_size is None else max_event_size,
             retry_policy=self.retry_policy if retry_policy is None else retry_policy,
             max_response_size=(self.max_response_size if max_response_size is KEEP
@@ -240,17 +274,8 @@ class Transport:
 
     @observed_request
     async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Any = None,
-        body: BodyFactory | None = None,
-        params: Mapping[str, Any] | None = None,
-        headers: Mapping[str, str] | None = None,
-        options: RequestOptions = _NO_OPTIONS,
-        unsupported_on_404: bool = False,
-        check_body_error: bool = True,
+        self, method: str, path: str, *, check_body_error: bool = True,
+        **send: Unpack[SendParams],
     ) -> HTTPResult:
         """Send a request and read the whole answer, retrying what is safe to retry.
 
@@ -258,11 +283,10 @@ class Transport:
         and reading the body. The body may hold at most ``max_response_size`` bytes (after
         decompression), else :class:`ResponseTooLargeError`.
         """
-        timeout = self._timeout(options)
+        timeout = self._timeout(send.get("options", _NO_OPTIONS))
         client_timeout = _client_timeout(timeout.total, timeout.connect, None)
         resp, raw, attempts = await self._send(
-            method, path, json, body, params, headers, options, client_timeout,
-            unsupported_on_404, read=True, total=timeout.total,
+            method, path, send, client_timeout, read=True, total=timeout.total
         )
         assert raw is not None
         if check_body_error and raw[:1] == b"{" and (b'"error"' in raw or b'"code"' in raw):
@@ -279,31 +303,18 @@ class Transport:
         return result
 
     async def open(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Any = None,
-        body: BodyFactory | None = None,
-        params: Mapping[str, Any] | None = None,
-        headers: Mapping[str, str] | None = None,
-        options: RequestOptions = _NO_OPTIONS,
-        unsupported_on_404: bool = False,
-        stream_idle: bool = True,
+        self, method: str, path: str, *, stream_idle: bool = True, **send: Unpack[SendParams]
     ) -> aiohttp.ClientResponse:
         """Send a request and return the open response (status already checked).
 
         The caller owns the response and must ``release()`` or ``close()`` it. Retries cover
         connecting and error statuses only: once a success answer is returned nothing replays.
         """
-        timeout = self._timeout(options)
+        timeout = self._timeout(send.get("options", _NO_OPTIONS))
         client_timeout = _client_timeout(
             None, timeout.connect, timeout.idle if stream_idle else timeout.total
         )
-        resp, _, _ = await self._send(
-            method, path, json, body, params, headers, options, client_timeout,
-            unsupported_on_404, read=False, total=None,
-        )
+        resp, _, _ = await self._send(method, path, send, client_timeout, read=False, total=None)
         report(resp)
         return resp
 
@@ -352,17 +363,17 @@ class Transport:
         self,
         method: str,
         path: str,
-        json: Any,
-        body: BodyFactory | None,
-        params: Mapping[str, Any] | None,
-        headers: Mapping[str, str] | None,
-        options: RequestOptions,
+        send: SendParams,
         client_timeout: aiohttp.ClientTimeout,
-        unsupported_on_404: bool,
         *,
         read: bool,
         total: float | None,
     ) -> tuple[aiohttp.ClientResponse, bytes | None, int]:
+        json = send.get("json")
+        body = send.get("body")
+        params = send.get("params")
+        headers = send.get("headers")
+        options = send.get("options", _NO_OPTIONS)
         plain_json = json is not None and not headers and not options.extra_headers
         all_headers = self._headers_for(path, json_body=plain_json)
         if headers or options.extra_headers:
@@ -449,7 +460,7 @@ class Transport:
                     continue
             error: APIStatusError = build_status_error(
                 resp.status, dict(resp.headers), raw, secret=self.secret, attempts=attempt + 1,
-                unsupported_on_404=unsupported_on_404,
+                unsupported_on_404=send.get("unsupported_on_404", False),
             )
             raise_unchained(error)
 

@@ -31,12 +31,16 @@ events are derived from the native state and cannot disagree with the native ``f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
+import pydantic
+
+from .._exceptions import ResponseValidationError
 from ..streams._sse import SSEEvent
-from ._events import Completion
+from ._events import Completion, FinishReason
+from ._finish import normalize_finish
 
 __all__ = [
     "CallView",
@@ -46,7 +50,33 @@ __all__ = [
     "Sampling",
     "UnifiedAdapter",
     "UnifiedRequest",
+    "answer_as",
+    "with_finish",
 ]
+
+ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
+
+
+def answer_as(model: type[ModelT], body: Any, label: str) -> ModelT:
+    """A whole non-streaming answer ``body`` as ``model``.
+
+    Raises :class:`ResponseValidationError` (carrying ``body``) naming ``label``'s response when
+    the body does not have the model's shape.
+    """
+    try:
+        return model.model_validate(body)
+    except pydantic.ValidationError as exc:
+        raise ResponseValidationError(
+            f"the {label} response does not have the expected shape: {exc}", body=body,
+        ) from None
+
+
+def with_finish(done: Completion, known: Mapping[str, FinishReason]) -> Completion:
+    """``done``, given the finish an answer without a reason implies (``tool_calls`` when it
+    holds tool calls, else ``stop``) when it has none."""
+    if done.finish is None:
+        done.finish = normalize_finish(None, known, bool(done.tool_calls))
+    return done
 
 
 @dataclass(frozen=True)

@@ -8,40 +8,45 @@ stream or parse its whole answer with the protocol's adapter.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+
+from typing_extensions import Unpack
 
 from .._pricing import attach_cost
 from ..transport import RequestOptions
+from ..transport._options import RequestOptionsParams
 from ._adapter import NativeRequest
-from ._convert import check_request
+from ._convert import UnifiedFields, check_request
 from ._events import Completion
 from ._registry import ProtocolRecord, pick_protocol, record
 from ._stream import UnifiedStream
 
 if TYPE_CHECKING:
+    import pydantic
+
     from .._client import AsyncTokenHot
 
-__all__ = ["complete", "open_stream", "prepare"]
+__all__ = ["UnifiedParams", "complete", "open_stream", "prepare"]
+
+
+class UnifiedParams(UnifiedFields, RequestOptionsParams, total=False):
+    """The keywords of ``th.stream`` / ``th.complete`` besides ``model`` (see
+    :meth:`AsyncTokenHot.stream <aiotokenhot.AsyncTokenHot.stream>`)."""
+
+    #: ``"auto"`` (from the model name) or one of ``PROTOCOLS``
+    protocol: str
+    #: a pydantic model class: the reply is asked for as JSON of it
+    response_format: type[pydantic.BaseModel] | Mapping[str, Any] | None
+    #: seconds a fallback chain may spend finding a model that answers
+    deadline: float | None
 
 
 def prepare(
-    *,
-    model: str,
-    messages: Sequence[Mapping[str, Any]],
-    tools: Sequence[Mapping[str, Any]] | None,
-    tool_choice: str | Mapping[str, Any] | None,
-    max_tokens: int | None,
-    temperature: float | None,
-    top_p: float | None,
-    stop: str | Sequence[str] | None,
-    protocol: str,
-    stream: bool,
+    *, model: str, protocol: str, stream: bool, **fields: Unpack[UnifiedFields]
 ) -> tuple[ProtocolRecord, NativeRequest]:
     """The protocol's record and its native request; raises ``InvalidRequestError``."""
-    request = check_request(model=model, messages=messages, tools=tools, tool_choice=tool_choice,
-                            max_tokens=max_tokens, temperature=temperature, top_p=top_p,
-                            stop=stop, stream=stream)
+    request = check_request(model=model, stream=stream, **fields)
     chosen = record(pick_protocol(model, protocol))
     return chosen, chosen.adapter().native_request(request)
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pydantic_core
+from typing_extensions import Required, TypedDict, Unpack
 
 from .._exceptions import InvalidRequestError
 from ._adapter import NativeRequest, Sampling, UnifiedRequest
@@ -21,6 +22,7 @@ from ._adapter import NativeRequest, Sampling, UnifiedRequest
 __all__ = [
     "DEFAULT_ANTHROPIC_MAX_TOKENS",
     "NativeRequest",
+    "UnifiedFields",
     "build_request",
     "call_arguments",
     "check_request",
@@ -39,8 +41,36 @@ DEFAULT_ANTHROPIC_MAX_TOKENS = 4096
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
 
 
+class UnifiedFields(TypedDict, total=False):
+    """The request fields of ``th.stream`` / ``th.complete`` besides ``model``."""
+
+    #: the conversation in the OpenAI chat shape
+    messages: Required[Sequence[Mapping[str, Any]]]
+    #: function tools as ``{"type": "function", "function": {...}}``
+    tools: Sequence[Mapping[str, Any]] | None
+    #: ``"auto"``, ``"none"``, ``"required"`` or a function to force
+    tool_choice: str | Mapping[str, Any] | None
+    #: output token limit
+    max_tokens: int | None
+    #: 0 to 2
+    temperature: float | None
+    #: 0 to 1
+    top_p: float | None
+    #: a string or a list of them
+    stop: str | Sequence[str] | None
+
+
 def build_request(
-    protocol: str,
+    protocol: str, *, model: str, stream: bool, **fields: Unpack[UnifiedFields]
+) -> NativeRequest:
+    """The native request for ``protocol`` (already resolved from ``auto``)."""
+    from ._registry import record
+
+    request = check_request(model=model, stream=stream, **fields)
+    return record(protocol).adapter().native_request(request)
+
+
+def check_request(
     *,
     model: str,
     messages: Sequence[Mapping[str, Any]],
@@ -50,27 +80,6 @@ def build_request(
     temperature: float | None = None,
     top_p: float | None = None,
     stop: str | Sequence[str] | None = None,
-    stream: bool,
-) -> NativeRequest:
-    """The native request for ``protocol`` (already resolved from ``auto``)."""
-    from ._registry import record
-
-    request = check_request(model=model, messages=messages, tools=tools, tool_choice=tool_choice,
-                            max_tokens=max_tokens, temperature=temperature, top_p=top_p,
-                            stop=stop, stream=stream)
-    return record(protocol).adapter().native_request(request)
-
-
-def check_request(
-    *,
-    model: str,
-    messages: Sequence[Mapping[str, Any]],
-    tools: Sequence[Mapping[str, Any]] | None,
-    tool_choice: str | Mapping[str, Any] | None,
-    max_tokens: int | None,
-    temperature: float | None,
-    top_p: float | None,
-    stop: str | Sequence[str] | None,
     stream: bool,
 ) -> UnifiedRequest:
     """The protocol-neutral checks; raises :class:`InvalidRequestError` before anything is sent."""

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pydantic
-
 from ..._exceptions import ResponseValidationError
-from ...unified._adapter import NativeRequest, UnifiedRequest
+from ...unified._adapter import NativeRequest, UnifiedRequest, answer_as, with_finish
 from ...unified._convert import drop_none
 from ...unified._events import Completion, FinishReason, ToolCall, Usage, parse_arguments
 from ...unified._finish import normalize_finish
@@ -99,20 +97,11 @@ class ChatAdapter:
 
     def parse(self, body: Any) -> Completion:
         """A whole ``/v1/chat/completions`` answer; ``raw`` keeps the body as sent."""
-        try:
-            result = ChatCompletion.model_validate(body)
-        except pydantic.ValidationError as exc:
-            raise ResponseValidationError(
-                f"the chat completions response does not have the expected shape: {exc}",
-                body=body,
-            ) from None
+        result = answer_as(ChatCompletion, body, "chat completions")
         if not any(c.index == 0 for c in result.choices):
             raise ResponseValidationError("the chat completions response has no choice 0",
                                           body=body)
-        done = self.completion(result, raw=body)
-        if done.finish is None:
-            done.finish = normalize_finish(None, FINISH_REASONS, bool(done.tool_calls))
-        return done
+        return with_finish(self.completion(result, raw=body), FINISH_REASONS)
 
 
 CHAT = ChatAdapter()

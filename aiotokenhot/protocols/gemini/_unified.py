@@ -14,11 +14,10 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-import pydantic
 import pydantic_core
 
 from ..._exceptions import InvalidRequestError, ResponseValidationError
-from ...unified._adapter import NativeRequest, UnifiedRequest
+from ...unified._adapter import NativeRequest, UnifiedRequest, answer_as, with_finish
 from ...unified._convert import (
     call_arguments,
     content_parts,
@@ -221,18 +220,11 @@ class GeminiAdapter:
 
     def parse(self, body: Any) -> Completion:
         """A whole ``generateContent`` answer; ``raw`` keeps the body as sent."""
-        try:
-            result = GenerateContentResponse.model_validate(body)
-        except pydantic.ValidationError as exc:
-            raise ResponseValidationError(
-                f"the gemini response does not have the expected shape: {exc}", body=body,
-            ) from None
+        result = answer_as(GenerateContentResponse, body, "gemini")
         done = self.completion(result, raw=body)
-        if done.finish is None:
-            if not result.candidates:
-                raise ResponseValidationError("the gemini response has no candidates", body=body)
-            done.finish = normalize_finish(None, FINISH_REASONS, bool(done.tool_calls))
-        return done
+        if done.finish is None and not result.candidates:
+            raise ResponseValidationError("the gemini response has no candidates", body=body)
+        return with_finish(done, FINISH_REASONS)
 
 
 GEMINI = GeminiAdapter()

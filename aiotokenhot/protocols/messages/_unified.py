@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import pydantic
 import pydantic_core
 
 from ..._exceptions import InvalidRequestError, ResponseValidationError
-from ...unified._adapter import NativeRequest, UnifiedRequest
+from ...unified._adapter import NativeRequest, UnifiedRequest, answer_as, with_finish
 from ...unified._convert import (
     DEFAULT_ANTHROPIC_MAX_TOKENS,
     call_arguments,
@@ -180,16 +179,8 @@ class MessagesAdapter:
         """A whole ``/v1/messages`` answer; ``raw`` keeps the body as sent."""
         if not isinstance(body, dict) or not isinstance(body.get("content"), list):
             raise ResponseValidationError("the anthropic response has no content list", body=body)
-        try:
-            result = Message.model_validate(body)
-        except pydantic.ValidationError as exc:
-            raise ResponseValidationError(
-                f"the anthropic response does not have the expected shape: {exc}", body=body,
-            ) from None
-        done = self.completion(result, raw=body)
-        if done.finish is None:
-            done.finish = normalize_finish(None, FINISH_REASONS, bool(done.tool_calls))
-        return done
+        result = answer_as(Message, body, "anthropic")
+        return with_finish(self.completion(result, raw=body), FINISH_REASONS)
 
 
 ANTHROPIC = MessagesAdapter()

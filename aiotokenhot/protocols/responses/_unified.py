@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import pydantic
-
-from ..._exceptions import InvalidRequestError, ResponseValidationError
-from ...unified._adapter import NativeRequest, UnifiedRequest
+from ..._exceptions import InvalidRequestError
+from ...unified._adapter import NativeRequest, UnifiedRequest, answer_as
 from ...unified._convert import (
     call_arguments,
     content_parts,
@@ -176,12 +174,7 @@ class ResponsesAdapter:
 
     def parse(self, body: Any) -> Completion:
         """A whole ``/v1/responses`` answer; ``raw`` keeps the body as sent."""
-        try:
-            result = Response.model_validate(body)
-        except pydantic.ValidationError as exc:
-            raise ResponseValidationError(
-                f"the responses response does not have the expected shape: {exc}", body=body,
-            ) from None
+        result = answer_as(Response, body, "responses")
         if result.status is None:
             result = result.model_copy(update={"status": "completed"})
         return self.completion(result, raw=body)
