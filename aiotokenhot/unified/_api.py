@@ -8,8 +8,7 @@ stream or parse its whole answer with the protocol's adapter.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from typing_extensions import Unpack
 
@@ -37,7 +36,7 @@ class UnifiedParams(UnifiedFields, RequestOptionsParams, total=False):
     #: ``"auto"`` (from the model name) or one of ``PROTOCOLS``
     protocol: str
     #: a pydantic model class: the reply is asked for as JSON of it
-    response_format: type[pydantic.BaseModel] | Mapping[str, Any] | None
+    response_format: type[pydantic.BaseModel] | None
     #: seconds a fallback chain may spend finding a model that answers
     deadline: float | None
 
