@@ -227,7 +227,7 @@ def test_demo_tours_every_feature_and_its_files_are_where_it_says(
                      "20 already done were skipped, 40 sent (the gateway saw 40 requests)",
                      "results.jsonl: 60 lines", "video: 100%", "downloaded boat.mp4",
                      "sent cat.png as image/png",
-                     "City: City(name='Tell me about Paris', population=42"):
+                     "City: City(name='Paris', population=42, landmarks=['Paris'])"):
         assert expected in out
     assert "Echo:" not in out  # replies read like replies
     tail = out[out.index(f"The demo's files are in {out_dir}:"):].splitlines()[1:]
