@@ -227,7 +227,7 @@ def test_demo_tours_every_feature_and_its_files_are_where_it_says(
                      "20 already done were skipped, 40 sent (the gateway saw 40 requests)",
                      "results.jsonl: 60 lines", "video: 100%", "downloaded boat.mp4",
                      "sent cat.png as image/png",
-                     "City: City(name='Tell me about Paris', population=42"):
+                     "City: City(name='Paris', population=42, landmarks=['Paris'])"):
         assert expected in out
     assert "Echo:" not in out  # replies read like replies
     tail = out[out.index(f"The demo's files are in {out_dir}:"):].splitlines()[1:]
@@ -331,6 +331,25 @@ def test_batch_progress_off_a_terminal_is_periodic_plain_lines(tmp_path: Path) -
     assert len(lines) >= 2 and "\r" not in done.stderr
     assert re.fullmatch(r"batch: 100% 200/200 \[\d\d:\d\d<00:00, [\d.]+req/s, ok=200, "
                         r"failed=0, in flight=0, tokens=[\d,]+\]", lines[-1])
+
+
+def test_resumed_batch_progress_rate_counts_only_requests_sent_in_this_run(tmp_path: Path) -> None:
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text("".join(json.dumps(batch_line(i)) + "\n" for i in range(150)))
+    assert run_cli("batch", "--fake", str(src), "-o", str(out), "-q").returncode == 0
+    src.write_text("".join(json.dumps(batch_line(i)) + "\n" for i in range(300)) + "{oops\n")
+
+    done = run_cli("batch", "--fake", str(src), "-o", str(out), "--progress-every", "0")
+    assert "150 ok, 0 failed, 1 bad lines, 150 already done" in done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.startswith("batch: ")]
+    assert lines and "301/301" in lines[-1]
+    summary_rate = float(re.findall(r"([\d.]+) req/s", done.stderr)[-1])
+    rates = [float(r) for line in lines for r in re.findall(r"([\d.]+)req/s", line)]
+    assert rates, lines
+    # the 150 skipped lines and the bad one, counted over almost no time, would inflate the rate
+    # far past what the summary reports; requests sent in this run alone keep them in step
+    assert all(rate <= summary_rate * 5 for rate in rates), (rates, summary_rate)
+    assert summary_rate / 5 <= rates[-1], (rates, summary_rate)
 
 
 def test_quiet_and_progress_none_show_no_progress(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import socket
 import sys
 
 import aiohttp
+import pydantic
 import pydantic_core
 import pytest
 
@@ -120,3 +121,39 @@ async def test_disconnect_fault_cuts_the_body(fake: FakeTokenHot, events: int) -
     ) as resp:
         with pytest.raises(aiohttp.ClientPayloadError):
             await resp.read()
+
+
+async def test_prose_replies_name_what_the_question_is_about() -> None:
+    async with FakeTokenHot(replies="prose", reply_words=40) as fake, fake.client() as th:
+        for question, topic in (("What belongs in a good error message?", "a good error message"),
+                                ("How should a client handle rate limits?", "rate limits"),
+                                ("Tell me about Paris", "Paris")):
+            reply = await th.complete(model="gpt-5.4",
+                                      messages=[{"role": "user", "content": question}])
+            again = await th.complete(model="gpt-5.4",
+                                      messages=[{"role": "user", "content": question}])
+            assert reply.text == again.text  # deterministic
+            first = reply.text.split(".")[0]
+            assert topic in first, reply.text
+            assert "belongs" not in first and "handle" not in first and "Tell" not in first
+
+
+async def test_structured_replies_give_a_name_field_the_prompts_proper_noun() -> None:
+    class Place(pydantic.BaseModel):
+        name: str
+        country_name: str
+        summary: str
+        sights: list[str]
+
+    async with FakeTokenHot() as fake, fake.client() as th:
+        reply = await th.chat.completions.parse(
+            model="gpt-5.4", messages=[{"role": "user", "content": "Tell me about Paris"}],
+            response_format=Place)
+        lower = await th.chat.completions.parse(
+            model="gpt-5.4", messages=[{"role": "user", "content": "describe a sunny harbour"}],
+            response_format=Place)
+    assert reply.choices[0].message.parsed == Place(name="Paris", country_name="Paris",
+                                                    summary="Paris", sights=["Paris"])
+    assert lower.choices[0].message.parsed == Place(
+        name="Harbour", country_name="Harbour", summary="a sunny harbour",
+        sights=["a sunny harbour"])

@@ -34,3 +34,19 @@ def test_readme_snippet_runs_against_the_fake_gateway(snippet: str, tmp_path: Pa
     done = subprocess.run([sys.executable, "-c", snippet], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_snippets_use_only_public_names() -> None:
+    private = [line for block in BLOCKS for line in block.splitlines()
+               if re.search(r"\baiotokenhot(\.\w+)*\._\w", line)]
+    assert not private, private
+
+
+def test_runnable_snippets_pass_mypy_strict_when_copied_into_a_typed_project(tmp_path: Path) -> None:
+    for i, snippet in enumerate(RUNNABLE):
+        (tmp_path / f"snippet{i}.py").write_text(snippet, encoding="utf-8")
+    env = {**os.environ, "MYPYPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental",
+                           "--cache-dir", os.devnull, str(tmp_path)], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]

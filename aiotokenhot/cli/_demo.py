@@ -245,7 +245,7 @@ async def _local_file_and_structured_output(th: Any, out: Path) -> None:
     """An image edit from a file on disk, and a reply parsed into a pydantic model."""
     from pydantic import BaseModel
 
-    from ..testing._media import fake_png
+    from ..testing import fake_png
 
     class City(BaseModel):
         name: str

@@ -109,13 +109,18 @@ class Progress:
     """A progress display with a total: a tqdm bar (``mode="bar"``), a plain line at most every
     ``every`` seconds plus one at the end (``"lines"``), or nothing (``"none"``).
 
-    ``update(n, total, postfix)`` sets the absolute position; ``close()`` prints the last state.
+    ``update(n, total, postfix, uncounted)`` sets the absolute position, of which ``uncounted``
+    units were not work of this run (lines already done on a resume, bad lines): they move the
+    bar but are left out of the rate and ETA. ``started`` (a ``time.monotonic()`` value, default
+    now) is when the work began, so a display made late still shows a true rate.
+    ``close()`` prints the last state.
     Units: whatever ``unit`` names (``"req"``, ``"%"``, ``"B"`` with ``unit_scale``).
     """
 
     def __init__(self, desc: str, *, mode: str, total: float | None = None, unit: str = "it",
                  unit_scale: bool = False, every: float = PLAIN_EVERY,
-                 stream: TextIO | None = None, show_rate: bool = True) -> None:
+                 stream: TextIO | None = None, show_rate: bool = True,
+                 started: float | None = None) -> None:
         self.desc = desc
         self.mode = mode
         self.total = total
@@ -125,7 +130,8 @@ class Progress:
         self.stream = stream or sys.stderr
         self.n: float = 0
         self.postfix = ""
-        self._started = time.monotonic()
+        self.uncounted: float = 0
+        self._started = time.monotonic() if started is None else started
         self._last_line = -1e9
         self._printed: tuple[float, str] | None = None
         self._show_rate = show_rate
@@ -142,8 +148,19 @@ class Progress:
                              smoothing=0.1, leave=True,
                              bar_format=None if show_rate else _BAR_NO_RATE,
                              colour="green" if use_color(self.stream) else None)
+            ago = time.monotonic() - self._started  # tqdm times with time.time()
+            self._bar.start_t -= ago
+            self._bar.last_print_t -= ago
 
-    def update(self, n: float, total: float | None = None, postfix: str | None = None) -> None:
+    def update(self, n: float, total: float | None = None, postfix: str | None = None,
+               uncounted: float | None = None) -> None:
+        if uncounted is not None and uncounted > self.uncounted:
+            more = uncounted - self.uncounted
+            self.uncounted = uncounted
+            if self._bar is not None:  # moved past without entering tqdm's rate
+                self._bar.n += more
+                self._bar.last_print_n += more
+                self._bar.initial += more
         if total is not None:
             self.total = total
         if postfix is not None:
@@ -168,7 +185,7 @@ class Progress:
         plain = _PLAIN_FORMAT if self.total else _PLAIN_NO_TOTAL
         text = tqdm.format_meter(
             self.n, self.total or 0, now - self._started, prefix=self.desc, unit=self.unit,
-            unit_scale=self.unit_scale, postfix=self.postfix or None,
+            unit_scale=self.unit_scale, postfix=self.postfix or None, initial=self.uncounted,
             bar_format=plain if self._show_rate else _PLAIN_NO_RATE)
         self.stream.write(text + "\n")
         self.stream.flush()
@@ -230,9 +247,11 @@ async def track_batch(run: BatchRun, *, mode: str, total: int | None = None, sou
             if not summary.lines_read:
                 return
             bars.append(Progress("batch", mode=mode, total=total, unit="req", every=every,
-                                 stream=stream))
-        handled = summary.done + summary.skipped + summary.bad
-        bars[0].update(handled, postfix=_batch_postfix(summary))
+                                 stream=stream, started=summary.started))
+        # the rate counts requests sent in this run, as the summary's req/s does
+        not_sent = summary.skipped + summary.bad
+        bars[0].update(summary.done + not_sent, postfix=_batch_postfix(summary),
+                       uncounted=not_sent)
 
     async def ticker() -> None:
         while True:

@@ -34,7 +34,10 @@ def register(app: web.Application, fake: Any) -> None:
 
 
 def fake_embedding(text: str, dimensions: int) -> list[float]:
-    """The fake's unit vector for ``text`` (as float32 values, exactly what base64 carries)."""
+    """The vector the fake gateway returns for ``text``: ``dimensions`` floats of unit length,
+    each a float32 value (exactly what the base64 wire form carries), the same for the same text.
+    Lets a test compare what it got from the fake with what it expects. Public as
+    ``aiotokenhot.testing.fake_embedding``."""
     rng = random.Random(hashlib.sha256(text.encode()).digest())
     values = [rng.gauss(0.0, 1.0) for _ in range(dimensions)]
     norm = math.sqrt(sum(v * v for v in values)) or 1.0

@@ -66,7 +66,9 @@ def register(app: web.Application, fake: FakeTokenHot) -> None:
 
 
 def fake_png(seed: str = "", size: int = 8) -> bytes:
-    """A valid ``size``×``size`` RGB PNG whose colour depends on ``seed``."""
+    """A small valid PNG for tests: ``size``×``size`` pixels (default 8), RGB, one colour that
+    depends only on ``seed`` (same seed, same bytes). Returns the file's bytes; write them to a
+    path or pass them wherever an image is taken. Public as ``aiotokenhot.testing.fake_png``."""
     r, g, b = hashlib.sha256(seed.encode()).digest()[:3]
     row = b"\x00" + bytes((r, g, b)) * size
     raw = zlib.compress(row * size)

@@ -39,11 +39,30 @@ _VOCAB = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hote
 REPLY_STYLES = ("echo", "prose")
 
 
+_ARTICLES = frozenset(("a", "an", "the"))
+
+
 def topic_of(prompt: str) -> str:
-    """Up to four content words of ``prompt`` (no stop words or punctuation), or "this"."""
+    """What ``prompt`` asks about, to name in a reply: its last run of content words (no stop
+    words, punctuation or ``#`` marks; at most four), with the article before it ("What belongs
+    in a good error message?" -> "a good error message"), or "this"."""
     words = [w.strip(".,;:!?\"'()[]{}") for w in prompt.split()]
-    kept = [w for w in words if w and w.lower() not in _STOPWORDS and not w.startswith("#")]
-    return " ".join(kept[:4]) or "this"
+    words = [w for w in words if w and not w.startswith("#")]
+    runs: list[tuple[int, int]] = []
+    for i, w in enumerate(words):
+        if w.lower() in _STOPWORDS:
+            continue
+        if runs and runs[-1][1] == i:
+            runs[-1] = (runs[-1][0], i + 1)
+        else:
+            runs.append((i, i + 1))
+    if not runs:
+        return "this"
+    start, end = runs[-1]
+    kept = words[start:min(end, start + 4)]
+    if start and words[start - 1].lower() in _ARTICLES:
+        kept.insert(0, words[start - 1].lower())
+    return " ".join(kept)
 
 
 def prose(prompt: str, words: int) -> list[str]:
