@@ -323,13 +323,14 @@ def test_a_missing_input_file_is_one_line_not_a_traceback(tmp_path: Path) -> Non
 
 def test_batch_progress_off_a_terminal_is_periodic_plain_lines(tmp_path: Path) -> None:
     src = tmp_path / "in.jsonl"
-    src.write_text("".join(json.dumps(batch_line(i)) + "\n" for i in range(200)))
+    src.write_text("".join(json.dumps(batch_line(i)) + "\n" for i in range(100)))
+    # --rpm 3000 paces 100 requests over at least 2 s, whatever the machine's speed
     done = run_cli("batch", "--fake", str(src), "-o", str(tmp_path / "out.jsonl"),
-                   "--progress-every", "0")
+                   "--progress-every", "0", "--rpm", "3000")
     assert done.returncode == 0, done.stderr
     lines = [line for line in done.stderr.splitlines() if line.startswith("batch: ")]
     assert len(lines) >= 2 and "\r" not in done.stderr
-    assert re.fullmatch(r"batch: 100% 200/200 \[\d\d:\d\d<00:00, [\d.]+req/s, ok=200, "
+    assert re.fullmatch(r"batch: 100% 100/100 \[\d\d:\d\d<00:00, [\d.]+req/s, ok=100, "
                         r"failed=0, in flight=0, tokens=[\d,]+\]", lines[-1])
 
 
