@@ -227,3 +227,15 @@ async def test_unified_unknown_stop_reason_and_blocks() -> None:
     assert got.items[0] == TextDelta("ok")
     assert got.items[-1] == Finish("error", "network_error")
     assert got.final.raw.content[0].model_extra == {"content": "summary"}
+
+
+async def test_a_stray_done_line_from_an_openai_minded_gateway_is_no_event() -> None:
+    body = (frames(start(), block(0, type="text", text=""), delta(0, type="text_delta", text="hi"))
+            + b"data: [DONE]\n\n"
+            + frames(stop_block(0), message_delta(stop_reason="end_turn"), STOP))
+    for final, text in await finals(body):
+        assert (final.text, text, final.stop_reason) == ("hi", "hi", "end_turn")
+    typed = await consume(messages, [body])
+    assert [e.type for e in typed.items] == ["message_start", "content_block_start",
+                                             "content_block_delta", "content_block_stop",
+                                             "message_delta", "message_stop"]

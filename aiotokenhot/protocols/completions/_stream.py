@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..._exceptions import StreamError
-from ...streams import SSEEvent, Stream
-from ..chat._stream import ChunkReader
+from ...streams import SSEEvent
+from ...streams._fold import Fold, FoldStream
+from ..chat._stream import read_chunk
 from ._types import CompletionUsage, TextCompletion, TextCompletionChoice, TextCompletionChunk
 
-__all__ = ["TextCompletionAccumulator", "TextCompletionStream"]
+__all__ = ["TextCompletionAccumulator", "TextCompletionFold", "TextCompletionStream"]
 
 _validate_chunk = TextCompletionChunk.__pydantic_validator__.validate_python
 
@@ -60,30 +60,42 @@ class TextCompletionAccumulator:
         )
 
 
-class TextCompletionStream(Stream[TextCompletionChunk]):
-    """Iterate for chunks; ``text()`` for choice 0's text; ``final()`` for the whole completion."""
+class TextCompletionFold(Fold):
+    """Reads each chunk once (errors and ``[DONE]`` as in chat), validates it and folds it."""
 
-    protocol = "completions"
+    __slots__ = ()
+    acc: TextCompletionAccumulator
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._acc = TextCompletionAccumulator()
-        self._add = self._acc.add
-        self._reader = ChunkReader(self.protocol)
+    def __init__(self, protocol: str = "completions") -> None:
+        super().__init__(protocol)
+        self.acc = TextCompletionAccumulator()
 
-    def _on_event(self, sse: SSEEvent) -> TextCompletionChunk | None:
-        try:
-            obj = self._reader.read(sse)  # one parse; errors and [DONE] as in chat
-        except StreamError as exc:
-            exc.partial = self._partial()
-            raise
+    def feed(self, sse: SSEEvent) -> Any:
+        """Fold one chunk in; :attr:`event` is then the validated chunk (None after
+        ``[DONE]``). Returns True for a chunk, None for ``[DONE]``."""
+        obj = read_chunk(self, sse)
         if obj is None:
-            self._complete = self._reader.done
+            self.event = None
             return None
         if obj.get("choices", 0) is None:
             obj["choices"] = []  # ``choices: null`` reads as none
-        chunk: TextCompletionChunk = _validate_chunk(obj)
-        self._add(chunk)
+        chunk = self.event = _validate_chunk(obj)
+        self.acc.add(chunk)
+        return True
+
+    def partial(self) -> TextCompletion | None:
+        return super().partial() if self.acc.chunks_seen else None
+
+
+class TextCompletionStream(FoldStream[TextCompletionChunk, TextCompletion]):
+    """Iterate for chunks; ``text()`` for choice 0's text; ``final()`` for the whole completion."""
+
+    protocol = "completions"
+    fold_type = TextCompletionFold
+    text_mode = False  # the chunks are validated to be folded: .text() reads them
+
+    def _typed_event(self, obj: Any, sse: SSEEvent) -> TextCompletionChunk:
+        chunk: TextCompletionChunk = obj
         return chunk
 
     def _event_text(self, event: TextCompletionChunk) -> str | None:
@@ -91,18 +103,6 @@ class TextCompletionStream(Stream[TextCompletionChunk]):
         if choices and choices[0].index == 0:
             return choices[0].text
         return None
-
-    def _partial(self) -> TextCompletion | None:
-        return self._acc.snapshot() if self._acc.chunks_seen else None
-
-    _final: TextCompletion | None = None
-
-    def final(self) -> TextCompletion:
-        """The accumulated completion; the stream must have been read to ``[DONE]``."""
-        self._require_complete()
-        if self._final is None:  # built once, so what is attached to it (usage.cost) stays
-            self._final = self._acc.snapshot()
-        return self._final
 
     async def get_final_completion(self) -> TextCompletion:
         """Read the rest of the stream (if any) and return :meth:`final`."""
