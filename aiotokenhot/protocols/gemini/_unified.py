@@ -19,7 +19,7 @@ import pydantic_core
 from ..._exceptions import InvalidRequestError, ResponseValidationError
 from ...unified._adapter import NativeRequest, ProtocolAdapter, UnifiedRequest, answer_as
 from ...unified._convert import (
-    call_arguments,
+    call_object,
     content_parts,
     data_url,
     drop_none,
@@ -27,6 +27,7 @@ from ...unified._convert import (
     function_tools,
     image_url_of,
     merge_turn,
+    opening_system,
     text_only,
 )
 from ...unified._events import Completion, Finish, FinishReason, ToolCall, Usage
@@ -106,12 +107,8 @@ class GeminiAdapter(ProtocolAdapter[GenerateContentResponse]):
             where = f"messages[{i}]"
             role = m["role"]
             if role in ("system", "developer"):
-                if contents:
-                    raise InvalidRequestError(
-                        f"{where}: the gemini protocol only takes system instructions before the "
-                        "conversation starts"
-                    )
-                system.append({"text": text_only(m.get("content"), where)})
+                text = opening_system(m, where, bool(contents), "gemini", "system instructions")
+                system.append({"text": text})
             elif role == "user":
                 parts = [_part(p, where) for p in content_parts(m.get("content"), where)]
                 merge_turn(contents, "user", "parts", parts)
@@ -119,9 +116,7 @@ class GeminiAdapter(ProtocolAdapter[GenerateContentResponse]):
                 text = text_only(m.get("content"), where)
                 parts = [{"text": text}] if text else []
                 for call in m.get("tool_calls") or ():
-                    call_id, name, _, parsed = call_arguments(call, where)
-                    if not isinstance(parsed, dict):
-                        raise InvalidRequestError(f"{where}: tool call arguments must be a JSON object")
+                    call_id, name, parsed = call_object(call, where)
                     call_names[call_id] = name
                     fc_part: dict[str, Any] = {"functionCall": {"name": name, "args": parsed}}
                     google = (call.get("extra_content") or {}).get("google") or {}

@@ -17,7 +17,7 @@ from ..._exceptions import InvalidRequestError, ResponseValidationError
 from ...unified._adapter import NativeRequest, ProtocolAdapter, UnifiedRequest, answer_as
 from ...unified._convert import (
     DEFAULT_ANTHROPIC_MAX_TOKENS,
-    call_arguments,
+    call_object,
     content_parts,
     data_url,
     drop_none,
@@ -25,6 +25,7 @@ from ...unified._convert import (
     function_tools,
     image_url_of,
     merge_turn,
+    opening_system,
     text_only,
 )
 from ...unified._events import Completion, FinishReason, ToolCall, Usage
@@ -88,12 +89,7 @@ class MessagesAdapter(ProtocolAdapter[Message]):
             where = f"messages[{i}]"
             role = m["role"]
             if role in ("system", "developer"):
-                if turns:
-                    raise InvalidRequestError(
-                        f"{where}: the anthropic protocol only takes system prompts before the "
-                        "conversation starts"
-                    )
-                system.append(text_only(m.get("content"), where))
+                system.append(opening_system(m, where, bool(turns), "anthropic", "system prompts"))
             elif role == "user":
                 blocks = [_part(p, where) for p in content_parts(m.get("content"), where)]
                 merge_turn(turns, "user", "content", blocks)
@@ -101,9 +97,7 @@ class MessagesAdapter(ProtocolAdapter[Message]):
                 text = text_only(m.get("content"), where)
                 blocks = [{"type": "text", "text": text}] if text else []
                 for call in m.get("tool_calls") or ():
-                    call_id, name, _, parsed = call_arguments(call, where)
-                    if not isinstance(parsed, dict):
-                        raise InvalidRequestError(f"{where}: tool call arguments must be a JSON object")
+                    call_id, name, parsed = call_object(call, where)
                     blocks.append({"type": "tool_use", "id": call_id, "name": name, "input": parsed})
                 merge_turn(turns, "assistant", "content", blocks)
             else:
