@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, overload
+from typing import Any, Literal, overload
 
 from typing_extensions import Unpack
 
@@ -91,8 +91,7 @@ class Gemini(Resource):
         fields, options = RequestOptions.split(params)
         body = build_request(**fields)
         await resolve_media(body)  # local files, read off the loop
-        result = await self._transport.request("POST", path, json=body, options=options)
-        return result.parse(GenerateContentResponse)
+        return await self._post(path, body, options, GenerateContentResponse)
 
     @accepts(GenerateContentParams)
     async def parse(
@@ -157,8 +156,7 @@ class Gemini(Resource):
         fields, options = RequestOptions.split(params)
         body = {"contents": build_request(contents=fields.get("contents"))["contents"]}
         await resolve_media(body)
-        result = await self._transport.request("POST", path, json=body, options=options)
-        return result.parse(CountTokensResponse)
+        return await self._post(path, body, options, CountTokensResponse)
 
     @accepts(EmbedContentParams)
     async def embed_content(
@@ -178,8 +176,7 @@ class Gemini(Resource):
         fields, options = RequestOptions.split(params)
         body = embed_body(path.rsplit("/", 1)[-1].split(":", 1)[0], fields.pop("content", None),
                           **fields)
-        result = await self._transport.request("POST", path, json=body, options=options)
-        return result.parse(EmbedContentResponse)
+        return await self._post(path, body, options, EmbedContentResponse)
 
     @accepts(BatchEmbedContentsParams)
     async def batch_embed_contents(
@@ -199,8 +196,7 @@ class Gemini(Resource):
         fields, options = RequestOptions.split(params)
         body = batch_embed_body(path.rsplit("/", 1)[-1].split(":", 1)[0],
                                 fields.pop("contents", None), **fields)
-        result = await self._transport.request("POST", path, json=body, options=options)
-        return result.parse(BatchEmbedContentsResponse)
+        return await self._post(path, body, options, BatchEmbedContentsResponse)
 
     @accepts(ListModelsParams)
     async def list_models(self, **params: Unpack[ListModelsParams]) -> GeminiModelList:
@@ -214,6 +210,12 @@ class Gemini(Resource):
         result = await self._transport.request("GET", "/v1beta/models", params=camel_keys(fields),
                                                options=options)
         return result.parse(GeminiModelList)
+
+    async def _post(self, path: str, body: dict[str, Any], options: RequestOptions,
+                    result_type: type[ModelT]) -> ModelT:
+        """POST ``body`` to a model's action ``path``; the answer validated as ``result_type``."""
+        result = await self._transport.request("POST", path, json=body, options=options)
+        return result.parse(result_type)
 
     with_raw_response = raw_view(lambda: GeminiWithRawResponse)
 
