@@ -6,12 +6,11 @@ from typing import Any, Literal, overload
 
 from typing_extensions import Unpack
 
-from ..._exceptions import InvalidRequestError
 from ..._media import defer_media, resolve_media
 from ...transport import RequestOptions
 from .._raw import RawMethod, RawStreamMethod, RawView, raw_view
 from .._resource import Resource, accepts
-from .._structured import ModelT, is_model_class, parse_final
+from .._structured import ModelT, check_model_class, parse_final
 from ..embeddings._gemini import batch_embed_body, embed_body
 from ..embeddings._types import BatchEmbedContentsResponse, EmbedContentResponse
 from ._params import (
@@ -111,8 +110,7 @@ class Gemini(Resource):
             ResponseValidationError: the answer is not JSON of ``response_schema`` (``body``
                 holds the raw text).
         """
-        if not is_model_class(response_schema):
-            raise InvalidRequestError("response_schema must be a pydantic model class")
+        check_model_class(response_schema, "response_schema")
         params["generation_config"] = json_config(params.get("generation_config"), response_schema)
         response = await self.generate_content(model, **params)
         return parse_generated(response, response_schema)
