@@ -22,9 +22,9 @@ import mimetypes
 import os
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from pathlib import Path
-from typing import Any, TypeVar, Union
+from typing import Any, ClassVar, TypeVar, Union
 
 import anyio.to_thread
 
@@ -247,6 +247,7 @@ async def load_media(
 _ALIVE_LOCK = threading.Lock()
 
 
+@dataclass(eq=False, repr=False, slots=True)
 class Pending:
     """A local source waiting in a request body; :func:`resolve_media` swaps in ``render(media)``.
 
@@ -254,25 +255,16 @@ class Pending:
     so requests without local files skip the search (the common case, on every call).
     """
 
-    __slots__ = ("kinds", "limit", "mime_type", "render", "source", "where")
-    alive = 0
+    source: LocalSource
+    render: Callable[[Media], Any]
+    _: KW_ONLY
+    where: str
+    kinds: tuple[str, ...]
+    limit: int | None = None
+    mime_type: str | None = None
+    alive: ClassVar[int] = 0
 
-    def __init__(
-        self,
-        source: LocalSource,
-        render: Callable[[Media], Any],
-        *,
-        where: str,
-        kinds: tuple[str, ...],
-        limit: int | None = None,
-        mime_type: str | None = None,
-    ) -> None:
-        self.source = source
-        self.render = render
-        self.where = where
-        self.kinds = kinds
-        self.limit = limit
-        self.mime_type = mime_type
+    def __post_init__(self) -> None:
         with _ALIVE_LOCK:
             Pending.alive += 1
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 import pydantic
 
-__all__ = ["APIModel", "attach_request_id", "model_data", "plain_data"]
+__all__ = ["APIModel", "attach_request_id", "model_data", "plain_data", "type_tag"]
 
 
 class APIModel(pydantic.BaseModel):
@@ -70,3 +70,15 @@ def plain_data(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [plain_data(v) for v in value]
     return value
+
+
+def type_tag(known: Collection[str], fallback: str) -> Callable[[Any], str]:
+    """A pydantic ``Discriminator`` function for a union tagged by ``type``: the ``type`` of a
+    dict or model when ``known`` holds it, else ``fallback`` (the union's catch-all member, so
+    that a type this SDK does not know is kept rather than rejected)."""
+
+    def tag(value: Any) -> str:
+        kind: Any = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+        return kind if kind in known else fallback
+
+    return tag

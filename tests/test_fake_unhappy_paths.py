@@ -49,6 +49,19 @@ async def test_an_unknown_model_is_404_in_each_protocols_error_shape() -> None:
         assert body["error"]["code"] == 404 and "models/gemini-9" in body["error"]["message"]
 
 
+@pytest.mark.parametrize("path", ["/v1/chat/completions", "/v1/completions", "/v1/messages"])
+async def test_a_body_that_is_not_a_json_object_is_400_in_the_protocols_error_shape(
+        path: str) -> None:
+    async with FakeTokenHot() as fake, aiohttp.ClientSession() as session, session.post(
+        fake.base_url + path, data=b"[1, 2]",
+        headers={"Authorization": f"Bearer {fake.api_key}", "Content-Type": "application/json"},
+    ) as resp:
+        assert resp.status == 400
+        error = (await resp.json())["error"]
+        assert error["type"] == "invalid_request_error"
+        assert error["message"] == "the body must be a JSON object"
+
+
 async def test_the_client_raises_not_found_for_an_unknown_model_and_others_still_work() -> None:
     async with FakeTokenHot() as fake, fake.client(max_retries=0) as th:
         fake.unknown_models.add("gpt-9")  # can change while the gateway runs

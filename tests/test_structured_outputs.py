@@ -247,8 +247,13 @@ async def test_parse_rejects_a_format_that_is_not_a_class(fake: FakeTokenHot,
     with pytest.raises(InvalidRequestError, match="pydantic model class"):
         await th.chat.completions.parse(model="gpt-5.4", messages=ASK,
                                         response_format={"type": "json_object"})  # type: ignore[arg-type]
-    with pytest.raises(InvalidRequestError, match="pydantic model class"):
+    with pytest.raises(InvalidRequestError, match="response_format must be a pydantic model class"):
         await th.complete(model="gpt-5.4", messages=ASK, response_format=dict)
+    with pytest.raises(InvalidRequestError, match="response_schema must be a pydantic model class"):
+        await th.gemini.parse("gemini-2.5-flash", contents="hi",
+                              response_schema=dict)  # type: ignore[type-var]
+    with pytest.raises(InvalidRequestError, match="output_format must be a pydantic model class"):
+        await th.messages.parse(**CLAUDE, messages=ASK, output_format=dict)  # type: ignore[type-var]
     assert fake.requests == []
 
 

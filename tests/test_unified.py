@@ -222,6 +222,10 @@ def test_gemini_carries_audio_and_sends_back_thought_signatures() -> None:
         ("gemini", {"tools": [{"type": "web_search"}]}, "cannot carry a 'web_search' tool"),
         ("anthropic", {"messages": [{"role": "assistant", "tool_calls": [
             {"id": "a", "function": {"name": "f", "arguments": "{not json"}}]}]}, "not valid JSON"),
+        ("anthropic", {"messages": [{"role": "assistant", "tool_calls": [
+            {"id": "a", "function": {"name": "f", "arguments": "[1, 2]"}}]}]}, "a JSON object"),
+        ("gemini", {"messages": [{"role": "assistant", "tool_calls": [
+            {"id": "a", "function": {"name": "f", "arguments": "\"text\""}}]}]}, "a JSON object"),
         ("gemini", {"messages": [{"role": "tool", "tool_call_id": "nope", "content": "x"}]},
          "function name"),
         ("openai", {"messages": []}, "non-empty list"),

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pydantic
 
 from .._exceptions import InvalidRequestError
-from ._structured import is_model_class, parse_json_text, parse_object, schema_name, strict_json_schema
+from ._structured import check_model_class, parse_json_text, parse_object, schema_name, strict_json_schema
 
 if TYPE_CHECKING:
     from .._client import AsyncTokenHot
@@ -84,8 +84,7 @@ def prepare_structured(response_format: Any, kwargs: Mapping[str, Any]) -> tuple
     """
     from ..unified import pick_protocol
 
-    if not is_model_class(response_format):
-        raise InvalidRequestError("response_format must be a pydantic model class")
+    check_model_class(response_format, "response_format")
     model = kwargs.get("model")
     if not isinstance(model, str):
         raise InvalidRequestError("response_format needs one model name")

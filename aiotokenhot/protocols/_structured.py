@@ -20,6 +20,7 @@ from .._exceptions import InvalidRequestError, ResponseValidationError
 
 __all__ = [
     "ModelT",
+    "check_model_class",
     "is_model_class",
     "parse_final",
     "parse_json_text",
@@ -34,6 +35,13 @@ ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
 def is_model_class(value: Any) -> TypeGuard[type[pydantic.BaseModel]]:
     """True for a pydantic model class (not an instance)."""
     return isinstance(value, type) and issubclass(value, pydantic.BaseModel)
+
+
+def check_model_class(value: Any, name: str) -> None:
+    """Raises :class:`InvalidRequestError` (before anything is sent) unless ``value``, the
+    argument called ``name``, is a pydantic model class."""
+    if not is_model_class(value):
+        raise InvalidRequestError(f"{name} must be a pydantic model class")
 
 
 def schema_name(model: type[pydantic.BaseModel]) -> str:

@@ -35,7 +35,7 @@ from ._openai import (
     split_pieces,
 )
 from ._replies import count_tokens, reply_pieces, text_of
-from ._server import FAKE_KEY, error_response, json_body, json_response, send_sse
+from ._server import FAKE_KEY, bad_request, json_body, json_object_route, json_response, send_sse
 from ._structured import REFUSAL, schema_reply, wants_refusal
 
 if TYPE_CHECKING:
@@ -48,10 +48,6 @@ FAKE_SIGNATURE = "fake-signature-0001"
 def register(app: web.Application, fake: FakeTokenHot) -> None:
     app.router.add_post("/v1/messages", messages)
     app.router.add_post("/v1/complete", complete)
-
-
-def _bad_request(request: web.Request, message: str) -> web.Response:
-    return error_response(request.path, 400, message, "invalid_request_error")
 
 
 def _user_text(content: Any) -> str:
@@ -243,16 +239,14 @@ def _check(body: dict[str, Any]) -> str | None:
     return None
 
 
-async def messages(request: web.Request) -> web.StreamResponse:
+@json_object_route
+async def messages(request: web.Request, body: dict[str, Any]) -> web.StreamResponse:
     fake = request.app[FAKE_KEY]
-    body = await json_body(request)
-    if body is None:
-        return _bad_request(request, "the body must be a JSON object")
     problem = _check(body)
     if problem is not None:
-        return _bad_request(request, problem)
+        return bad_request(request, problem)
     if "output_format" in body and fake.state.get("anthropic_output_format") is False:
-        return _bad_request(request, "output_format: Extra inputs are not permitted")
+        return bad_request(request, "output_format: Extra inputs are not permitted")
     reply = _Reply(body, fake, f"msg_fake{len(fake.requests)}")
     if not body.get("stream"):
         return json_response(reply.message())
@@ -264,10 +258,10 @@ async def complete(request: web.Request) -> web.StreamResponse:
     fake = request.app[FAKE_KEY]
     body = await json_body(request)
     if body is None or not body.get("model") or not isinstance(body.get("prompt"), str):
-        return _bad_request(request, "model and prompt are required")
+        return bad_request(request, "model and prompt are required")
     limit = body.get("max_tokens_to_sample")
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        return _bad_request(request, "max_tokens_to_sample: Field required")
+        return bad_request(request, "max_tokens_to_sample: Field required")
     human = body["prompt"].rsplit("Human:", 1)[-1].split("\n\nAssistant:", 1)[0].strip()
     pieces = reply_pieces(human, fake.reply_words, fake.replies)
     stop_reason = "stop_sequence"

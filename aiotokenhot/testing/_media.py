@@ -27,6 +27,7 @@ import math
 import struct
 import time
 import zlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -346,24 +347,26 @@ def _lookup(request: web.Request) -> dict[str, Any] | None:
 
 
 async def video_object(request: web.Request) -> web.StreamResponse:
-    fake = request.app[FAKE_KEY]
-    task = _lookup(request)
-    if task is None:
-        return _task_not_found(request.match_info["task_id"])
-    if "happyhorse" in task["model"].lower():
-        return error_response(request.path, 501, "not_implemented: this adaptor has no video view",
-                              "new_api_error", "not_implemented")
-    task["polls"] += 1
-    return json_response(_video_object(request, fake, task))
+    return _poll(request, _video_object)
 
 
 async def video_task_dto(request: web.Request) -> web.StreamResponse:
+    return _poll(request, _task_dto)
+
+
+def _poll(request: web.Request,
+          view: Callable[[web.Request, FakeTokenHot, dict[str, Any]], dict[str, Any]]) -> web.Response:
+    """One poll of the task the path names (each moves it on), answered through ``view``: the
+    video object or the task DTO."""
     fake = request.app[FAKE_KEY]
     task = _lookup(request)
     if task is None:
         return _task_not_found(request.match_info["task_id"])
+    if view is _video_object and "happyhorse" in task["model"].lower():
+        return error_response(request.path, 501, "not_implemented: this adaptor has no video view",
+                              "new_api_error", "not_implemented")
     task["polls"] += 1
-    return json_response(_task_dto(request, fake, task))
+    return json_response(view(request, fake, task))
 
 
 async def video_remix(request: web.Request) -> web.StreamResponse:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from ._replies import count_tokens, reply_pieces, text_of
-from ._server import FAKE_KEY, error_response, json_body, json_response, send_sse
+from ._server import FAKE_KEY, bad_request, json_object_route, json_response, send_sse
 from ._structured import REFUSAL, schema_reply, schema_sample, wants_refusal
 
 if TYPE_CHECKING:
@@ -248,22 +248,16 @@ def _usage(prompt_tokens: int, completion_tokens: int, reasoning: int = 0) -> di
     return usage
 
 
-def _bad_request(request: web.Request, message: str) -> web.Response:
-    return error_response(request.path, 400, message, "invalid_request_error")
-
-
-async def chat_completions(request: web.Request) -> web.StreamResponse:
+@json_object_route
+async def chat_completions(request: web.Request, body: dict[str, Any]) -> web.StreamResponse:
     fake = request.app[FAKE_KEY]
-    body = await json_body(request)
-    if body is None:
-        return _bad_request(request, "the body must be a JSON object")
     model = body.get("model")
     messages = body.get("messages")
     if not model or not isinstance(messages, list) or not messages:
-        return _bad_request(request, "model and messages are required")
+        return bad_request(request, "model and messages are required")
     n = body.get("n") or 1
     if not isinstance(n, int) or n < 1:
-        return _bad_request(request, "n must be a positive integer")
+        return bad_request(request, "n must be a positive integer")
     prompt, prompt_tokens = prompt_of(messages)
     choices = [_ChatChoice(i, body, prompt, fake) for i in range(n)]
     usage = _usage(prompt_tokens, sum(c.tokens for c in choices),
@@ -301,19 +295,17 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
 # -- /v1/completions (legacy) --------------------------------------------------------------------
 
 
-async def completions(request: web.Request) -> web.StreamResponse:
+@json_object_route
+async def completions(request: web.Request, body: dict[str, Any]) -> web.StreamResponse:
     fake = request.app[FAKE_KEY]
-    body = await json_body(request)
-    if body is None:
-        return _bad_request(request, "the body must be a JSON object")
     model = body.get("model")
     prompt = body.get("prompt")
     if not model or prompt is None:
-        return _bad_request(request, "model and prompt are required")
+        return bad_request(request, "model and prompt are required")
     prompts = [prompt] if isinstance(prompt, str) or (
         isinstance(prompt, list) and prompt and isinstance(prompt[0], int)) else list(prompt)
     if not prompts:
-        return _bad_request(request, "prompt must not be empty")
+        return bad_request(request, "prompt must not be empty")
     n = body.get("n") or 1
     texts = [p if isinstance(p, str) else " ".join(str(t) for t in p) for p in prompts]
     replies = [(choice_pieces(text, fake.reply_words, j, body.get("max_tokens"), fake.replies))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -527,6 +528,27 @@ async def json_body(request: web.Request) -> dict[str, Any] | None:
     except ValueError:
         return None
     return body if isinstance(body, dict) else None
+
+
+def bad_request(request: web.Request, message: str) -> web.Response:
+    """A 400 ``invalid_request_error`` in the envelope of the request's protocol."""
+    return error_response(request.path, 400, message, "invalid_request_error")
+
+
+def json_object_route(
+    handler: Callable[[web.Request, dict[str, Any]], Awaitable[web.StreamResponse]],
+) -> Handler:
+    """A route whose body must be a JSON object: ``handler(request, body)``; any other body is
+    answered with :func:`bad_request`."""
+
+    @functools.wraps(handler)
+    async def route(request: web.Request) -> web.StreamResponse:
+        body = await json_body(request)
+        if body is None:
+            return bad_request(request, "the body must be a JSON object")
+        return await handler(request, body)
+
+    return route
 
 
 def json_response(data: Any, *, status: int = 200,

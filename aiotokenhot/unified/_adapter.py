@@ -16,9 +16,12 @@ A protocol package ``aiotokenhot/protocols/<name>/`` provides, in its ``_unified
    terminator); otherwise the stream raises :class:`IncompleteStreamError`.
 2. an **adapter** (:class:`UnifiedAdapter`): ``native_request`` (unified request → native
    path and body), ``new_fold()``, ``completion(native_result)`` (the pure "native final →
-   :class:`Completion`" helper) and ``parse(body)`` for ``th.complete()``, which should validate
-   the body into the native result type and call ``completion`` on it, so a whole reply and a
-   streamed one are converted by the same code.
+   :class:`Completion`" helper) and ``parse(body)`` for ``th.complete()``, which validates
+   the body into the native result type and calls ``completion`` on it, so a whole reply and a
+   streamed one are converted by the same code. A subclass of :class:`ProtocolAdapter` gets
+   ``new_fold``, ``parse`` and the finish rule from the protocol's name, fold class and finish
+   table, and writes ``native_request``, ``completion`` and ``answer`` (the body checked and
+   validated as the native result).
 3. a subclass of :class:`UnifiedStream` that names the adapter
    (``class ChatUnifiedStream(UnifiedStream): adapter = CHAT_ADAPTER``) and one
    :class:`~aiotokenhot.unified.ProtocolRecord` in ``unified/_registry.py``.
@@ -31,15 +34,15 @@ events are derived from the native state and cannot disagree with the native ``f
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import pydantic
 
 from .._exceptions import ResponseValidationError
 from ..streams._sse import SSEEvent
-from ._events import Completion, FinishReason
+from ._events import Completion, Finish, FinishReason, Usage
 from ._finish import normalize_finish
 
 __all__ = [
@@ -47,14 +50,15 @@ __all__ = [
     "NativeFold",
     "NativeRequest",
     "PrimaryView",
+    "ProtocolAdapter",
     "Sampling",
     "UnifiedAdapter",
     "UnifiedRequest",
     "answer_as",
-    "with_finish",
 ]
 
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
+ResultT = TypeVar("ResultT")
 
 
 def answer_as(model: type[ModelT], body: Any, label: str) -> ModelT:
@@ -69,14 +73,6 @@ def answer_as(model: type[ModelT], body: Any, label: str) -> ModelT:
         raise ResponseValidationError(
             f"the {label} response does not have the expected shape: {exc}", body=body,
         ) from None
-
-
-def with_finish(done: Completion, known: Mapping[str, FinishReason]) -> Completion:
-    """``done``, given the finish an answer without a reason implies (``tool_calls`` when it
-    holds tool calls, else ``stop``) when it has none."""
-    if done.finish is None:
-        done.finish = normalize_finish(None, known, bool(done.tool_calls))
-    return done
 
 
 @dataclass(frozen=True)
@@ -159,3 +155,58 @@ class UnifiedAdapter(Protocol):
     def completion(self, result: Any, raw: Any = None) -> Completion: ...
 
     def parse(self, body: Any) -> Completion: ...
+
+
+class ProtocolAdapter(Generic[ResultT]):
+    """What every protocol's :class:`UnifiedAdapter` shares, for the native result type
+    ``ResultT``: its name, its fold and its finish table. A subclass writes ``native_request``,
+    ``completion`` and ``answer``."""
+
+    def __init__(self, name: str, fold: Callable[[str], NativeFold],
+                 finish_reasons: Mapping[str, FinishReason]) -> None:
+        #: the protocol's name in the unified API (``openai``, ``responses``...)
+        self.name = name
+        #: the native finish reasons the unified API knows by name (others: see ``_finish``)
+        self.finish_reasons = finish_reasons
+        self._fold = fold
+
+    def native_request(self, request: UnifiedRequest) -> NativeRequest:
+        """The native path and body for ``request``; raises :class:`InvalidRequestError` for
+        what the protocol cannot carry."""
+        raise NotImplementedError
+
+    def new_fold(self) -> NativeFold:
+        """A fresh stream state, the one the protocol's native stream runs."""
+        return self._fold(self.name)
+
+    def completion(self, result: ResultT, raw: Any = None) -> Completion:
+        """A native result (the native ``final()`` or a whole answer) as a :class:`Completion`;
+        ``raw`` defaults to ``result``."""
+        raise NotImplementedError
+
+    def answer(self, body: Any) -> ResultT:
+        """A whole non-streaming answer ``body`` as the native result; raises
+        :class:`ResponseValidationError` when it is not one."""
+        raise NotImplementedError
+
+    def parse(self, body: Any) -> Completion:
+        """A whole non-streaming answer as a :class:`Completion` (``raw`` keeps the body as
+        sent); one without a finish reason ends in ``tool_calls`` when it holds tool calls,
+        else ``stop``. Raises :class:`ResponseValidationError` when it is not an answer."""
+        done = self.completion(self.answer(body), raw=body)
+        if done.finish is None:
+            done.finish = normalize_finish(None, self.finish_reasons, bool(done.tool_calls))
+        return done
+
+    def finish(self, reason: str | None, has_tool_calls: bool) -> Finish | None:
+        """A native finish ``reason`` in the unified meaning (see ``_finish``); None for none."""
+        if reason is None:
+            return None
+        return normalize_finish(reason, self.finish_reasons, has_tool_calls)
+
+    def new_completion(self, result: ResultT, raw: Any, *, usage: Usage | None,
+                       model: str | None, id: str | None) -> Completion:
+        """An empty :class:`Completion` of this protocol: ``raw`` is the body as sent, or
+        ``result`` itself when None."""
+        return Completion(usage=usage, protocol=self.name, model=model, id=id,
+                          raw=result if raw is None else raw)

@@ -25,6 +25,7 @@ __all__ = [
     "UnifiedFields",
     "build_request",
     "call_arguments",
+    "call_object",
     "check_request",
     "content_parts",
     "data_url",
@@ -33,6 +34,7 @@ __all__ = [
     "function_tools",
     "image_url_of",
     "merge_turn",
+    "opening_system",
     "text_only",
 ]
 
@@ -203,6 +205,27 @@ def call_arguments(call: Mapping[str, Any], where: str) -> tuple[str, str, str, 
     except ValueError:
         raise InvalidRequestError(f"{where}: tool call arguments are not valid JSON") from None
     return str(call.get("id") or ""), fn["name"], raw, parsed
+
+
+def call_object(call: Mapping[str, Any], where: str) -> tuple[str, str, dict[str, Any]]:
+    """(id, name, parsed arguments) of an assistant tool call, for a protocol whose calls carry
+    a JSON object; raises :class:`InvalidRequestError` for arguments that are not one."""
+    call_id, name, _, parsed = call_arguments(call, where)
+    if not isinstance(parsed, dict):
+        raise InvalidRequestError(f"{where}: tool call arguments must be a JSON object")
+    return call_id, name, parsed
+
+
+def opening_system(message: Mapping[str, Any], where: str, started: bool, protocol: str,
+                   what: str) -> str:
+    """The text of a system or developer ``message``, for a protocol that only takes ``what``
+    (its name for them) before the conversation; raises :class:`InvalidRequestError` once the
+    conversation has ``started``."""
+    if started:
+        raise InvalidRequestError(
+            f"{where}: the {protocol} protocol only takes {what} before the conversation starts"
+        )
+    return text_only(message.get("content"), where)
 
 
 def forced_function(choice: str | Mapping[str, Any]) -> str | None:

@@ -10,10 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..._exceptions import ResponseValidationError
-from ...unified._adapter import NativeRequest, UnifiedRequest, answer_as, with_finish
+from ...unified._adapter import NativeRequest, ProtocolAdapter, UnifiedRequest, answer_as
 from ...unified._convert import drop_none
 from ...unified._events import Completion, FinishReason, ToolCall, Usage, parse_arguments
-from ...unified._finish import normalize_finish
 from ...unified._stream import UnifiedStream
 from ._stream import ChatFold
 from ._types import ChatCompletion, CompletionUsage
@@ -41,10 +40,8 @@ def chat_usage(usage: CompletionUsage) -> Usage:
     )
 
 
-class ChatAdapter:
+class ChatAdapter(ProtocolAdapter[ChatCompletion]):
     """The Chat Completions protocol's bridge to the unified API."""
-
-    name = "openai"
 
     def native_request(self, request: UnifiedRequest) -> NativeRequest:
         """The chat body is the unified input itself; streams ask for usage."""
@@ -64,16 +61,12 @@ class ChatAdapter:
             body["stream_options"] = {"include_usage": True}
         return NativeRequest(self.name, PATH, body)
 
-    def new_fold(self) -> ChatFold:
-        return ChatFold("openai")
-
     def completion(self, result: ChatCompletion, raw: Any = None) -> Completion:
         """The choice with ``index`` 0 of a :class:`ChatCompletion` as a unified Completion."""
         choice = next((c for c in result.choices if c.index == 0), None)
-        out = Completion(
-            usage=chat_usage(result.usage) if result.usage is not None else None,
-            protocol=self.name, model=result.model or None, id=result.id or None,
-            raw=result if raw is None else raw,
+        out = self.new_completion(
+            result, raw, usage=chat_usage(result.usage) if result.usage is not None else None,
+            model=result.model or None, id=result.id or None,
         )
         if choice is None:
             return out
@@ -91,20 +84,19 @@ class ChatAdapter:
         out.text = message.content or ""
         out.reasoning = reasoning or ""
         out.tool_calls = calls
-        if choice.finish_reason is not None:
-            out.finish = normalize_finish(choice.finish_reason, FINISH_REASONS, bool(calls))
+        out.finish = self.finish(choice.finish_reason, bool(calls))
         return out
 
-    def parse(self, body: Any) -> Completion:
-        """A whole ``/v1/chat/completions`` answer; ``raw`` keeps the body as sent."""
+    def answer(self, body: Any) -> ChatCompletion:
+        """A whole ``/v1/chat/completions`` answer, which must hold choice 0."""
         result = answer_as(ChatCompletion, body, "chat completions")
         if not any(c.index == 0 for c in result.choices):
             raise ResponseValidationError("the chat completions response has no choice 0",
                                           body=body)
-        return with_finish(self.completion(result, raw=body), FINISH_REASONS)
+        return result
 
 
-CHAT = ChatAdapter()
+CHAT = ChatAdapter("openai", ChatFold, FINISH_REASONS)
 
 
 class ChatUnifiedStream(UnifiedStream):

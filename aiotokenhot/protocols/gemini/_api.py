@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal, overload
+from typing import Any, Literal, overload
 
 from typing_extensions import Unpack
 
-from ..._exceptions import InvalidRequestError
 from ..._media import defer_media, resolve_media
 from ...transport import RequestOptions
 from .._raw import RawMethod, RawStreamMethod, RawView, raw_view
 from .._resource import Resource, accepts
-from .._structured import ModelT, is_model_class, parse_final
+from .._structured import ModelT, check_model_class, parse_final
 from ..embeddings._gemini import batch_embed_body, embed_body
 from ..embeddings._types import BatchEmbedContentsResponse, EmbedContentResponse
 from ._params import (
@@ -91,8 +90,7 @@ class Gemini(Resource):
         fields, options = RequestOptions.split(params)
         body = build_request(**fields)
         await resolve_media(body)  # local files, read off the loop
-        result = await self._transport.request("POST", path, json=body, options=options)
-        return result.parse(GenerateContentResponse)
+        return await self._post(path, body, options, GenerateContentResponse)
 
     @accepts(GenerateContentParams)
     async def parse(
@@ -112,8 +110,7 @@ class Gemini(Resource):
             ResponseValidationError: the answer is not JSON of ``response_schema`` (``body``
                 holds the raw text).
         """
-        if not is_model_class(response_schema):
-            raise InvalidRequestError("response_schema must be a pydantic model class")
+        check_model_class(response_schema, "response_schema")
         params["generation_config"] = json_config(params.get("generation_config"), response_schema)
         response = await self.generate_content(model, **params)
         return parse_generated(response, response_schema)
@@ -157,8 +154,7 @@ class Gemini(Resource):
         fields, options = RequestOptions.split(params)
         body = {"contents": build_request(contents=fields.get("contents"))["contents"]}
         await resolve_media(body)
-        result = await self._transport.request("POST", path, json=body, options=options)
-        return result.parse(CountTokensResponse)
+        return await self._post(path, body, options, CountTokensResponse)
 
     @accepts(EmbedContentParams)
     async def embed_content(
@@ -178,8 +174,7 @@ class Gemini(Resource):
         fields, options = RequestOptions.split(params)
         body = embed_body(path.rsplit("/", 1)[-1].split(":", 1)[0], fields.pop("content", None),
                           **fields)
-        result = await self._transport.request("POST", path, json=body, options=options)
-        return result.parse(EmbedContentResponse)
+        return await self._post(path, body, options, EmbedContentResponse)
 
     @accepts(BatchEmbedContentsParams)
     async def batch_embed_contents(
@@ -199,8 +194,7 @@ class Gemini(Resource):
         fields, options = RequestOptions.split(params)
         body = batch_embed_body(path.rsplit("/", 1)[-1].split(":", 1)[0],
                                 fields.pop("contents", None), **fields)
-        result = await self._transport.request("POST", path, json=body, options=options)
-        return result.parse(BatchEmbedContentsResponse)
+        return await self._post(path, body, options, BatchEmbedContentsResponse)
 
     @accepts(ListModelsParams)
     async def list_models(self, **params: Unpack[ListModelsParams]) -> GeminiModelList:
@@ -214,6 +208,12 @@ class Gemini(Resource):
         result = await self._transport.request("GET", "/v1beta/models", params=camel_keys(fields),
                                                options=options)
         return result.parse(GeminiModelList)
+
+    async def _post(self, path: str, body: dict[str, Any], options: RequestOptions,
+                    result_type: type[ModelT]) -> ModelT:
+        """POST ``body`` to a model's action ``path``; the answer validated as ``result_type``."""
+        result = await self._transport.request("POST", path, json=body, options=options)
+        return result.parse(result_type)
 
     with_raw_response = raw_view(lambda: GeminiWithRawResponse)
 

@@ -17,9 +17,9 @@ from urllib.parse import quote
 import pydantic_core
 
 from ..._exceptions import InvalidRequestError, ResponseValidationError
-from ...unified._adapter import NativeRequest, UnifiedRequest, answer_as, with_finish
+from ...unified._adapter import NativeRequest, ProtocolAdapter, UnifiedRequest, answer_as
 from ...unified._convert import (
-    call_arguments,
+    call_object,
     content_parts,
     data_url,
     drop_none,
@@ -27,10 +27,10 @@ from ...unified._convert import (
     function_tools,
     image_url_of,
     merge_turn,
+    opening_system,
     text_only,
 )
 from ...unified._events import Completion, Finish, FinishReason, ToolCall, Usage
-from ...unified._finish import normalize_finish
 from ...unified._stream import UnifiedStream
 from ._accumulate import function_call_id
 from ._stream import GeminiFold
@@ -91,102 +91,86 @@ def _tool_result(text: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {"result": text}
 
 
-def native_request(request: UnifiedRequest) -> NativeRequest:
-    """The ``generateContent`` body for a unified request (system instruction up front, tool
-    results as ``functionResponse`` parts naming their function); raises
-    :class:`InvalidRequestError` for what it cannot carry."""
-    model, messages, tools = request.model, request.messages, request.tools
-    tool_choice, s, stream = request.tool_choice, request.sampling, request.stream
-    system: list[dict[str, Any]] = []
-    contents: list[dict[str, Any]] = []
-    call_names: dict[str, str] = {}
-    for i, m in enumerate(messages):
-        where = f"messages[{i}]"
-        role = m["role"]
-        if role in ("system", "developer"):
-            if contents:
-                raise InvalidRequestError(
-                    f"{where}: the gemini protocol only takes system instructions before the "
-                    "conversation starts"
-                )
-            system.append({"text": text_only(m.get("content"), where)})
-        elif role == "user":
-            parts = [_part(p, where) for p in content_parts(m.get("content"), where)]
-            merge_turn(contents, "user", "parts", parts)
-        elif role == "assistant":
-            text = text_only(m.get("content"), where)
-            parts = [{"text": text}] if text else []
-            for call in m.get("tool_calls") or ():
-                call_id, name, _, parsed = call_arguments(call, where)
-                if not isinstance(parsed, dict):
-                    raise InvalidRequestError(f"{where}: tool call arguments must be a JSON object")
-                call_names[call_id] = name
-                fc_part: dict[str, Any] = {"functionCall": {"name": name, "args": parsed}}
-                google = (call.get("extra_content") or {}).get("google") or {}
-                if google.get("thought_signature"):
-                    fc_part["thoughtSignature"] = google["thought_signature"]
-                parts.append(fc_part)
-            merge_turn(contents, "model", "parts", parts)
-        else:
-            fn_name = call_names.get(str(m.get("tool_call_id"))) or m.get("name")
-            if not isinstance(fn_name, str):
-                raise InvalidRequestError(
-                    f"{where}: gemini needs the function name of a tool result; no earlier "
-                    "assistant tool call has this tool_call_id"
-                )
-            response = _tool_result(text_only(m.get("content"), where))
-            merge_turn(contents, "user", "parts",
-                        [{"functionResponse": {"name": fn_name, "response": response}}])
-    declarations = [
-        drop_none({"name": fn["name"], "description": fn.get("description"),
-                    "parameters": fn.get("parameters")})
-        for fn in function_tools(tools, "gemini")
-    ]
-    tool_config: dict[str, Any] | None = None
-    if tool_choice is not None:
-        forced = forced_function(tool_choice)
-        calling: dict[str, Any] = (
-            {"mode": "ANY", "allowedFunctionNames": [forced]} if forced else
-            {"mode": {"auto": "AUTO", "none": "NONE", "required": "ANY"}[str(tool_choice)]}
-        )
-        tool_config = {"functionCallingConfig": calling}
-    generation = drop_none({
-        "maxOutputTokens": s.max_tokens,
-        "temperature": s.temperature,
-        "topP": s.top_p,
-        "stopSequences": s.stop,
-    })
-    body = drop_none({
-        "contents": contents,
-        "systemInstruction": {"parts": system} if system else None,
-        "tools": [{"functionDeclarations": declarations}] if declarations else None,
-        "toolConfig": tool_config,
-        "generationConfig": generation or None,
-    })
-    bare = model[7:] if model.startswith("models/") else model
-    method = "streamGenerateContent" if stream else "generateContent"
-    path = f"/v1beta/models/{quote(bare, safe='')}:{method}"
-    return NativeRequest("gemini", path, body, {"alt": "sse"} if stream else None)
-
-
-class GeminiAdapter:
+class GeminiAdapter(ProtocolAdapter[GenerateContentResponse]):
     """The Gemini protocol's bridge to the unified API."""
 
-    name = "gemini"
-
     def native_request(self, request: UnifiedRequest) -> NativeRequest:
-        return native_request(request)
-
-    def new_fold(self) -> GeminiFold:
-        return GeminiFold("gemini")
+        """The ``generateContent`` body for a unified request (system instruction up front, tool
+        results as ``functionResponse`` parts naming their function); raises
+        :class:`InvalidRequestError` for what it cannot carry."""
+        model, messages, tools = request.model, request.messages, request.tools
+        tool_choice, s, stream = request.tool_choice, request.sampling, request.stream
+        system: list[dict[str, Any]] = []
+        contents: list[dict[str, Any]] = []
+        call_names: dict[str, str] = {}
+        for i, m in enumerate(messages):
+            where = f"messages[{i}]"
+            role = m["role"]
+            if role in ("system", "developer"):
+                text = opening_system(m, where, bool(contents), "gemini", "system instructions")
+                system.append({"text": text})
+            elif role == "user":
+                parts = [_part(p, where) for p in content_parts(m.get("content"), where)]
+                merge_turn(contents, "user", "parts", parts)
+            elif role == "assistant":
+                text = text_only(m.get("content"), where)
+                parts = [{"text": text}] if text else []
+                for call in m.get("tool_calls") or ():
+                    call_id, name, parsed = call_object(call, where)
+                    call_names[call_id] = name
+                    fc_part: dict[str, Any] = {"functionCall": {"name": name, "args": parsed}}
+                    google = (call.get("extra_content") or {}).get("google") or {}
+                    if google.get("thought_signature"):
+                        fc_part["thoughtSignature"] = google["thought_signature"]
+                    parts.append(fc_part)
+                merge_turn(contents, "model", "parts", parts)
+            else:
+                fn_name = call_names.get(str(m.get("tool_call_id"))) or m.get("name")
+                if not isinstance(fn_name, str):
+                    raise InvalidRequestError(
+                        f"{where}: gemini needs the function name of a tool result; no earlier "
+                        "assistant tool call has this tool_call_id"
+                    )
+                response = _tool_result(text_only(m.get("content"), where))
+                merge_turn(contents, "user", "parts",
+                            [{"functionResponse": {"name": fn_name, "response": response}}])
+        declarations = [
+            drop_none({"name": fn["name"], "description": fn.get("description"),
+                        "parameters": fn.get("parameters")})
+            for fn in function_tools(tools, "gemini")
+        ]
+        tool_config: dict[str, Any] | None = None
+        if tool_choice is not None:
+            forced = forced_function(tool_choice)
+            calling: dict[str, Any] = (
+                {"mode": "ANY", "allowedFunctionNames": [forced]} if forced else
+                {"mode": {"auto": "AUTO", "none": "NONE", "required": "ANY"}[str(tool_choice)]}
+            )
+            tool_config = {"functionCallingConfig": calling}
+        generation = drop_none({
+            "maxOutputTokens": s.max_tokens,
+            "temperature": s.temperature,
+            "topP": s.top_p,
+            "stopSequences": s.stop,
+        })
+        body = drop_none({
+            "contents": contents,
+            "systemInstruction": {"parts": system} if system else None,
+            "tools": [{"functionDeclarations": declarations}] if declarations else None,
+            "toolConfig": tool_config,
+            "generationConfig": generation or None,
+        })
+        bare = model[7:] if model.startswith("models/") else model
+        method = "streamGenerateContent" if stream else "generateContent"
+        path = f"/v1beta/models/{quote(bare, safe='')}:{method}"
+        return NativeRequest(self.name, path, body, {"alt": "sse"} if stream else None)
 
     def completion(self, result: GenerateContentResponse, raw: Any = None) -> Completion:
         """The candidate whose ``index`` is 0 (its position when no index is given) as a
         unified Completion; a blocked prompt ends in ``content_filter``."""
-        out = Completion(
-            usage=gemini_usage(result.usage_metadata) if result.usage_metadata else None,
-            protocol=self.name, model=result.model_version, id=result.response_id,
-            raw=result if raw is None else raw,
+        out = self.new_completion(
+            result, raw, usage=gemini_usage(result.usage_metadata) if result.usage_metadata else None,
+            model=result.model_version, id=result.response_id,
         )
         candidate = next((c for pos, c in enumerate(result.candidates)
                           if (c.index if c.index is not None else pos) == 0), None)
@@ -214,20 +198,20 @@ class GeminiAdapter:
         out.text = "".join(text)
         out.reasoning = "".join(reasoning)
         out.tool_calls = calls
-        if candidate.finish_reason is not None:
-            out.finish = normalize_finish(candidate.finish_reason, FINISH_REASONS, bool(calls))
+        out.finish = self.finish(candidate.finish_reason, bool(calls))
         return out
 
-    def parse(self, body: Any) -> Completion:
-        """A whole ``generateContent`` answer; ``raw`` keeps the body as sent."""
+    def answer(self, body: Any) -> GenerateContentResponse:
+        """A whole ``generateContent`` answer, which must hold candidates or say why the prompt
+        was blocked."""
         result = answer_as(GenerateContentResponse, body, "gemini")
-        done = self.completion(result, raw=body)
-        if done.finish is None and not result.candidates:
+        feedback = result.prompt_feedback
+        if not result.candidates and not (feedback is not None and feedback.block_reason):
             raise ResponseValidationError("the gemini response has no candidates", body=body)
-        return with_finish(done, FINISH_REASONS)
+        return result
 
 
-GEMINI = GeminiAdapter()
+GEMINI = GeminiAdapter("gemini", GeminiFold, FINISH_REASONS)
 
 
 class GeminiUnifiedStream(UnifiedStream):

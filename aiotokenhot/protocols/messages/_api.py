@@ -12,7 +12,7 @@ from ..._media import defer_media, resolve_media
 from ...transport import RequestOptions
 from .._raw import RawMethod, RawStreamMethod, RawView, raw_view
 from .._resource import Resource, accepts
-from .._structured import ModelT, is_model_class, parse_final
+from .._structured import ModelT, check_model_class, parse_final
 from ._params import LegacyCompletionParams, MessageCreateParams, build_legacy_body, build_messages_body
 from ._parse import ParsedMessage, looks_like_json, native_arguments, parse_message, tool_arguments
 from ._stream import MessageStream
@@ -25,8 +25,7 @@ StructuredMethod = Literal["auto", "native", "tool"]
 
 def _check_structured(output_format: Any, method: Any) -> None:
     """The argument errors of the structured forms (``parse``, ``stream(output_format=)``)."""
-    if not is_model_class(output_format):
-        raise InvalidRequestError("output_format must be a pydantic model class")
+    check_model_class(output_format, "output_format")
     if method not in ("auto", "native", "tool"):
         raise InvalidRequestError("method must be 'auto', 'native' or 'tool'")
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Discriminator, Field, Tag
 
-from ..._models import APIModel
+from ..._models import APIModel, type_tag
 from ..._pricing import Costed
 
 __all__ = [
@@ -80,11 +80,6 @@ class UnknownBlock(APIModel):
 _BLOCK_TYPES = frozenset({"text", "image", "tool_use", "tool_result", "thinking", "redacted_thinking"})
 
 
-def _block_tag(value: Any) -> str:
-    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
-    return kind if kind in _BLOCK_TYPES else "unknown"
-
-
 ContentBlock = Annotated[
     Union[  # noqa: UP007 (one tag per member reads better)
         Annotated[TextBlock, Tag("text")],
@@ -95,7 +90,7 @@ ContentBlock = Annotated[
         Annotated[RedactedThinkingBlock, Tag("redacted_thinking")],
         Annotated[UnknownBlock, Tag("unknown")],
     ],
-    Discriminator(_block_tag),
+    Discriminator(type_tag(_BLOCK_TYPES, "unknown")),
 ]
 
 

@@ -14,10 +14,10 @@ from typing import Any
 import pydantic_core
 
 from ..._exceptions import InvalidRequestError, ResponseValidationError
-from ...unified._adapter import NativeRequest, UnifiedRequest, answer_as, with_finish
+from ...unified._adapter import NativeRequest, ProtocolAdapter, UnifiedRequest, answer_as
 from ...unified._convert import (
     DEFAULT_ANTHROPIC_MAX_TOKENS,
-    call_arguments,
+    call_object,
     content_parts,
     data_url,
     drop_none,
@@ -25,10 +25,10 @@ from ...unified._convert import (
     function_tools,
     image_url_of,
     merge_turn,
+    opening_system,
     text_only,
 )
 from ...unified._events import Completion, FinishReason, ToolCall, Usage
-from ...unified._finish import normalize_finish
 from ...unified._stream import UnifiedStream
 from ._stream import MessageFold
 from ._types import Message, MessageUsage, ThinkingBlock, ToolUseBlock
@@ -75,77 +75,61 @@ def _part(part: Mapping[str, Any], where: str) -> dict[str, Any]:
     raise InvalidRequestError(f"{where}: the anthropic protocol cannot carry a {kind!r} part here")
 
 
-def native_request(request: UnifiedRequest) -> NativeRequest:
-    """The Messages body for a unified request (system prompts up front, tool results as user
-    ``tool_result`` blocks); raises :class:`InvalidRequestError` for what it cannot carry."""
-    model, messages, tools = request.model, request.messages, request.tools
-    tool_choice, s, stream = request.tool_choice, request.sampling, request.stream
-    system: list[str] = []
-    turns: list[dict[str, Any]] = []
-    for i, m in enumerate(messages):
-        where = f"messages[{i}]"
-        role = m["role"]
-        if role in ("system", "developer"):
-            if turns:
-                raise InvalidRequestError(
-                    f"{where}: the anthropic protocol only takes system prompts before the "
-                    "conversation starts"
-                )
-            system.append(text_only(m.get("content"), where))
-        elif role == "user":
-            blocks = [_part(p, where) for p in content_parts(m.get("content"), where)]
-            merge_turn(turns, "user", "content", blocks)
-        elif role == "assistant":
-            text = text_only(m.get("content"), where)
-            blocks = [{"type": "text", "text": text}] if text else []
-            for call in m.get("tool_calls") or ():
-                call_id, name, _, parsed = call_arguments(call, where)
-                if not isinstance(parsed, dict):
-                    raise InvalidRequestError(f"{where}: tool call arguments must be a JSON object")
-                blocks.append({"type": "tool_use", "id": call_id, "name": name, "input": parsed})
-            merge_turn(turns, "assistant", "content", blocks)
-        else:
-            result = {"type": "tool_result", "tool_use_id": m.get("tool_call_id"),
-                      "content": text_only(m.get("content"), where)}
-            merge_turn(turns, "user", "content", [result])
-    native_tools = [
-        drop_none({
-            "name": fn["name"],
-            "description": fn.get("description"),
-            "input_schema": fn.get("parameters") or {"type": "object", "properties": {}},
-        })
-        for fn in function_tools(tools, "anthropic")
-    ]
-    choice: dict[str, Any] | None = None
-    if tool_choice is not None:
-        forced = forced_function(tool_choice)
-        choice = ({"type": "tool", "name": forced} if forced else
-                  {"type": {"auto": "auto", "none": "none", "required": "any"}[str(tool_choice)]})
-    body = drop_none({
-        "model": model,
-        "max_tokens": s.max_tokens or DEFAULT_ANTHROPIC_MAX_TOKENS,
-        "system": "\n\n".join(system) if system else None,
-        "messages": turns,
-        "tools": native_tools or None,
-        "tool_choice": choice,
-        "temperature": s.temperature,
-        "top_p": s.top_p,
-        "stop_sequences": s.stop,
-        "stream": True if stream else None,
-    })
-    return NativeRequest("anthropic", "/v1/messages", body)
-
-
-class MessagesAdapter:
+class MessagesAdapter(ProtocolAdapter[Message]):
     """The Anthropic Messages protocol's bridge to the unified API."""
 
-    name = "anthropic"
-
     def native_request(self, request: UnifiedRequest) -> NativeRequest:
-        return native_request(request)
-
-    def new_fold(self) -> MessageFold:
-        return MessageFold("anthropic")
+        """The Messages body for a unified request (system prompts up front, tool results as user
+        ``tool_result`` blocks); raises :class:`InvalidRequestError` for what it cannot carry."""
+        model, messages, tools = request.model, request.messages, request.tools
+        tool_choice, s, stream = request.tool_choice, request.sampling, request.stream
+        system: list[str] = []
+        turns: list[dict[str, Any]] = []
+        for i, m in enumerate(messages):
+            where = f"messages[{i}]"
+            role = m["role"]
+            if role in ("system", "developer"):
+                system.append(opening_system(m, where, bool(turns), "anthropic", "system prompts"))
+            elif role == "user":
+                blocks = [_part(p, where) for p in content_parts(m.get("content"), where)]
+                merge_turn(turns, "user", "content", blocks)
+            elif role == "assistant":
+                text = text_only(m.get("content"), where)
+                blocks = [{"type": "text", "text": text}] if text else []
+                for call in m.get("tool_calls") or ():
+                    call_id, name, parsed = call_object(call, where)
+                    blocks.append({"type": "tool_use", "id": call_id, "name": name, "input": parsed})
+                merge_turn(turns, "assistant", "content", blocks)
+            else:
+                result = {"type": "tool_result", "tool_use_id": m.get("tool_call_id"),
+                          "content": text_only(m.get("content"), where)}
+                merge_turn(turns, "user", "content", [result])
+        native_tools = [
+            drop_none({
+                "name": fn["name"],
+                "description": fn.get("description"),
+                "input_schema": fn.get("parameters") or {"type": "object", "properties": {}},
+            })
+            for fn in function_tools(tools, "anthropic")
+        ]
+        choice: dict[str, Any] | None = None
+        if tool_choice is not None:
+            forced = forced_function(tool_choice)
+            choice = ({"type": "tool", "name": forced} if forced else
+                      {"type": {"auto": "auto", "none": "none", "required": "any"}[str(tool_choice)]})
+        body = drop_none({
+            "model": model,
+            "max_tokens": s.max_tokens or DEFAULT_ANTHROPIC_MAX_TOKENS,
+            "system": "\n\n".join(system) if system else None,
+            "messages": turns,
+            "tools": native_tools or None,
+            "tool_choice": choice,
+            "temperature": s.temperature,
+            "top_p": s.top_p,
+            "stop_sequences": s.stop,
+            "stream": True if stream else None,
+        })
+        return NativeRequest(self.name, PATH, body)
 
     def completion(self, result: Message, raw: Any = None) -> Completion:
         """A :class:`Message` as a unified Completion: text and thinking joined, tool calls with
@@ -162,28 +146,22 @@ class MessagesAdapter:
         usage = result.usage
         reported = "usage" in result.model_fields_set and bool(
             usage.model_fields_set or usage.model_extra)
-        return Completion(
-            text=result.text,
-            reasoning="".join(b.thinking for b in result.content if isinstance(b, ThinkingBlock)),
-            tool_calls=calls,
-            usage=anthropic_usage(usage) if reported else None,
-            finish=(normalize_finish(result.stop_reason, FINISH_REASONS, bool(calls))
-                    if result.stop_reason is not None else None),
-            protocol=self.name,
-            model=result.model or None,
-            id=result.id or None,
-            raw=result if raw is None else raw,
-        )
+        out = self.new_completion(result, raw, usage=anthropic_usage(usage) if reported else None,
+                                  model=result.model or None, id=result.id or None)
+        out.text = result.text
+        out.reasoning = "".join(b.thinking for b in result.content if isinstance(b, ThinkingBlock))
+        out.tool_calls = calls
+        out.finish = self.finish(result.stop_reason, bool(calls))
+        return out
 
-    def parse(self, body: Any) -> Completion:
-        """A whole ``/v1/messages`` answer; ``raw`` keeps the body as sent."""
+    def answer(self, body: Any) -> Message:
+        """A whole ``/v1/messages`` answer, which must hold a content list."""
         if not isinstance(body, dict) or not isinstance(body.get("content"), list):
             raise ResponseValidationError("the anthropic response has no content list", body=body)
-        result = answer_as(Message, body, "anthropic")
-        return with_finish(self.completion(result, raw=body), FINISH_REASONS)
+        return answer_as(Message, body, "anthropic")
 
 
-ANTHROPIC = MessagesAdapter()
+ANTHROPIC = MessagesAdapter("anthropic", MessageFold, FINISH_REASONS)
 
 
 class AnthropicUnifiedStream(UnifiedStream):

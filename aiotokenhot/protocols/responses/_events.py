@@ -11,7 +11,7 @@ from typing import Annotated, Any, Union
 
 from pydantic import Discriminator, Tag, TypeAdapter
 
-from ..._models import APIModel
+from ..._models import APIModel, type_tag
 from ._types import OutputItem, Response, ResponseContentPart, SummaryPart
 
 __all__ = [
@@ -212,11 +212,6 @@ EVENT_CLASSES: dict[str, type[ResponseEvent]] = {
 }
 
 
-def _event_tag(value: Any) -> str:
-    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
-    return kind if kind in EVENT_CLASSES else "generic"
-
-
 # any Responses event, by its ``type`` (for frames that come without an ``event:`` line)
 _TAGGED: Any = Union[  # noqa: UP007 - built from the table above
     tuple(
@@ -224,5 +219,7 @@ _TAGGED: Any = Union[  # noqa: UP007 - built from the table above
         + [Annotated[GenericResponseEvent, Tag("generic")]]
     )
 ]
-_ANY_EVENT: TypeAdapter[ResponseEvent] = TypeAdapter(Annotated[_TAGGED, Discriminator(_event_tag)])
+_ANY_EVENT: TypeAdapter[ResponseEvent] = TypeAdapter(
+    Annotated[_TAGGED, Discriminator(type_tag(EVENT_CLASSES, "generic"))]
+)
 parse_event_json = _ANY_EVENT.validate_json

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import Discriminator, Field, Tag
 
-from ..._models import APIModel
+from ..._models import APIModel, type_tag
 from ..._pricing import Costed
 
 __all__ = [
@@ -82,11 +82,6 @@ _ITEM_CLASSES: dict[str, type[ResponseOutputItem]] = {
 }
 
 
-def _item_tag(value: Any) -> str:
-    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
-    return kind if kind in _ITEM_CLASSES else "other"
-
-
 OutputItem = Annotated[
     (
         Annotated[ResponseOutputMessage, Tag("message")]
@@ -95,7 +90,7 @@ OutputItem = Annotated[
         | Annotated[ResponseWebSearchCall, Tag("web_search_call")]
         | Annotated[ResponseOutputItem, Tag("other")]
     ),
-    Discriminator(_item_tag),
+    Discriminator(type_tag(_ITEM_CLASSES, "other")),
 ]
 
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..._exceptions import InvalidRequestError
-from ...unified._adapter import NativeRequest, UnifiedRequest, answer_as
+from ...unified._adapter import NativeRequest, ProtocolAdapter, UnifiedRequest, answer_as
 from ...unified._convert import (
     call_arguments,
     content_parts,
@@ -21,7 +21,6 @@ from ...unified._convert import (
     text_only,
 )
 from ...unified._events import Completion, FinishReason, ToolCall, Usage, parse_arguments
-from ...unified._finish import normalize_finish
 from ...unified._stream import UnifiedStream
 from ._stream import ResponsesFold
 from ._types import (
@@ -73,73 +72,67 @@ def _responses_part(part: Mapping[str, Any], where: str) -> dict[str, Any]:
     raise InvalidRequestError(f"{where}: the responses protocol cannot carry a {kind!r} part here")
 
 
-def _native_request(request: UnifiedRequest) -> NativeRequest:
-    model, messages, tools, tool_choice = (request.model, request.messages, request.tools,
-                                           request.tool_choice)
-    s, stream = request.sampling, request.stream
-    if s.stop:
-        raise InvalidRequestError("the responses protocol has no stop sequences")
-    items: list[dict[str, Any]] = []
-    for i, m in enumerate(messages):
-        where = f"messages[{i}]"
-        role = m["role"]
-        if role in ("system", "developer"):
-            items.append({"role": role, "content": text_only(m.get("content"), where)})
-        elif role == "user":
-            content = m.get("content")
-            if isinstance(content, str):
-                items.append({"role": "user", "content": content})
-            else:
-                parts = [_responses_part(p, where) for p in content_parts(content, where)]
-                items.append({"role": "user", "content": parts})
-        elif role == "assistant":
-            text = text_only(m.get("content"), where)
-            if text:
-                items.append({"role": "assistant", "content": text})
-            for call in m.get("tool_calls") or ():
-                call_id, name, raw, _ = call_arguments(call, where)
-                items.append({"type": "function_call", "call_id": call_id, "name": name,
-                              "arguments": raw})
-        else:
-            items.append({"type": "function_call_output", "call_id": m.get("tool_call_id"),
-                          "output": text_only(m.get("content"), where)})
-    native_tools: list[dict[str, Any]] = []
-    for tool in tools:
-        if tool["type"] == "function":
-            fn = tool["function"]
-            native_tools.append(drop_none({
-                "type": "function", "name": fn["name"], "description": fn.get("description"),
-                "parameters": fn.get("parameters"), "strict": fn.get("strict"),
-            }))
-        else:
-            native_tools.append(dict(tool))  # a Responses built-in tool (web_search...), as is
-    choice: Any = tool_choice
-    if tool_choice is not None:
-        forced = forced_function(tool_choice)
-        choice = {"type": "function", "name": forced} if forced else tool_choice
-    body = drop_none({
-        "model": model,
-        "input": items,
-        "tools": native_tools or None,
-        "tool_choice": choice,
-        "max_output_tokens": s.max_tokens,
-        "temperature": s.temperature,
-        "top_p": s.top_p,
-        "stream": True if stream else None,
-    })
-    return NativeRequest("responses", PATH, body)
-
-
-class ResponsesAdapter:
+class ResponsesAdapter(ProtocolAdapter[Response]):
     """The Responses protocol's bridge to the unified API."""
 
-    name = "responses"
-
     def native_request(self, request: UnifiedRequest) -> NativeRequest:
-        return _native_request(request)
-
-    def new_fold(self) -> ResponsesFold:
-        return ResponsesFold("responses")
+        """The Responses body for a unified request (tool calls and results as ``function_call``
+        and ``function_call_output`` items); raises :class:`InvalidRequestError` for what it
+        cannot carry."""
+        model, messages, tools, tool_choice = (request.model, request.messages, request.tools,
+                                               request.tool_choice)
+        s, stream = request.sampling, request.stream
+        if s.stop:
+            raise InvalidRequestError("the responses protocol has no stop sequences")
+        items: list[dict[str, Any]] = []
+        for i, m in enumerate(messages):
+            where = f"messages[{i}]"
+            role = m["role"]
+            if role in ("system", "developer"):
+                items.append({"role": role, "content": text_only(m.get("content"), where)})
+            elif role == "user":
+                content = m.get("content")
+                if isinstance(content, str):
+                    items.append({"role": "user", "content": content})
+                else:
+                    parts = [_responses_part(p, where) for p in content_parts(content, where)]
+                    items.append({"role": "user", "content": parts})
+            elif role == "assistant":
+                text = text_only(m.get("content"), where)
+                if text:
+                    items.append({"role": "assistant", "content": text})
+                for call in m.get("tool_calls") or ():
+                    call_id, name, raw, _ = call_arguments(call, where)
+                    items.append({"type": "function_call", "call_id": call_id, "name": name,
+                                  "arguments": raw})
+            else:
+                items.append({"type": "function_call_output", "call_id": m.get("tool_call_id"),
+                              "output": text_only(m.get("content"), where)})
+        native_tools: list[dict[str, Any]] = []
+        for tool in tools:
+            if tool["type"] == "function":
+                fn = tool["function"]
+                native_tools.append(drop_none({
+                    "type": "function", "name": fn["name"], "description": fn.get("description"),
+                    "parameters": fn.get("parameters"), "strict": fn.get("strict"),
+                }))
+            else:
+                native_tools.append(dict(tool))  # a Responses built-in tool (web_search...), as is
+        choice: Any = tool_choice
+        if tool_choice is not None:
+            forced = forced_function(tool_choice)
+            choice = {"type": "function", "name": forced} if forced else tool_choice
+        body = drop_none({
+            "model": model,
+            "input": items,
+            "tools": native_tools or None,
+            "tool_choice": choice,
+            "max_output_tokens": s.max_tokens,
+            "temperature": s.temperature,
+            "top_p": s.top_p,
+            "stream": True if stream else None,
+        })
+        return NativeRequest(self.name, PATH, body)
 
     def completion(self, result: Response, raw: Any = None) -> Completion:
         """A :class:`Response` as a unified Completion (message text, reasoning summaries
@@ -157,30 +150,36 @@ class ResponsesAdapter:
             elif isinstance(item, ResponseFunctionToolCall):
                 calls.append(ToolCall(item.call_id or item.id or "", item.name,
                                       parse_arguments(item.arguments), item.arguments))
-        out = Completion(
-            text="".join(text), reasoning="".join(reasoning), tool_calls=calls,
-            usage=responses_usage(result.usage) if result.usage is not None else None,
-            protocol=self.name, model=result.model or None, id=result.id or None,
-            raw=result if raw is None else raw,
+        out = self.new_completion(
+            result, raw, usage=responses_usage(result.usage) if result.usage is not None else None,
+            model=result.model or None, id=result.id or None,
         )
+        out.text = "".join(text)
+        out.reasoning = "".join(reasoning)
+        out.tool_calls = calls
         status = result.status
         if status in ("completed", "incomplete", "failed") or (status and status not in (
                 "in_progress", "queued")):
             reason = status
             if status == "incomplete":
                 reason = (result.incomplete_details or {}).get("reason") or status
-            out.finish = normalize_finish(reason, FINISH_REASONS, bool(calls))
+            out.finish = self.finish(reason, bool(calls))
         return out
 
-    def parse(self, body: Any) -> Completion:
-        """A whole ``/v1/responses`` answer; ``raw`` keeps the body as sent."""
+    def answer(self, body: Any) -> Response:
+        """A whole ``/v1/responses`` answer; one without a ``status`` is a completed one."""
         result = answer_as(Response, body, "responses")
         if result.status is None:
             result = result.model_copy(update={"status": "completed"})
-        return self.completion(result, raw=body)
+        return result
+
+    def parse(self, body: Any) -> Completion:
+        """A whole ``/v1/responses`` answer as a :class:`Completion` (``raw`` keeps the body as
+        sent); one still ``queued`` or ``in_progress`` (background mode) has no finish yet."""
+        return self.completion(self.answer(body), raw=body)
 
 
-RESPONSES = ResponsesAdapter()
+RESPONSES = ResponsesAdapter("responses", ResponsesFold, FINISH_REASONS)
 
 
 class ResponsesUnifiedStream(UnifiedStream):
