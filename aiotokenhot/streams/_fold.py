@@ -35,20 +35,23 @@ DONE: Any = object()
 class Fold:
     """A protocol's stream state: reads an event once, folds it, keeps the result so far.
 
-    Subclasses set ``acc`` (the protocol's accumulator, which has ``snapshot()``) and implement
-    :meth:`feed`, which returns what the event did to the primary choice/candidate: the one text
-    piece it appended (a ``str``), None when it left it as it was, anything else otherwise. After
-    ``feed``, :attr:`event` is the event's JSON value (None: nothing to hand out, as for
-    ``[DONE]``), :attr:`done` says whether the protocol's terminator arrived and
-    :attr:`keepalive` whether the event only kept the connection alive (a ping).
+    Subclasses name their accumulator class in :attr:`accumulator` (made once per fold as
+    ``acc``; it has ``snapshot()``) and implement :meth:`feed`, which returns what the event did
+    to the primary choice/candidate: the one text piece it appended (a ``str``), None when it
+    left it as it was, anything else otherwise. After ``feed``, :attr:`event` is the event's
+    JSON value (None: nothing to hand out, as for ``[DONE]``), :attr:`done` says whether the
+    protocol's terminator arrived and :attr:`keepalive` whether the event only kept the
+    connection alive (a ping).
     """
 
     __slots__ = ("acc", "done", "event", "json", "keepalive", "protocol")
+    #: the protocol's pure accumulator class
+    accumulator: ClassVar[type[Any]]
 
     def __init__(self, protocol: str) -> None:
         self.protocol = protocol
         self.json = EventJSON()
-        self.acc: Any = None
+        self.acc = self.accumulator()
         self.done = False
         self.event: Any = None
         self.keepalive = False

@@ -43,11 +43,8 @@ class ChatFold(Fold):
     """
 
     __slots__ = ()
+    accumulator = ChatCompletionAccumulator
     acc: ChatCompletionAccumulator
-
-    def __init__(self, protocol: str = "chat completions") -> None:
-        super().__init__(protocol)
-        self.acc = ChatCompletionAccumulator()
 
     def feed(self, sse: SSEEvent) -> Any:
         """Fold one event in (its JSON object is then :attr:`event`); returns what it did to

@@ -64,11 +64,8 @@ class TextCompletionFold(Fold):
     """Reads each chunk once (errors and ``[DONE]`` as in chat), validates it and folds it."""
 
     __slots__ = ()
+    accumulator = TextCompletionAccumulator
     acc: TextCompletionAccumulator
-
-    def __init__(self, protocol: str = "completions") -> None:
-        super().__init__(protocol)
-        self.acc = TextCompletionAccumulator()
 
     def feed(self, sse: SSEEvent) -> Any:
         """Fold one chunk in; :attr:`event` is then the validated chunk (None after

@@ -37,11 +37,8 @@ class GeminiFold(Fold):
     """
 
     __slots__ = ()
+    accumulator = GeminiAccumulator
     acc: GeminiAccumulator
-
-    def __init__(self, protocol: str = "Gemini") -> None:
-        super().__init__(protocol)
-        self.acc = GeminiAccumulator()
 
     def feed(self, sse: SSEEvent) -> Any:
         """Fold one chunk in (its JSON object is then :attr:`event`); returns what it did to

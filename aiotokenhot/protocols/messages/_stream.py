@@ -43,13 +43,10 @@ class MessageFold(Fold):
     """
 
     __slots__ = ("kind",)
+    accumulator = MessageAccumulator
     acc: MessageAccumulator
-
-    def __init__(self, protocol: str = "Anthropic Messages") -> None:
-        super().__init__(protocol)
-        self.acc = MessageAccumulator()
-        #: the last event's type
-        self.kind: Any = None
+    #: the last event's type
+    kind: Any
 
     def feed(self, sse: SSEEvent) -> Any:
         """Fold one event in; returns the answer-text piece it appended (a ``str``) when that is

@@ -37,11 +37,8 @@ class ResponsesFold(Fold):
     """
 
     __slots__ = ()
+    accumulator = ResponseAccumulator
     acc: ResponseAccumulator
-
-    def __init__(self, protocol: str = "responses") -> None:
-        super().__init__(protocol)
-        self.acc = ResponseAccumulator()
 
     def feed(self, sse: SSEEvent) -> Any:
         """Fold one event in (its JSON object, with ``type`` set, is then :attr:`event`: None
