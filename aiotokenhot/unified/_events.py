@@ -8,7 +8,6 @@ they are still typed, comparable and printable.
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -187,8 +186,3 @@ def parse_arguments(raw: str) -> Any:
         return pydantic_core.from_json(raw)
     except ValueError:
         return None
-
-
-def new_call_id() -> str:
-    """An id for a tool call whose protocol gave none (Gemini): unique across turns."""
-    return f"call_{uuid.uuid4().hex[:24]}"
