@@ -79,6 +79,12 @@ class Fold:
     def feed(self, sse: SSEEvent) -> Any:
         raise NotImplementedError
 
+    def primary(self) -> Any:
+        """The primary choice/candidate (``index`` 0) as the unified stream reads it: an object
+        with ``content``, ``reasoning`` and ``calls`` lists that only grow (None before it
+        starts)."""
+        raise NotImplementedError
+
     def piece(self) -> str | None:
         """The primary's text piece in the last event when ``feed`` reported more than a piece
         (None: none)."""

@@ -41,7 +41,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import pydantic
 
 from .._exceptions import ResponseValidationError
-from ..streams._sse import SSEEvent
+from ..streams._fold import Fold
 from ._events import Completion, Finish, FinishReason, Usage
 from ._finish import normalize_finish
 
@@ -125,44 +125,12 @@ class PrimaryView(Protocol):
     def calls(self) -> Sequence[CallView]: ...
 
 
-class NativeFold(Protocol):
-    """A protocol's stream state (see the module doc)."""
-
-    @property
-    def done(self) -> bool: ...
-
-    def feed(self, sse: SSEEvent) -> Any:
-        """Fold one event in; ``str`` (one text piece appended), None (no change) or other."""
-        ...
-
-    def primary(self) -> PrimaryView | None: ...
-
-    def snapshot(self) -> Any: ...
-
-    def at_eof(self) -> bool: ...
-
-
-class UnifiedAdapter(Protocol):
-    """One protocol's bridge to the unified API (see the module doc)."""
-
-    #: the protocol's name in the unified API (``openai``, ``responses``...)
-    name: str
-
-    def native_request(self, request: UnifiedRequest) -> NativeRequest: ...
-
-    def new_fold(self) -> NativeFold: ...
-
-    def completion(self, result: Any, raw: Any = None) -> Completion: ...
-
-    def parse(self, body: Any) -> Completion: ...
-
-
 class ProtocolAdapter(Generic[ResultT]):
     """What every protocol's :class:`UnifiedAdapter` shares, for the native result type
     ``ResultT``: its name, its fold and its finish table. A subclass writes ``native_request``,
     ``completion`` and ``answer``."""
 
-    def __init__(self, name: str, fold: Callable[[str], NativeFold],
+    def __init__(self, name: str, fold: Callable[[str], Fold],
                  finish_reasons: Mapping[str, FinishReason]) -> None:
         #: the protocol's name in the unified API (``openai``, ``responses``...)
         self.name = name
@@ -175,7 +143,7 @@ class ProtocolAdapter(Generic[ResultT]):
         what the protocol cannot carry."""
         raise NotImplementedError
 
-    def new_fold(self) -> NativeFold:
+    def new_fold(self) -> Fold:
         """A fresh stream state, the one the protocol's native stream runs."""
         return self._fold(self.name)
 
@@ -210,3 +178,9 @@ class ProtocolAdapter(Generic[ResultT]):
         ``result`` itself when None."""
         return Completion(usage=usage, protocol=self.name, model=model, id=id,
                           raw=result if raw is None else raw)
+
+
+#: a protocol's stream state, the one its native stream runs (see the module doc)
+NativeFold = Fold
+#: the bridge the unified stream and ``th.complete()`` read (see the module doc)
+UnifiedAdapter = ProtocolAdapter[Any]
