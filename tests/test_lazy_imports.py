@@ -1,5 +1,6 @@
-"""A chat call loads only what chat needs: the unified stream, the telemetry readers and the
-streaming and parsing code load on their first use, and work when they do.
+"""A chat call loads only what chat needs: the unified stream, the telemetry readers, the
+streaming and parsing code and the file-reading thread pool load on their first use, and work
+when they do.
 
 Each client runs in a fresh interpreter (this process has loaded everything already), against
 the fake gateway served from this one; the client finds it through ``TOKENHOT_BASE_URL``.
@@ -50,7 +51,10 @@ async def main():
                   "extract": loaded("aiotokenhot.telemetry._extract")}
         reply = await completions.create(**ASK)
         after = {"unified": loaded("aiotokenhot.unified"),
-                 "extract": loaded("aiotokenhot.telemetry._extract")}
+                 "extract": loaded("aiotokenhot.telemetry._extract"),
+                 "stream and parse": loaded("aiotokenhot.protocols.chat._stream")
+                 + loaded("aiotokenhot.protocols.chat._parse"),
+                 "thread pool": loaded("anyio.to_thread")}
         unified = await th.complete(**ASK)
     print(json.dumps({"before": before, "after": after, "text": reply.text,
                       "unified_text": unified.text, "now": loaded("aiotokenhot.unified")}))
@@ -62,6 +66,9 @@ asyncio.run(main())
     for moment in ("before", "after"):
         assert set(seen[moment]["unified"]) <= light
         assert seen[moment]["extract"] == []
+    # a whole reply needs no stream or parsed types, and no worker thread when no file is sent
+    assert seen["after"]["stream and parse"] == []
+    assert seen["after"]["thread pool"] == []
     assert seen["text"].startswith("Echo: hi")
     # the first th.complete loads the unified code and answers as the chat call did
     assert seen["unified_text"] == seen["text"]
