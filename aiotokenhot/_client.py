@@ -25,7 +25,7 @@ from .streams._sse import DEFAULT_MAX_EVENT_SIZE
 from .transport import SessionPool, Transport
 from .transport._retry import DEFAULT_RETRY_POLICY, RetryPolicy
 from .transport._transport import ClientOptions
-from .unified._api import UnifiedParams
+from .unified._params import UnifiedParams
 
 if TYPE_CHECKING:
 

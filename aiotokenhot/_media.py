@@ -26,8 +26,6 @@ from dataclasses import KW_ONLY, dataclass
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar, Union
 
-import anyio.to_thread
-
 from ._exceptions import InvalidRequestError
 
 __all__ = [
@@ -239,9 +237,20 @@ async def load_media(
     mime_type: str | None = None,
 ) -> Media:
     """:func:`load_media_sync` on a worker thread."""
-    return await anyio.to_thread.run_sync(
+    return await _in_thread(
         lambda: load_media_sync(source, where=where, kinds=kinds, limit=limit, mime_type=mime_type)
     )
+
+
+ResultT = TypeVar("ResultT")
+
+
+async def _in_thread(func: Callable[..., ResultT], *args: Any) -> ResultT:
+    """``func(*args)`` on a worker thread. anyio's thread pool loads on the first local file, so
+    a request without one never imports it."""
+    import anyio.to_thread
+
+    return await anyio.to_thread.run_sync(func, *args)
 
 
 _ALIVE_LOCK = threading.Lock()
@@ -335,7 +344,7 @@ async def resolve_media(body: Any) -> Any:
         return body
     slots = list(_slots(body))
     if slots:
-        values = await anyio.to_thread.run_sync(_load_all, slots)
+        values = await _in_thread(_load_all, slots)
         for (container, key, _), value in zip(slots, values, strict=True):
             container[key] = value
     return body
@@ -459,5 +468,5 @@ async def prepare_upload(
     is returned unchanged for the multipart builder."""
     if not is_local(source):
         return source
-    part = await anyio.to_thread.run_sync(_prepare_upload_sync, source, where, kinds, limit)
+    part = await _in_thread(_prepare_upload_sync, source, where, kinds, limit)
     return part.as_file_input()

@@ -374,3 +374,16 @@ def test_unknown_fields_are_kept_on_every_type() -> None:
     assert completion.choices[0].message.reasoning_content == "hmm"
     assert completion.usage is not None and completion.usage.prompt_tokens_details is not None
     assert completion.usage.prompt_tokens_details.image_tokens == 0
+
+
+def test_replies_without_choices_each_get_their_own_empty_list() -> None:
+    # a usage-only chunk or a lean reply may leave ``choices`` out: the default is never shared
+    first = ChatCompletionChunk.model_validate_json(b'{"id":"a"}')
+    second = ChatCompletionChunk.model_validate_json(b'{"id":"b"}')
+    first.choices.append(ChatCompletionChunk.model_validate({"choices": [{}]}).choices[0])
+    assert second.choices == []
+    assert ChatCompletionChunk().choices == []
+    made, parsed = ChatCompletion(), ChatCompletion.model_validate({})
+    made.choices.append(ChatCompletion.model_validate({"choices": [{}]}).choices[0])
+    assert parsed.choices == [] and ChatCompletion().choices == []
+    assert ChatCompletion.model_construct().choices == []

@@ -4,7 +4,8 @@ The transport asks :meth:`Instrumentation.start` for a :class:`Call` per GenAI r
 any other endpoint, and None for every call while telemetry is off and no price is known, so
 that nothing else runs). A call is told when the request goes out, about retries, each output
 chunk of a stream (``on_chunk``, None unless timing is recorded) and, exactly once, how it ended.
-OpenTelemetry itself is imported only by :mod:`._otel`, when telemetry is on.
+OpenTelemetry itself is imported only by :mod:`._otel`, when telemetry is on, and the readers
+of requests and answers (:mod:`._extract`) only when a call is recorded or priced.
 """
 
 from __future__ import annotations
@@ -22,12 +23,12 @@ from urllib.parse import urlsplit
 
 from .._exceptions import APIStatusError, APITimeoutError, ConfigurationError
 from .._pricing import PriceTable, attach_cost
-from ._extract import Answer, Request, describe_request, read_answer
 
 if TYPE_CHECKING:
     from ..streams._stream import Stream
     from ..transport._transport import HTTPResult, Transport
     from . import Telemetry
+    from ._extract import Answer, Request
     from ._otel import Recorder
 
 __all__ = ["Call", "Instrumentation", "current_call", "drop_fallback", "error_type", "note_event",
@@ -129,6 +130,8 @@ class Instrumentation:
         recorder = self._recorder if not self._auto else self._resolve()
         if recorder is None and not self.prices:
             return None
+        from ._extract import describe_request  # loaded only when there is something to record
+
         request = describe_request(path, body, params)
         if request is None:
             return None
@@ -220,6 +223,8 @@ class Call:
             if raw is not None:
                 result = _json_or_none(raw)
             if result is not None:
+                from ._extract import read_answer
+
                 try:
                     answer = read_answer(self.request.family, result)
                 except Exception:  # an odd answer must not break the caller's call

@@ -11,25 +11,47 @@ How a protocol plugs in: ``_adapter`` (the adapter and fold interfaces) and ``_r
 
 from __future__ import annotations
 
-from ._adapter import NativeRequest, UnifiedAdapter, UnifiedRequest
-from ._api import complete, open_stream, prepare
-from ._convert import DEFAULT_ANTHROPIC_MAX_TOKENS
-from ._events import (
-    Attempt,
-    Completion,
-    Finish,
-    FinishReason,
-    ReasoningDelta,
-    TextDelta,
-    ToolCall,
-    ToolCallDelta,
-    UnifiedEvent,
-    Usage,
-)
-from ._fallback import FallbackStream, complete_with_fallback, should_fall_back
-from ._finish import normalize_finish
-from ._registry import PROTOCOLS, REGISTRY, ProtocolRecord, pick_protocol
-from ._stream import UnifiedStream
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._adapter import NativeRequest, UnifiedAdapter, UnifiedRequest
+    from ._api import complete, open_stream, prepare
+    from ._convert import DEFAULT_ANTHROPIC_MAX_TOKENS
+    from ._events import (
+        Attempt,
+        Completion,
+        Finish,
+        FinishReason,
+        ReasoningDelta,
+        TextDelta,
+        ToolCall,
+        ToolCallDelta,
+        UnifiedEvent,
+        Usage,
+    )
+    from ._fallback import FallbackStream, complete_with_fallback, should_fall_back
+    from ._finish import normalize_finish
+    from ._registry import PROTOCOLS, REGISTRY, ProtocolRecord, pick_protocol
+    from ._stream import UnifiedStream
+
+#: where each public name lives; a name's module loads on first access (PEP 562), so that the
+#: client can declare ``th.stream`` / ``th.complete`` without loading the unified machinery
+_EXPORTS: dict[str, str] = {
+    "NativeRequest": "._adapter", "UnifiedAdapter": "._adapter", "UnifiedRequest": "._adapter",
+    "complete": "._api", "open_stream": "._api", "prepare": "._api",
+    "DEFAULT_ANTHROPIC_MAX_TOKENS": "._convert",
+    "Attempt": "._events", "Completion": "._events", "Finish": "._events",
+    "FinishReason": "._events", "ReasoningDelta": "._events", "TextDelta": "._events",
+    "ToolCall": "._events", "ToolCallDelta": "._events", "UnifiedEvent": "._events",
+    "Usage": "._events",
+    "FallbackStream": "._fallback", "complete_with_fallback": "._fallback",
+    "should_fall_back": "._fallback",
+    "normalize_finish": "._finish",
+    "PROTOCOLS": "._registry", "REGISTRY": "._registry", "ProtocolRecord": "._registry",
+    "pick_protocol": "._registry",
+    "UnifiedStream": "._stream",
+}
 
 __all__ = [
     "DEFAULT_ANTHROPIC_MAX_TOKENS",
@@ -59,3 +81,16 @@ __all__ = [
     "prepare",
     "should_fall_back",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

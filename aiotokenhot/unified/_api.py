@@ -14,31 +14,17 @@ from typing_extensions import Unpack
 
 from .._pricing import attach_cost
 from ..transport import RequestOptions
-from ..transport._options import RequestOptionsParams
 from ._adapter import NativeRequest
-from ._convert import UnifiedFields, check_request
+from ._convert import check_request
 from ._events import Completion
+from ._params import UnifiedFields, UnifiedParams
 from ._registry import ProtocolRecord, pick_protocol, record
 from ._stream import UnifiedStream
 
 if TYPE_CHECKING:
-    import pydantic
-
     from .._client import AsyncTokenHot
 
 __all__ = ["UnifiedParams", "complete", "open_stream", "prepare"]
-
-
-class UnifiedParams(UnifiedFields, RequestOptionsParams, total=False):
-    """The keywords of ``th.stream`` / ``th.complete`` besides ``model`` (see
-    :meth:`AsyncTokenHot.stream <aiotokenhot.AsyncTokenHot.stream>`)."""
-
-    #: ``"auto"`` (from the model name) or one of ``PROTOCOLS``
-    protocol: str
-    #: a pydantic model class: the reply is asked for as JSON of it
-    response_format: type[pydantic.BaseModel] | None
-    #: seconds a fallback chain may spend finding a model that answers
-    deadline: float | None
 
 
 def prepare(

@@ -14,10 +14,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pydantic_core
-from typing_extensions import Required, TypedDict, Unpack
+from typing_extensions import Unpack
 
 from .._exceptions import InvalidRequestError
 from ._adapter import NativeRequest, Sampling, UnifiedRequest
+from ._params import UnifiedFields
 
 __all__ = [
     "DEFAULT_ANTHROPIC_MAX_TOKENS",
@@ -41,25 +42,6 @@ __all__ = [
 #: Anthropic requires ``max_tokens``; this is what is sent when the caller gives none.
 DEFAULT_ANTHROPIC_MAX_TOKENS = 4096
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
-
-
-class UnifiedFields(TypedDict, total=False):
-    """The request fields of ``th.stream`` / ``th.complete`` besides ``model``."""
-
-    #: the conversation in the OpenAI chat shape
-    messages: Required[Sequence[Mapping[str, Any]]]
-    #: function tools as ``{"type": "function", "function": {...}}``
-    tools: Sequence[Mapping[str, Any]] | None
-    #: ``"auto"``, ``"none"``, ``"required"`` or a function to force
-    tool_choice: str | Mapping[str, Any] | None
-    #: output token limit
-    max_tokens: int | None
-    #: 0 to 2
-    temperature: float | None
-    #: 0 to 1
-    top_p: float | None
-    #: a string or a list of them
-    stop: str | Sequence[str] | None
 
 
 def build_request(

@@ -1,12 +1,31 @@
-"""OpenAI Chat Completions: ``th.chat.completions.create(...)`` and ``.stream(...)``."""
+"""OpenAI Chat Completions: ``th.chat.completions.create(...)`` and ``.stream(...)``.
+
+The stream, accumulator and parsed types load on first access (PEP 562): ``th.chat`` and a
+whole-reply ``create`` need none of them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from . import _types
-from ._accumulate import ChatCompletionAccumulator
 from ._params import ChatCompletionParams, ChatCompletionStreamParams
-from ._parse import ParsedChatCompletion, ParsedChatCompletionMessage, ParsedChoice
 from ._resource import Chat, ChatCompletions
-from ._stream import ChatCompletionStream
 from ._types import *  # noqa: F403 - its __all__ is part of this package's
+
+if TYPE_CHECKING:
+    from ._accumulate import ChatCompletionAccumulator
+    from ._parse import ParsedChatCompletion, ParsedChatCompletionMessage, ParsedChoice
+    from ._stream import ChatCompletionStream
+
+_LAZY: dict[str, str] = {
+    "ChatCompletionAccumulator": "._accumulate",
+    "ChatCompletionStream": "._stream",
+    "ParsedChatCompletion": "._parse",
+    "ParsedChatCompletionMessage": "._parse",
+    "ParsedChoice": "._parse",
+}
 
 __all__ = [
     "Chat",
@@ -19,3 +38,16 @@ __all__ = [
 ]
 __all__ += _types.__all__
 __all__ += ["ChatCompletionParams", "ChatCompletionStreamParams"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from typing_extensions import Unpack
 
@@ -14,10 +14,12 @@ from .._raw import RawMethod, RawStreamMethod, RawView, raw_view
 from .._resource import Resource, accepts
 from .._structured import ModelT, is_model_class, parse_final
 from ._params import ChatCompletionParams, ChatCompletionStreamParams, ChatParseParams
-from ._parse import ParsedChatCompletion, parse_chat_completion
-from ._stream import ChatCompletionStream
 from ._types import ChatCompletion
 from ._validate import check_body, json_schema_format, normalize_messages
+
+if TYPE_CHECKING:  # the stream and the parsed types load on first use: a create() needs neither
+    from ._parse import ParsedChatCompletion
+    from ._stream import ChatCompletionStream
 
 __all__ = ["Chat", "ChatCompletions", "ChatCompletionsWithRawResponse"]
 
@@ -122,11 +124,15 @@ class ChatCompletions(Resource):
     def _open(self, fields: dict[str, Any], options: RequestOptions) -> ChatCompletionStream:
         """The unopened stream; local files are read when it opens; a pydantic class as
         ``response_format`` makes its ``final()`` a :class:`ParsedChatCompletion`."""
+        from ._stream import ChatCompletionStream
+
         response_format = fields.get("response_format")
         body = chat_body(fields, stream=True)
         stream = defer_media(self._transport.stream(ChatCompletionStream, "POST", PATH, json=body,
                                                     options=options), body)
         if is_model_class(response_format):
+            from ._parse import parse_chat_completion
+
             output_type = response_format
             return parse_final(stream, lambda done: parse_chat_completion(done, output_type))
         return stream
@@ -150,6 +156,8 @@ class ChatCompletions(Resource):
         """
         if not is_model_class(response_format):
             raise InvalidRequestError("response_format must be a pydantic model class")
+        from ._parse import parse_chat_completion
+
         completion = await self.create(response_format=response_format, **params)
         return parse_chat_completion(completion, response_format)
 

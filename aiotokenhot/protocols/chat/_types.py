@@ -3,9 +3,12 @@
 Response models keep every unknown field (``reasoning_content``, ``system_fingerprint``,
 ``prompt_tokens_details`` and whatever a gateway adds) and default what gateways omit, so a
 lean reply never fails validation.
-"""
 
-from __future__ import annotations
+Built for a cheap first import: annotations are evaluated as the classes are defined (no
+postponed strings for pydantic to evaluate), and a list default is ``Field(default=[])``, which
+pydantic copies for every instance (``default_factory=list`` would make it read the builtin's
+signature, compiling the tokenizer's patterns on first use).
+"""
 
 from typing import Any, Literal
 
@@ -198,7 +201,7 @@ class ChatCompletion(APIModel):
     object: str = "chat.completion"
     created: int = 0
     model: str = ""
-    choices: list[Choice] = Field(default_factory=list)
+    choices: list[Choice] = Field(default=[])
     usage: CompletionUsage | None = None
     system_fingerprint: str | None = None
     service_tier: str | None = None
@@ -248,7 +251,7 @@ class ChatCompletionChunk(APIModel):
     object: str = "chat.completion.chunk"
     created: int = 0
     model: str = ""
-    choices: list[ChunkChoice] = Field(default_factory=list)
+    choices: list[ChunkChoice] = Field(default=[])
     usage: CompletionUsage | None = None
     system_fingerprint: str | None = None
     service_tier: str | None = None
