@@ -67,11 +67,13 @@ _NO_OPTIONS = RequestOptions()
 _HEADER_SET = {"bearer": "bearer", "x-api-key": "anthropic", "x-goog-api-key": "gemini"}
 
 
-def _auth_family(path: str) -> str:
-    """The auth family of ``path`` from the protocol registry (imported on first use)."""
+@lru_cache(maxsize=1024)
+def _header_set(path: str) -> str:
+    """The header set for ``path``: its auth family from the protocol registry (imported on
+    first use), remembered per path so that a request does not pay for an import statement."""
     from ..unified._registry import auth_family
 
-    return auth_family(path)
+    return _HEADER_SET[auth_family(path)]
 
 
 class Keep(enum.Enum):
@@ -265,7 +267,7 @@ class Transport:
             for name in ("bearer", "anthropic", "gemini"):  # the usual JSON-body variants
                 if "Content-Type" not in sets[name]:
                     sets[name + "+json"] = {**sets[name], "Content-Type": "application/json"}
-        family = _HEADER_SET[_auth_family(path)]
+        family = _header_set(path)
         if json_body:
             return sets.get(family + "+json") or sets[family]
         return sets[family]
