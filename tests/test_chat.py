@@ -127,6 +127,18 @@ async def test_a_pydantic_model_as_response_format_becomes_a_json_schema(
     assert set(fmt["json_schema"]["schema"]["properties"]) == {"name", "population"}
 
 
+async def test_messages_may_be_any_sequence_of_mappings(
+    fake: FakeTokenHot, th: AsyncTokenHot
+) -> None:
+    from types import MappingProxyType
+
+    frozen = MappingProxyType({"role": "system", "content": "Be brief."})
+
+    await th.chat.completions.create(model="gpt-5.4", messages=(frozen, HELLO[0]))
+
+    assert fake.requests[-1].json["messages"] == [dict(frozen), HELLO[0]]
+
+
 @pytest.mark.parametrize(
     ("changes", "complaint"),
     [
@@ -134,6 +146,8 @@ async def test_a_pydantic_model_as_response_format_becomes_a_json_schema(
         ({"messages": [{"role": "robot", "content": "hi"}]}, "unknown role 'robot'"),
         ({"messages": [{"content": "hi"}]}, "unknown role None"),
         ({"messages": "hi"}, "list of message objects"),
+        ({"messages": {"role": "user", "content": "hi"}}, "list of message objects"),
+        ({"messages": ["hi"]}, r"messages\[0\] must be a dict or a message model, not str"),
         ({"messages": [{"role": "user"}]}, "needs content"),
         ({"messages": [{"role": "tool", "content": "42"}]}, "tool_call_id"),
         ({"messages": [{"role": "user", "content": [{"type": "text"}]}]}, "string 'text'"),
@@ -145,6 +159,7 @@ async def test_a_pydantic_model_as_response_format_becomes_a_json_schema(
         ({"temperature": 2.5}, "temperature must be between 0.0 and 2.0"),
         ({"temperature": -0.1}, "temperature"),
         ({"top_p": 1.5}, "top_p"),
+        ({"top_p": 1.5, "temperature": 9}, "temperature must be"),  # the first in field order
         ({"model": ""}, "model"),
         ({"tools": [{"type": "function", "function": {}}]}, "needs a 'name'"),
     ],

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pydantic
 import pytest
+from aiohttp import web
 
 from aiotokenhot import (
     AsyncTokenHot,
@@ -228,3 +231,92 @@ def test_the_raw_responses_example_prints_ids_and_headers() -> None:
     assert lines[1].startswith("raw: HTTP 200, application/json") and "request id fake-req-2" in lines[1]
     assert lines[2] == "parsed: stop"
     assert lines[3].startswith("streamed (request id fake-req-3): Echo: Stream this")
+
+
+# -- request ids under concurrency ------------------------------------------------------------------
+
+
+@pytest.fixture
+async def echo_ids() -> AsyncIterator[str]:
+    """A gateway whose answer to model ``m`` has request id ``id-m`` (and says ``m``), after a
+    short pause so that many requests are in flight at once."""
+
+    async def answer(request: web.Request) -> web.Response:
+        model = (await request.json())["model"]
+        await asyncio.sleep(0.01)
+        return web.json_response(
+            {"id": "c", "object": "chat.completion", "created": 1, "model": model,
+             "choices": [{"index": 0, "finish_reason": "stop",
+                          "message": {"role": "assistant", "content": "ok"}}]},
+            headers={"X-Request-Id": f"id-{model}"})
+
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", answer)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    yield f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    await runner.cleanup()
+
+
+async def test_each_concurrent_call_gets_its_own_request_id(echo_ids: str) -> None:
+    async with AsyncTokenHot(api_key="sk-test", base_url=echo_ids) as th:
+
+        async def worker(name: str) -> list[tuple[str, str | None]]:
+            seen = []
+            for turn in range(3):  # one task, several calls in turn
+                done = await th.chat.completions.create(model=f"{name}-{turn}", messages=HELLO)
+                seen.append((done.model, done.request_id))
+            return seen
+
+        runs = await asyncio.gather(*(worker(f"w{i}") for i in range(20)))
+        raws = await asyncio.gather(*(
+            th.chat.completions.with_raw_response.create(model=f"raw{i}", messages=HELLO)
+            for i in range(20)))
+
+    assert all(rid == f"id-{model}" for run in runs for model, rid in run)
+    assert [raw.request_id for raw in raws] == [f"id-raw{i}" for i in range(20)]
+    assert all(raw.parse().request_id == raw.request_id for raw in raws)
+
+
+async def test_answers_of_other_tasks_never_join_a_recording() -> None:
+    from aiotokenhot.transport._capture import begin, end, recording, report
+
+    class Answer:
+        def __init__(self) -> None:
+            self.status = 200
+            self.headers: dict[str, str] = {}
+
+    mine, theirs, before = Answer(), Answer(), Answer()
+    started = asyncio.Event()
+    go_on = asyncio.Event()
+
+    async def bystander() -> list[object]:  # started before the recording: reports into none
+        with recording() as own:
+            pass
+        started.set()
+        await go_on.wait()
+        report(before)
+        return list(own)
+
+    task = asyncio.create_task(bystander())
+    await started.wait()
+    with recording() as answers:
+        report(mine)
+
+        async def child() -> list[object]:  # started inside it: records its own answers
+            inner, token = begin()
+            report(theirs)
+            end(token)
+            return inner
+
+        child_answers = await asyncio.create_task(child())
+        go_on.set()
+        assert await task == []
+        with recording() as nested:  # a nested recording of the same task shares the list
+            assert nested is answers
+    report(Answer())  # after the recording: kept nowhere
+
+    assert answers == [mine]
+    assert child_answers == [theirs]

@@ -360,3 +360,39 @@ async def test_concurrent_requests_share_one_pool(fake: FakeTokenHot) -> None:
         connector = th.pool.connector
         assert connector is not None and connector.limit == 4
     assert fake.max_in_flight <= 4
+
+
+# -- the User-Agent header -------------------------------------------------------------------------
+
+
+async def test_one_user_agent_is_sent_ours_or_the_callers_and_none_to_another_origin() -> None:
+    from aiotokenhot import __version__
+    from aiotokenhot.transport._download import fetch_url_bytes
+
+    seen: list[list[str]] = []
+
+    async def answer(request: web.Request) -> web.Response:
+        seen.append(request.headers.getall("User-Agent", []))
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", answer)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    gateway = web.TCPSite(runner, "127.0.0.1", 0)
+    elsewhere = web.TCPSite(runner, "127.0.0.1", 0)  # another port: another origin
+    await gateway.start()
+    await elsewhere.start()
+    ports = [site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+             for site in (gateway, elsewhere)]
+    try:
+        async with AsyncTokenHot(api_key=KEY, base_url=f"http://127.0.0.1:{ports[0]}") as th:
+            await th._transport.request("POST", CHAT, json=BODY)
+            await th._transport.request(
+                "POST", CHAT, json=BODY,
+                options=RequestOptions.make(extra_headers={"User-Agent": "my-app/2"}))
+            await fetch_url_bytes(th._transport, f"http://127.0.0.1:{ports[1]}/cat.png")
+    finally:
+        await runner.cleanup()
+
+    assert seen == [[f"aiotokenhot/{__version__}"], ["my-app/2"], []]

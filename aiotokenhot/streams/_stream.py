@@ -354,18 +354,19 @@ class Stream(AsyncClosing, Generic[EventT]):
             if self._finished:
                 raise TokenHotError("this stream is closed")
             try:
-                self._response = await self._opener()
-                await self._check_content_type(self._response)
+                resp = self._response = await self._opener()
+                ctype = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
+                if ctype in _NOT_SSE:  # checked here: an event stream costs no coroutine
+                    await self._check_content_type(resp, ctype)
             except TokenHotError as exc:
                 scrub_exception(exc, self._secret)
                 self._end_reading(exc)
                 raise
         return self._response
 
-    async def _check_content_type(self, resp: aiohttp.ClientResponse) -> None:
-        ctype = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
-        if ctype not in _NOT_SSE:
-            return
+    async def _check_content_type(self, resp: aiohttp.ClientResponse, ctype: str) -> None:
+        """An answer of type ``ctype`` (one of ``_NOT_SSE``) instead of an event stream: raise
+        the status error its body describes, or a :class:`StreamError`."""
         try:
             raw = await resp.content.read(1 << 20)
         finally:

@@ -104,6 +104,7 @@ async def open_url(
     try:
         resp = await transport.pool.session().get(
             target, timeout=client_timeout, headers=dict(options.extra_headers or {}),
+            skip_auto_headers=("User-Agent",),
             proxy=route[0] if route else None, proxy_auth=route[1] if route else None,
         )
     except (asyncio.TimeoutError, aiohttp.ClientError) as exc:

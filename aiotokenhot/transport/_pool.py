@@ -186,7 +186,8 @@ class SessionPool:
             connector=connector,
             auto_decompress=True,
             trust_env=False,  # proxies are resolved here; aiohttp's env mode would also read .netrc
-            skip_auto_headers=("User-Agent",),
+            # no session-wide skip_auto_headers: aiohttp would rebuild that set on every request;
+            # every request carries its own User-Agent (see Transport), downloads skip it
         )
         self._loop = loop
         self._guard = _close_at_loop_shutdown(session)

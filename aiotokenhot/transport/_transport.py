@@ -67,11 +67,13 @@ _NO_OPTIONS = RequestOptions()
 _HEADER_SET = {"bearer": "bearer", "x-api-key": "anthropic", "x-goog-api-key": "gemini"}
 
 
-def _auth_family(path: str) -> str:
-    """The auth family of ``path`` from the protocol registry (imported on first use)."""
+@lru_cache(maxsize=1024)
+def _header_set(path: str) -> str:
+    """The header set for ``path``: its auth family from the protocol registry (imported on
+    first use), remembered per path so that a request does not pay for an import statement."""
     from ..unified._registry import auth_family
 
-    return auth_family(path)
+    return _HEADER_SET[auth_family(path)]
 
 
 class Keep(enum.Enum):
@@ -265,7 +267,7 @@ class Transport:
             for name in ("bearer", "anthropic", "gemini"):  # the usual JSON-body variants
                 if "Content-Type" not in sets[name]:
                     sets[name + "+json"] = {**sets[name], "Content-Type": "application/json"}
-        family = _HEADER_SET[_auth_family(path)]
+        family = _header_set(path)
         if json_body:
             return sets.get(family + "+json") or sets[family]
         return sets[family]
@@ -398,6 +400,7 @@ class Transport:
         url = self.base_url + path
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s %s headers=%s", method, url, redact_headers(all_headers))
+        target = URL(url)
 
         policy = self.retry_policy
         what = f"{method} {path}"
@@ -416,7 +419,15 @@ class Transport:
             busy = pool.busy()
             try:
                 data = payload if body is None else body()
-                resp = await self._follow(method, url, all_headers, data, query, client_timeout, body)
+                route = pool.route(target)
+                resp = await pool.session().request(
+                    method, target, headers=all_headers, data=data, params=query,
+                    timeout=client_timeout, allow_redirects=False,
+                    proxy=route[0] if route else None, proxy_auth=route[1] if route else None,
+                )
+                if resp.status in _REDIRECTS:
+                    resp = await self._follow(resp, method, target, all_headers, data,
+                                              client_timeout, body)
                 if read or resp.status >= 300:
                     raw = await self.read_body(resp)
             except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
@@ -518,24 +529,25 @@ class Transport:
 
     async def _follow(
         self,
+        resp: aiohttp.ClientResponse,
         method: str,
-        url: str,
+        target: URL,
         headers: Mapping[str, str],
         data: Any,
-        query: Mapping[str, Any] | None,
         client_timeout: aiohttp.ClientTimeout,
         body: BodyFactory | None,
     ) -> aiohttp.ClientResponse:
-        """Send, following redirects by hand so credentials never cross to another origin."""
+        """Follow the redirect ``resp`` (the answer to the first send) by hand, so credentials
+        never cross to another origin; at most :data:`_MAX_REDIRECTS` more sends."""
         session = self.pool.session()
-        target = URL(url)
-        for _ in range(_MAX_REDIRECTS + 1):
-            route = self.pool.route(target)
-            resp = await session.request(
-                method, target, headers=headers, data=data, params=query,
-                timeout=client_timeout, allow_redirects=False,
-                proxy=route[0] if route else None, proxy_auth=route[1] if route else None,
-            )
+        for hop in range(_MAX_REDIRECTS + 1):
+            if hop:
+                route = self.pool.route(target)
+                resp = await session.request(
+                    method, target, headers=headers, data=data,
+                    timeout=client_timeout, allow_redirects=False,
+                    proxy=route[0] if route else None, proxy_auth=route[1] if route else None,
+                )
             if resp.status not in _REDIRECTS:
                 return resp
             location = resp.headers.get("Location")
@@ -560,7 +572,7 @@ class Transport:
                 headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
             elif body is not None:
                 data = body()
-            target, query = nxt, None
+            target = nxt
         raise APIConnectionError(f"too many redirects (more than {_MAX_REDIRECTS})")
 
 
