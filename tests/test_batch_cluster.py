@@ -334,3 +334,29 @@ def test_sdk_errors_cross_from_a_worker_to_the_driver_intact() -> None:
     assert (str(again), again.body, again.headers, again.request_id) == (
         str(error), {"e": 1}, {"Retry-After": "3"}, "r-1")
     assert _sdk_error(RuntimeError("not ours")) is None
+
+
+async def test_a_worker_that_stalled_past_its_leased_starts_does_not_send_them_in_a_burst(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = [0.0]
+    leases: list[list[float]] = []
+
+    async def lease(**kwargs: Any) -> dict[str, Any]:
+        starts = [clock[0] + 0.1 * i for i in range(5)]  # the cluster's 10 a second, from now
+        leases.append(starts)
+        return {"starts": starts, "limit": 4}
+
+    async def sleep(seconds: float) -> None:  # time passes only when the pacer waits
+        clock[0] += seconds
+
+    monkeypatch.setattr(anyio, "sleep", sleep)
+    pacer = LeasedPacer(lease, "w0", anyio.CapacityLimiter(4), clock=lambda: clock[0])
+    await pacer.acquire()  # the start at 0.0
+    clock[0] = 0.45  # the worker stalled: its starts 0.1-0.3 are past, 0.4 only just
+    sent = []
+    for _ in range(4):
+        await pacer.acquire()
+        sent.append(round(clock[0], 3))
+    assert sent == [0.45, 0.45, 0.55, 0.65]  # 0.4 (just late) and a fresh lease, then spaced
+    assert len(leases) == 2

@@ -64,7 +64,10 @@ COUNTERS = ("ok", "failed", "retried", "rate_limited", "tokens", "in_flight", "c
 #: counters a worker's batch summary keeps and its reports carry
 SUMMED = ("ok", "failed", "retried", "tokens", "cost", "priced")
 COST_QUANTUM = Decimal("1e-12")  # USD: what the float sum is rounded to
-_STALE = 1.0  # seconds: a leased start older than this is dropped, not used late
+#: seconds: a leased start later than this is dropped (the next lease books fresh ones). Used
+#: later, a worker that stalled would send its past starts back to back on top of the others'
+#: on-time starts: up to (rate x this) requests over the budget in a window.
+_STALE = 0.05
 
 
 # -- the coordinator's state ------------------------------------------------------------------------
