@@ -11,8 +11,9 @@ How a protocol plugs in: ``_adapter`` (the adapter and fold interfaces) and ``_r
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from .._exports import load_export
 
 if TYPE_CHECKING:
     from ._adapter import NativeRequest, UnifiedAdapter, UnifiedRequest
@@ -84,12 +85,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+    return load_export(__name__, _EXPORTS, globals(), name)
 
 
 def __dir__() -> list[str]:

@@ -6,9 +6,9 @@ whole-reply ``create`` need none of them.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
+from ..._exports import load_export
 from . import _types
 from ._params import ChatCompletionParams, ChatCompletionStreamParams
 from ._resource import Chat, ChatCompletions
@@ -41,12 +41,7 @@ __all__ += ["ChatCompletionParams", "ChatCompletionStreamParams"]
 
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
+    return load_export(__name__, _LAZY, globals(), name)
 
 
 def __dir__() -> list[str]:
