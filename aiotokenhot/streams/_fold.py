@@ -13,11 +13,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Generic, TypeVar
 
-import pydantic
 import pydantic_core
 
 from .._exceptions import StreamError
-from ._errors import raise_malformed, raise_stream_error
+from ._errors import raise_malformed
 from ._json import EventJSON
 from ._sse import SSEEvent
 from ._stream import Stream
@@ -124,8 +123,8 @@ class FoldStream(Stream[EventT], Generic[EventT, ResultT]):
         self._final: ResultT | None = None
 
     def _typed_event(self, obj: Any, sse: SSEEvent) -> EventT:
-        """The public event validated from the event's JSON value (``pydantic`` errors become
-        a :class:`~aiotokenhot.StreamError` naming the event)."""
+        """The public event validated from the event's JSON value (a ``pydantic`` error becomes
+        a :class:`~aiotokenhot.StreamError` naming the event, as any shape error does)."""
         raise NotImplementedError
 
     def _on_event(self, sse: SSEEvent) -> Any:
@@ -145,13 +144,8 @@ class FoldStream(Stream[EventT], Generic[EventT, ResultT]):
                 return None
             return fold.piece() or ""
         obj = fold.event
-        if obj is None:
-            return None
-        try:
-            return self._typed_event(obj, sse)
-        except pydantic.ValidationError:
-            raise_stream_error(self.protocol, f"an event has an unexpected shape: "
-                               f"{sse.data[:200]!r}", body=obj, partial=self._partial_or_none())
+        # a pydantic error is a ValueError: Stream turns it into a StreamError naming the event
+        return None if obj is None else self._typed_event(obj, sse)
 
     def _on_eof(self) -> None:
         if self._fold.at_eof():
