@@ -39,14 +39,11 @@ class ChunkStream(Stream[dict[str, Any]]):
         chunk: dict[str, Any] = pydantic_core.from_json(sse.data)
         if "error" in chunk:
             raise StreamError(chunk["error"]["message"], body=chunk, partial=self._partial())
-        text = self._event_text(chunk)
+        choices = chunk.get("choices") or []
+        text = choices[0]["delta"].get("content") if choices else None
         if text:
             self.pieces.append(text)
-        return chunk
-
-    def _event_text(self, event: dict[str, Any]) -> str | None:
-        choices = event.get("choices") or []
-        return choices[0]["delta"].get("content") if choices else None
+        return chunk if self._typed else text  # type: ignore[return-value]
 
     def _partial(self) -> str:
         return "".join(self.pieces)

@@ -115,7 +115,6 @@ class FoldStream(Stream[EventT], Generic[EventT, ResultT]):
 
     #: the protocol's fold, made with the stream's protocol name
     fold_type: ClassVar[type[Fold]]
-    text_mode = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -71,9 +71,6 @@ class Stream(AsyncClosing, Generic[EventT]):
     protocol: ClassVar[str] = "stream"
     #: telemetry and cost for this call (set by the transport; None: nothing to record)
     _call: Call | None = None
-    #: when True, :meth:`text` switches the stream to its untyped path: ``_on_event`` then
-    #: returns the text piece (or None) instead of a typed event (``self._typed`` is False).
-    text_mode: ClassVar[bool] = False
 
     _response: aiohttp.ClientResponse | None = None
     _finished = True  # until __init__ ran: a half-built stream has nothing to finalise
@@ -108,21 +105,20 @@ class Stream(AsyncClosing, Generic[EventT]):
         self._eof = False
         self._attempt = 0
         self._clock: Callable[[], float] = time.monotonic
-        #: False once :meth:`text` asked a ``text_mode`` stream for pieces only
+        #: False once :meth:`text` asked for the text pieces only (see ``_on_event``)
         self._typed = True
 
     # -- what protocol subclasses provide --------------------------------------------------------
 
     def _on_event(self, sse: SSEEvent) -> EventT | None:
-        """Map one SSE event to a typed event (None: nothing to deliver). Set ``_complete``."""
+        """Map one SSE event to a typed event (None: nothing to deliver); set ``_complete`` at
+        the protocol's terminator. Once :meth:`text` was called (``self._typed`` is False) return
+        the event's text piece instead: ``""`` for an event without text that still counts as
+        activity for the idle timer, None for nothing."""
         raise NotImplementedError
 
     def _partial(self) -> Any:
         """What has been received so far, for errors raised mid-stream."""
-        return None
-
-    def _event_text(self, event: EventT) -> str | None:
-        """The text piece an event carries, for :meth:`text`."""
         return None
 
     def _on_eof(self) -> list[Any] | None:
@@ -163,11 +159,10 @@ class Stream(AsyncClosing, Generic[EventT]):
         self._release(force=True)
 
     def text(self) -> AsyncIterator[str]:
-        """The text pieces of the stream, in order (an async iterator of ``str``)."""
-        if self.text_mode:
-            self._typed = False
-            return _TextOnly(self)  # type: ignore[arg-type]
-        return _Pieces(self)
+        """The text pieces of the stream, in order (an async iterator of ``str``); the stream
+        then builds no typed events. Closing the iterator closes the stream."""
+        self._typed = False
+        return _TextOnly(self)  # type: ignore[arg-type]
 
     async def until_done(self) -> None:
         """Consume the rest of the stream (so that :meth:`final` is available)."""
@@ -424,37 +419,11 @@ class Stream(AsyncClosing, Generic[EventT]):
             self._timer = None
 
 
-class _Pieces(Generic[EventT]):
-    """``stream.text()``: the text pieces, read off the stream's own iterator.
-
-    A plain object rather than an async generator, so leaving it by ``break`` frees it (and the
-    stream behind it) by reference counting at once.
-    """
-
-    __slots__ = ("_stream",)
-
-    def __init__(self, stream: Stream[EventT]) -> None:
-        self._stream = stream
-
-    def __aiter__(self) -> _Pieces[EventT]:
-        return self
-
-    async def __anext__(self) -> str:
-        stream = self._stream
-        event_text = stream._event_text
-        while True:
-            piece = event_text(await stream.__anext__())
-            if piece:
-                return piece
-
-    async def aclose(self) -> None:
-        """Close the stream behind the pieces."""
-        await self._stream.aclose()
-
-
 class _TextOnly:
-    """``stream.text()`` of a ``text_mode`` stream: its own iterator yields the pieces (str),
-    so each piece costs one step of the stream and nothing more."""
+    """``stream.text()``: the stream's own iterator, which yields the pieces (``str``) once
+    ``_typed`` is off, so each piece costs one step of the stream and nothing more. A plain
+    object rather than an async generator, so leaving it by ``break`` frees it (and the stream
+    behind it) by reference counting at once."""
 
     __slots__ = ("_stream",)
 

@@ -83,9 +83,6 @@ class UnifiedStream(Stream[UnifiedEvent]):
         done.finish = None
         return done
 
-    def _event_text(self, event: UnifiedEvent) -> str | None:
-        return event.text if isinstance(event, TextDelta) else None
-
     # -- the derivation ----------------------------------------------------------------------------
 
     def _on_event(self, sse: SSEEvent) -> Any:  # UnifiedEvent | list[UnifiedEvent] | None
@@ -98,17 +95,23 @@ class UnifiedStream(Stream[UnifiedEvent]):
             raise
         if change.__class__ is str and not fold.done:  # the usual event: one more text piece
             self._n_text += 1
+            if not self._typed:  # .text()
+                return change
             return TextDelta(change) if change else None
         out = None if change is None else self._deltas()
         if fold.done and not self._complete:
-            return (out or []) + self._end_events()
-        return out or None
+            out = (out or []) + self._end_events()
+        return self._handed(out) if out else None
 
     def _on_eof(self) -> list[Any] | None:
         fold = self._fold
         if fold is not None and fold.at_eof():
-            return self._end_events()
+            return self._handed(self._end_events())
         return None
+
+    def _handed(self, events: list[UnifiedEvent]) -> list[Any]:
+        """``events`` as the reader takes them: all, or only their text after ``.text()``."""
+        return events if self._typed else [ev.text for ev in events if ev.__class__ is TextDelta]
 
     def _deltas(self) -> list[UnifiedEvent]:
         """What the primary choice gained since the last event, as unified deltas."""

@@ -80,12 +80,6 @@ class ChatCompletionStream(FoldStream[ChatCompletionChunk, ChatCompletion]):
         chunk: ChatCompletionChunk = _validate_chunk(obj)
         return chunk
 
-    def _event_text(self, event: ChatCompletionChunk) -> str | None:
-        choices = event.choices
-        if choices and choices[0].index == 0:
-            return choices[0].delta.content
-        return None
-
     async def get_final_completion(self) -> ChatCompletion:
         """Read the rest of the stream (if any) and return :meth:`final`.
 

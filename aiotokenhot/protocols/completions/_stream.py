@@ -80,6 +80,10 @@ class TextCompletionFold(Fold):
         self.acc.add(chunk)
         return True
 
+    def piece(self) -> str | None:
+        """Choice 0's text in the last chunk (the chunks are validated to be folded)."""
+        return next((c.text for c in self.event.choices if c.index == 0), None)
+
     def partial(self) -> TextCompletion | None:
         return super().partial() if self.acc.chunks_seen else None
 
@@ -89,17 +93,10 @@ class TextCompletionStream(FoldStream[TextCompletionChunk, TextCompletion]):
 
     protocol = "completions"
     fold_type = TextCompletionFold
-    text_mode = False  # the chunks are validated to be folded: .text() reads them
 
     def _typed_event(self, obj: Any, sse: SSEEvent) -> TextCompletionChunk:
         chunk: TextCompletionChunk = obj
         return chunk
-
-    def _event_text(self, event: TextCompletionChunk) -> str | None:
-        choices = event.choices
-        if choices and choices[0].index == 0:
-            return choices[0].text
-        return None
 
     async def get_final_completion(self) -> TextCompletion:
         """Read the rest of the stream (if any) and return :meth:`final`."""

@@ -81,7 +81,3 @@ class GenerateContentStream(FoldStream[GenerateContentResponse, GenerateContentR
     def _typed_event(self, obj: Any, sse: SSEEvent) -> GenerateContentResponse:
         chunk: GenerateContentResponse = _validate(obj)
         return chunk
-
-    def _event_text(self, event: GenerateContentResponse) -> str | None:
-        candidate = next((c for c in event.candidates if c.index in (0, None)), None)
-        return candidate.text if candidate is not None else None

@@ -23,7 +23,6 @@ from ._events import (
     MessageStopEvent,
     MessageStreamEvent,
     PingEvent,
-    TextDelta,
     UnknownEvent,
 )
 from ._types import Message
@@ -107,11 +106,6 @@ class MessageStream(FoldStream[MessageStreamEvent, Message]):
             return UnknownEvent(event=sse.event, type=kind, data=obj)
         event: MessageStreamEvent = model.validate_python(obj)
         return event
-
-    def _event_text(self, event: Any) -> str | None:
-        if event.__class__ is ContentBlockDeltaEvent and event.delta.__class__ is TextDelta:
-            return event.delta.text
-        return None
 
     @property
     def text_stream(self) -> AsyncIterator[str]:

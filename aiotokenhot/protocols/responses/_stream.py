@@ -96,11 +96,6 @@ class ResponseStream(FoldStream[ResponseEvent, Response]):
             self._fold.acc.response = event.response  # type: ignore[attr-defined]
         return event
 
-    def _event_text(self, event: ResponseEvent) -> str | None:
-        if event.type == "response.output_text.delta":
-            return getattr(event, "delta", None)
-        return None
-
     async def get_final_response(self) -> Response:
         """Read the rest of the stream (if any) and return :meth:`final`.
 
