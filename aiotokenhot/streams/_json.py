@@ -31,17 +31,6 @@ class EventJSON:
         #: path -> a high surrogate held back from the last string seen there
         self.carry: dict[Path, str] = {}
 
-    def load(self, data: bytes) -> Any:
-        """The event's JSON value; raises ``ValueError`` for what is not JSON at all."""
-        try:
-            obj = _from_json(data)
-        except ValueError:
-            obj = self.tolerant(data)
-        else:
-            if self.carry:
-                obj = self.repair(obj)
-        return obj
-
     def tolerant(self, data: bytes) -> Any:
         """The slow path: JSON that only a surrogate-tolerant parser accepts (else ValueError)."""
         try:

@@ -30,17 +30,14 @@ class SSEEvent:
         self.retry = retry
 
     def text(self) -> str:
+        """``data`` as text (undecodable bytes replaced)."""
         return self.data.decode("utf-8", "replace")
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, SSEEvent):
             return NotImplemented
         return (self.event, self.data, self.id, self.retry) == (
-            other.event,
-            other.data,
-            other.id,
-            other.retry,
-        )
+            other.event, other.data, other.id, other.retry)
 
     def __repr__(self) -> str:
         return f"SSEEvent(event={self.event!r}, data={self.data[:80]!r}, id={self.id!r})"
@@ -84,10 +81,6 @@ class SSEDecoder:
         self._retry: int | None = None
         self._skip_lf = False  # previous chunk ended in CR: a leading LF belongs to it
         self._start: bytes | None = b""  # held back until we can tell whether a BOM leads
-
-    @property
-    def last_event_id(self) -> str | None:
-        return self._last_id
 
     def feed(self, chunk: bytes) -> list[SSEEvent]:
         if not chunk:

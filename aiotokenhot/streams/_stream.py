@@ -63,10 +63,6 @@ class Stream(AsyncClosing, Generic[EventT]):
 
     #: event classes that only keep the connection alive: they do not reset the idle timer.
     keepalive_types: ClassVar[tuple[type[Any], ...]] = ()
-    #: when True, ``_on_event`` may return a list of events (or one event, or None): one SSE
-    #: event may carry several (the unified stream's deltas). Other protocols keep the one-event
-    #: path.
-    multi_events: ClassVar[bool] = False
     #: the protocol's name in error messages.
     protocol: ClassVar[str] = "stream"
     #: telemetry and cost for this call (set by the transport; None: nothing to record)
@@ -219,7 +215,7 @@ class Stream(AsyncClosing, Generic[EventT]):
                     call = self._call
                     if call is not None and call.on_chunk is not None:
                         call.on_chunk()
-                    if self.multi_events and event.__class__ is list:
+                    if event.__class__ is list:  # one SSE event, several events out
                         out = iter(event)  # type: ignore[call-overload]
                         for item in out:
                             self._out = out

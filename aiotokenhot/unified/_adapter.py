@@ -2,34 +2,16 @@
 
 A protocol package ``aiotokenhot/protocols/<name>/`` provides, in its ``_unified.py``:
 
-1. a **fold** (:class:`NativeFold`): the same state object its native stream uses. ``feed(sse)``
-   parses one SSE event once, raises the in-stream errors, folds the event into the protocol's
-   own accumulator and sets ``done`` at the protocol's terminator. It returns what the event did
-   to the primary view: the text piece it appended to ``content`` (a ``str``) when that was all,
-   None when the view did not change, anything else when it may have changed otherwise (the
-   unified stream then compares the view with what it already emitted). ``primary()`` exposes the
-   primary choice/candidate (the one whose ``index`` field is 0, never a list position) as a
-   :class:`PrimaryView`: lists of text pieces, reasoning pieces and tool calls that only grow.
-   Once ``primary()`` returned a view it must keep returning that same object.
-   ``snapshot()`` is the native result so far (what the native ``final()`` returns).
-   ``at_eof()`` says whether a clean end of body ends the reply (protocols without a
-   terminator); otherwise the stream raises :class:`IncompleteStreamError`.
-2. an **adapter** (:class:`UnifiedAdapter`): ``native_request`` (unified request → native
-   path and body), ``new_fold()``, ``completion(native_result)`` (the pure "native final →
-   :class:`Completion`" helper) and ``parse(body)`` for ``th.complete()``, which validates
-   the body into the native result type and calls ``completion`` on it, so a whole reply and a
-   streamed one are converted by the same code. A subclass of :class:`ProtocolAdapter` gets
-   ``new_fold``, ``parse`` and the finish rule from the protocol's name, fold class and finish
-   table, and writes ``native_request``, ``completion`` and ``answer`` (the body checked and
-   validated as the native result).
-3. a subclass of :class:`UnifiedStream` that names the adapter
-   (``class ChatUnifiedStream(UnifiedStream): adapter = CHAT_ADAPTER``) and one
+1. a :class:`ProtocolAdapter` subclass built with the protocol's name, its native stream's
+   :class:`~aiotokenhot.streams._fold.Fold` class (the unified stream runs the same fold) and
+   its finish table; it writes ``native_request`` (unified request → native path and body),
+   ``completion`` (native result → :class:`Completion`, the one conversion a streamed reply and
+   a whole one share) and ``answer`` (a whole body validated as the native result);
+2. a :class:`~aiotokenhot.unified._stream.UnifiedStream` subclass naming that adapter, and one
    :class:`~aiotokenhot.unified.ProtocolRecord` in ``unified/_registry.py``.
 
-The unified stream then emits, after each event, the piece ``feed`` reports or the pieces that
-were appended to the primary view since it last looked, and at the end one :class:`Usage`
-(when reported) and one :class:`Finish`, both read from ``completion(snapshot())``: the unified
-events are derived from the native state and cannot disagree with the native ``final()``.
+What a fold must give the unified stream is :meth:`Fold.feed`'s report and
+:meth:`Fold.primary`, a :class:`PrimaryView` whose lists only grow.
 """
 
 from __future__ import annotations
@@ -47,7 +29,6 @@ from ._finish import normalize_finish
 
 __all__ = [
     "CallView",
-    "NativeFold",
     "NativeRequest",
     "PrimaryView",
     "ProtocolAdapter",
@@ -180,7 +161,5 @@ class ProtocolAdapter(Generic[ResultT]):
                           raw=result if raw is None else raw)
 
 
-#: a protocol's stream state, the one its native stream runs (see the module doc)
-NativeFold = Fold
 #: the bridge the unified stream and ``th.complete()`` read (see the module doc)
 UnifiedAdapter = ProtocolAdapter[Any]

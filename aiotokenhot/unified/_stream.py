@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from .._exceptions import StreamError
 from ..streams._sse import SSEEvent
 from ..streams._stream import Opener, Stream
-from ._adapter import NativeFold, PrimaryView, UnifiedAdapter
+from ._adapter import PrimaryView, UnifiedAdapter
 from ._events import (
     Completion,
     ReasoningDelta,
@@ -37,15 +37,14 @@ class UnifiedStream(Stream[UnifiedEvent]):
     whole :class:`Completion`. Only the primary choice (``index`` 0) is followed.
     """
 
-    multi_events: ClassVar[bool] = True
     #: the native protocol carrying this stream: openai, responses, anthropic or gemini.
     protocol: ClassVar[str] = "unified"
-    #: the protocol's adapter (None only for the older event-mapping subclasses)
-    adapter: ClassVar[UnifiedAdapter | None] = None
+    #: the protocol's adapter
+    adapter: ClassVar[UnifiedAdapter]
 
     def __init__(self, opener: Opener, **kwargs: Any) -> None:
         super().__init__(opener, **kwargs)
-        self._fold: NativeFold | None = self.adapter.new_fold() if self.adapter else None
+        self._fold = self.adapter.new_fold()
         self._n_text = 0
         self._n_reasoning = 0
         self._n_args: list[int] = []  # per tool call: argument pieces already emitted
@@ -74,7 +73,6 @@ class UnifiedStream(Stream[UnifiedEvent]):
         return self.final()
 
     def _converted(self) -> Completion:
-        assert self.adapter is not None and self._fold is not None
         return self.adapter.completion(self._fold.snapshot())
 
     def _partial(self) -> Completion:
@@ -87,7 +85,6 @@ class UnifiedStream(Stream[UnifiedEvent]):
 
     def _on_event(self, sse: SSEEvent) -> Any:  # UnifiedEvent | list[UnifiedEvent] | None
         fold = self._fold
-        assert fold is not None
         try:
             change = fold.feed(sse)
         except StreamError as exc:
@@ -104,8 +101,7 @@ class UnifiedStream(Stream[UnifiedEvent]):
         return self._handed(out) if out else None
 
     def _on_eof(self) -> list[Any] | None:
-        fold = self._fold
-        if fold is not None and fold.at_eof():
+        if self._fold.at_eof():
             return self._handed(self._end_events())
         return None
 
@@ -118,7 +114,6 @@ class UnifiedStream(Stream[UnifiedEvent]):
         view = self._view
         out: list[UnifiedEvent] = []
         if view is None:
-            assert self._fold is not None
             view = self._view = self._fold.primary()  # the same object from then on
             if view is None:
                 return out
