@@ -15,7 +15,7 @@ from .._exceptions import StreamError
 from .._redact import redact_text, redact_value
 from ..transport._errors import extract_error
 
-__all__ = ["raise_malformed", "raise_stream_error", "stream_error"]
+__all__ = ["raise_stream_error", "stream_error"]
 
 
 class StreamErrorDetails(TypedDict, total=False):
@@ -56,10 +56,3 @@ def stream_error(
         error_type=error_type or etype or code,
         partial=partial,
     )
-
-
-def raise_malformed(protocol: str, data: bytes, *, partial: Any = None,
-                    secret: str | None = None) -> NoReturn:
-    """Raise :class:`StreamError` for an event whose data is not JSON."""
-    raise_stream_error(protocol, f"malformed JSON in an event: {data[:200]!r}", body=data,
-                       partial=partial, secret=secret)

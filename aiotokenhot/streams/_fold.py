@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 import pydantic_core
 
 from .._exceptions import StreamError
-from ._errors import raise_malformed
+from ._errors import raise_stream_error
 from ._json import EventJSON
 from ._sse import SSEEvent
 from ._stream import Stream
@@ -70,7 +70,8 @@ class Fold:
             try:
                 return self.json.tolerant(data)
             except ValueError:
-                raise_malformed(self.protocol, data, partial=self.partial())
+                raise_stream_error(self.protocol, f"malformed JSON in an event: {data[:200]!r}",
+                                   body=data, partial=self.partial())
         if self.json.carry:
             obj = self.json.repair(obj)
         return obj
