@@ -79,16 +79,12 @@ class _Block:
         block = {**self.start, **self.fields}
         kind = block.get("type")
         pieces = self.pieces
-        if kind == "text":
-            if pieces:
-                block["text"] = (block.get("text") or "") + "".join(pieces)
-            if self.citations:
-                block["citations"] = [*(block.get("citations") or ()), *self.citations]
-        elif kind == "thinking":
-            if pieces:
-                block["thinking"] = (block.get("thinking") or "") + "".join(pieces)
-            if self.signature:
-                block["signature"] = (block.get("signature") or "") + "".join(self.signature)
+        if kind in ("text", "thinking") and pieces:
+            block[kind] = (block.get(kind) or "") + "".join(pieces)
+        if kind == "text" and self.citations:
+            block["citations"] = [*(block.get("citations") or ()), *self.citations]
+        elif kind == "thinking" and self.signature:
+            block["signature"] = (block.get("signature") or "") + "".join(self.signature)
         elif kind in _TOOL_BLOCKS:
             if self.parsed:
                 block["input"] = self.input
@@ -121,14 +117,13 @@ class MessageAccumulator:
     unified stream reads its deltas off them.
     """
 
-    __slots__ = ("blocks", "calls", "content", "delta", "done", "message", "reasoning", "usage")
+    __slots__ = ("blocks", "calls", "content", "delta", "message", "reasoning", "usage")
 
     def __init__(self) -> None:
         self.message: dict[str, Any] = {}  # message_start's message
         self.blocks: dict[int, _Block] = {}
         self.delta: dict[str, Any] = {}  # every message_delta.delta field, merged
         self.usage: dict[str, Any] = {}
-        self.done = False  # message_stop arrived
         self.content: list[str] = []
         self.reasoning: list[str] = []
         self.calls: list[ToolCallPieces] = []
@@ -162,21 +157,15 @@ class MessageAccumulator:
             for key, value in _as(event.get("usage") or {}, dict, "usage").items():
                 if value is not None:
                     usage[key] = value
-        elif kind == "message_stop":
-            self.done = True
         return None
 
     def _start(self, index: int, start: dict[str, Any]) -> None:
         block = self.blocks[index] = _Block(dict(start))
         kind = start.get("type")
-        if kind == "text":
-            text = start.get("text")
-            if text:
-                self.content.append(_as(text, str, "text"))
-        elif kind == "thinking":
-            thinking = start.get("thinking")
-            if thinking:
-                self.reasoning.append(_as(thinking, str, "thinking"))
+        if kind in ("text", "thinking"):
+            given = start.get(kind)
+            if given:
+                (self.content if kind == "text" else self.reasoning).append(_as(given, str, kind))
         elif kind in _TOOL_BLOCKS:
             given = start.get("input")
             # a gateway that sends the whole input up front: that is the call's argument text
@@ -216,7 +205,7 @@ class MessageAccumulator:
         return True
 
     def snapshot(self) -> Message:
-        """The message as far as it arrived (complete once ``done``)."""
+        """The message as far as it arrived (complete once ``message_stop`` arrived)."""
         data = dict(self.message)
         data["content"] = [self.blocks[i].build() for i in sorted(self.blocks)]
         data.update(self.delta)

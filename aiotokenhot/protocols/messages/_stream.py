@@ -57,9 +57,9 @@ class MessageFold(Fold):
             if kind in _MODELS:
                 raise TypeError(f"a {kind!r} event must be a JSON object")
             return None
-        change = self.acc.add(kind, obj)
-        self.done = self.acc.done
-        return change
+        if kind == "message_stop":
+            self.done = True
+        return self.acc.add(kind, obj)
 
     def primary(self) -> MessageAccumulator:
         return self.acc
