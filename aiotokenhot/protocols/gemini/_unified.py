@@ -1,10 +1,7 @@
 """Gemini in the unified API: request out, deltas and :class:`Completion` back.
 
-The unified stream runs :class:`GeminiFold`, the native stream's own state, and follows the
-candidate whose ``index`` is 0; ``completion`` converts a :class:`GenerateContentResponse` (the
-native ``final()`` or a whole reply) and serves both ``th.stream()`` and ``th.complete()``.
-Gemini has no stream terminator: the unified stream reads to the end of the body, so usage sent
-after the finish chunk is kept and repeated finish chunks give one :class:`Finish`, last.
+The unified stream reads to the end of the body (Gemini has no terminator), so usage sent after
+the finish chunk is kept and repeated finish chunks give one :class:`Finish`, last.
 """
 
 from __future__ import annotations
@@ -98,12 +95,11 @@ class GeminiAdapter(ProtocolAdapter[GenerateContentResponse]):
         """The ``generateContent`` body for a unified request (system instruction up front, tool
         results as ``functionResponse`` parts naming their function); raises
         :class:`InvalidRequestError` for what it cannot carry."""
-        model, messages, tools = request.model, request.messages, request.tools
-        tool_choice, s, stream = request.tool_choice, request.sampling, request.stream
+        tool_choice, stream = request.tool_choice, request.stream
         system: list[dict[str, Any]] = []
         contents: list[dict[str, Any]] = []
         call_names: dict[str, str] = {}
-        for i, m in enumerate(messages):
+        for i, m in enumerate(request.messages):
             where = f"messages[{i}]"
             role = m["role"]
             if role in ("system", "developer"):
@@ -137,7 +133,7 @@ class GeminiAdapter(ProtocolAdapter[GenerateContentResponse]):
         declarations = [
             drop_none({"name": fn["name"], "description": fn.get("description"),
                         "parameters": fn.get("parameters")})
-            for fn in function_tools(tools, "gemini")
+            for fn in function_tools(request.tools, "gemini")
         ]
         tool_config: dict[str, Any] | None = None
         if tool_choice is not None:
@@ -147,12 +143,9 @@ class GeminiAdapter(ProtocolAdapter[GenerateContentResponse]):
                 {"mode": {"auto": "AUTO", "none": "NONE", "required": "ANY"}[str(tool_choice)]}
             )
             tool_config = {"functionCallingConfig": calling}
-        generation = drop_none({
-            "maxOutputTokens": s.max_tokens,
-            "temperature": s.temperature,
-            "topP": s.top_p,
-            "stopSequences": s.stop,
-        })
+        s = request.sampling
+        generation = drop_none({"maxOutputTokens": s.max_tokens, "temperature": s.temperature,
+                                "topP": s.top_p, "stopSequences": s.stop})
         body = drop_none({
             "contents": contents,
             "systemInstruction": {"parts": system} if system else None,
@@ -160,7 +153,7 @@ class GeminiAdapter(ProtocolAdapter[GenerateContentResponse]):
             "toolConfig": tool_config,
             "generationConfig": generation or None,
         })
-        bare = model[7:] if model.startswith("models/") else model
+        bare = request.model.removeprefix("models/")
         method = "streamGenerateContent" if stream else "generateContent"
         path = f"/v1beta/models/{quote(bare, safe='')}:{method}"
         return NativeRequest(self.name, path, body, {"alt": "sse"} if stream else None)

@@ -1,10 +1,4 @@
-"""Anthropic Messages in the unified API: request out, deltas and :class:`Completion` back.
-
-The unified stream runs :class:`MessageFold`, the native stream's own state, and reads the text,
-thinking and tool-call pieces off its accumulator as they grow; ``completion`` converts a
-:class:`Message` (the native ``final()`` or a whole reply) and serves both ``th.stream()`` and
-``th.complete()``.
-"""
+"""Anthropic Messages in the unified API: request out, deltas and :class:`Completion` back."""
 
 from __future__ import annotations
 
@@ -34,8 +28,6 @@ from ._stream import MessageFold
 from ._types import Message, MessageUsage, ThinkingBlock, ToolUseBlock
 
 __all__ = ["ANTHROPIC", "AnthropicUnifiedStream", "MessagesAdapter", "anthropic_usage"]
-
-PATH = "/v1/messages"
 
 #: Anthropic stop reasons the unified API knows by name (others: see ``unified._finish``)
 FINISH_REASONS: dict[str, FinishReason] = {
@@ -81,11 +73,10 @@ class MessagesAdapter(ProtocolAdapter[Message]):
     def native_request(self, request: UnifiedRequest) -> NativeRequest:
         """The Messages body for a unified request (system prompts up front, tool results as user
         ``tool_result`` blocks); raises :class:`InvalidRequestError` for what it cannot carry."""
-        model, messages, tools = request.model, request.messages, request.tools
-        tool_choice, s, stream = request.tool_choice, request.sampling, request.stream
+        tool_choice, s = request.tool_choice, request.sampling
         system: list[str] = []
         turns: list[dict[str, Any]] = []
-        for i, m in enumerate(messages):
+        for i, m in enumerate(request.messages):
             where = f"messages[{i}]"
             role = m["role"]
             if role in ("system", "developer"):
@@ -105,12 +96,9 @@ class MessagesAdapter(ProtocolAdapter[Message]):
                           "content": text_only(m.get("content"), where)}
                 merge_turn(turns, "user", "content", [result])
         native_tools = [
-            drop_none({
-                "name": fn["name"],
-                "description": fn.get("description"),
-                "input_schema": fn.get("parameters") or {"type": "object", "properties": {}},
-            })
-            for fn in function_tools(tools, "anthropic")
+            drop_none({"name": fn["name"], "description": fn.get("description"),
+                       "input_schema": fn.get("parameters") or {"type": "object", "properties": {}}})
+            for fn in function_tools(request.tools, "anthropic")
         ]
         choice: dict[str, Any] | None = None
         if tool_choice is not None:
@@ -118,7 +106,7 @@ class MessagesAdapter(ProtocolAdapter[Message]):
             choice = ({"type": "tool", "name": forced} if forced else
                       {"type": {"auto": "auto", "none": "none", "required": "any"}[str(tool_choice)]})
         body = drop_none({
-            "model": model,
+            "model": request.model,
             "max_tokens": s.max_tokens or DEFAULT_ANTHROPIC_MAX_TOKENS,
             "system": "\n\n".join(system) if system else None,
             "messages": turns,
@@ -127,9 +115,9 @@ class MessagesAdapter(ProtocolAdapter[Message]):
             "temperature": s.temperature,
             "top_p": s.top_p,
             "stop_sequences": s.stop,
-            "stream": True if stream else None,
+            "stream": True if request.stream else None,
         })
-        return NativeRequest(self.name, PATH, body)
+        return NativeRequest(self.name, "/v1/messages", body)
 
     def completion(self, result: Message, raw: Any = None) -> Completion:
         """A :class:`Message` as a unified Completion: text and thinking joined, tool calls with
