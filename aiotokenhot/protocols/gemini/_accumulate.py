@@ -15,7 +15,7 @@ Rules:
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
@@ -49,15 +49,14 @@ def _text(value: Any) -> str:
 
 
 def _snake(key: str) -> str:
-    name = _SNAKE.get(key)
-    if name is None:
-        name = to_snake(key)
-        if len(_SNAKE) < 1024:
-            _SNAKE[key] = name
+    """``key`` in snake_case, cached (callers try ``_SNAKE`` first)."""
+    name = to_snake(key)
+    if len(_SNAKE) < 1024:
+        _SNAKE[key] = name
     return name
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class FunctionCallPieces:
     """A function call as the unified stream sees it: id ("" when none), name, JSON arguments."""
 
@@ -66,37 +65,33 @@ class FunctionCallPieces:
     arguments: list[str]
 
 
+@dataclass(slots=True, eq=False)
 class CandidateState:
     """What one candidate accumulated: parts in order (a plain answer-text part as a bare str),
     its role, the latest value of every other field (snake_case keys), and the growing
     ``content``, ``reasoning`` and ``calls`` lists the unified stream reads."""
 
-    __slots__ = ("calls", "content", "fields", "parts", "reasoning", "role")
-
-    def __init__(self) -> None:
-        self.parts: list[Any] = []  # str or dict
-        self.role: str | None = None
-        self.fields: dict[str, Any] = {}
-        self.content: list[str] = []
-        self.reasoning: list[str] = []
-        self.calls: list[FunctionCallPieces] = []
+    parts: list[Any] = field(default_factory=list)  # str or dict
+    role: str | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+    content: list[str] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
+    calls: list[FunctionCallPieces] = field(default_factory=list)
 
     def build(self, index: int) -> Candidate:
         content = Content(role=self.role or "model", parts=_merge(self.parts))
         return Candidate.model_validate({**self.fields, "content": content, "index": index})
 
 
+@dataclass(slots=True, eq=False)
 class GeminiAccumulator:
     """Folds Gemini stream chunks, as JSON dicts, into the answer they describe."""
 
-    __slots__ = ("candidates", "chunks", "fields", "text")
-
-    def __init__(self) -> None:
-        self.candidates: dict[int, CandidateState] = {}
-        self.fields: dict[str, Any] = {}  # usage_metadata, model_version, response_id...
-        self.chunks = 0
-        #: the answer text the last chunk added to candidate 0 (``""`` if none)
-        self.text = ""
+    candidates: dict[int, CandidateState] = field(default_factory=dict)
+    fields: dict[str, Any] = field(default_factory=dict)  # usage_metadata, model_version...
+    chunks: int = 0
+    #: the answer text the last chunk added to candidate 0 (``""`` if none)
+    text: str = ""
 
     def add(self, chunk: dict[str, Any]) -> Any:
         """Fold one chunk (the answer text it adds to candidate 0 is then :attr:`text`); returns

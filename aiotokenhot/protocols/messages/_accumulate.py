@@ -12,7 +12,7 @@ deltas of a type this SDK does not know merge their fields into their block (str
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import pydantic_core
@@ -36,19 +36,17 @@ def _as(value: Any, kind: type[T], what: str) -> T:
     return value
 
 
+@dataclass(slots=True, eq=False)
 class _Block:
     """One content block being assembled."""
 
-    __slots__ = ("citations", "fields", "input", "parsed", "pieces", "signature", "start")
-
-    def __init__(self, start: dict[str, Any]) -> None:
-        self.start = start
-        self.pieces: list[str] = []  # text, thinking or tool-input pieces
-        self.signature: list[str] = []
-        self.citations: list[Any] = []
-        self.fields: dict[str, Any] = {}  # fields merged in from deltas of unknown types
-        self.input: Any = None
-        self.parsed = False  # the tool input was parsed when the block stopped
+    start: dict[str, Any]
+    pieces: list[str] = field(default_factory=list)  # text, thinking or tool-input pieces
+    signature: list[str] = field(default_factory=list)
+    citations: list[Any] = field(default_factory=list)
+    fields: dict[str, Any] = field(default_factory=dict)  # merged in from deltas of unknown types
+    input: Any = None
+    parsed: bool = False  # the tool input was parsed when the block stopped
 
     def merge(self, delta: dict[str, Any]) -> None:
         """A delta of a type this SDK does not know: its fields go onto the block."""
@@ -100,7 +98,7 @@ class _Block:
         return block
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class ToolCallPieces:
     """A tool call as it streams: its id, name and the argument pieces (a list that only grows)."""
 
@@ -109,6 +107,7 @@ class ToolCallPieces:
     arguments: list[str]
 
 
+@dataclass(slots=True, eq=False)
 class MessageAccumulator:
     """Folds Anthropic stream events, as JSON dicts, into the :class:`Message` they describe.
 
@@ -117,16 +116,13 @@ class MessageAccumulator:
     unified stream reads its deltas off them.
     """
 
-    __slots__ = ("blocks", "calls", "content", "delta", "message", "reasoning", "usage")
-
-    def __init__(self) -> None:
-        self.message: dict[str, Any] = {}  # message_start's message
-        self.blocks: dict[int, _Block] = {}
-        self.delta: dict[str, Any] = {}  # every message_delta.delta field, merged
-        self.usage: dict[str, Any] = {}
-        self.content: list[str] = []
-        self.reasoning: list[str] = []
-        self.calls: list[ToolCallPieces] = []
+    message: dict[str, Any] = field(default_factory=dict)  # message_start's message
+    blocks: dict[int, _Block] = field(default_factory=dict)
+    delta: dict[str, Any] = field(default_factory=dict)  # every message_delta.delta field, merged
+    usage: dict[str, Any] = field(default_factory=dict)
+    content: list[str] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
+    calls: list[ToolCallPieces] = field(default_factory=list)
 
     def add(self, kind: str, event: dict[str, Any]) -> Any:
         """Fold one event of type ``kind``; returns what it did to :attr:`content`,
