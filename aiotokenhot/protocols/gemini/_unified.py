@@ -48,12 +48,9 @@ FINISH_REASONS: dict[str, FinishReason] = {
 def gemini_usage(usage: UsageMetadata) -> Usage:
     """Gemini counts thoughts apart from candidates: output includes them, as elsewhere."""
     thoughts = usage.thoughts_token_count or 0
-    return Usage(
-        input_tokens=usage.prompt_token_count or 0,
-        output_tokens=(usage.candidates_token_count or 0) + thoughts,
-        reasoning_tokens=thoughts,
-        cached_tokens=usage.cached_content_token_count or 0,
-    )
+    return Usage(input_tokens=usage.prompt_token_count or 0,
+                 output_tokens=(usage.candidates_token_count or 0) + thoughts,
+                 reasoning_tokens=thoughts, cached_tokens=usage.cached_content_token_count or 0)
 
 
 def _part(part: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -147,15 +144,12 @@ class GeminiAdapter(ProtocolAdapter[GenerateContentResponse]):
         generation = drop_none({"maxOutputTokens": s.max_tokens, "temperature": s.temperature,
                                 "topP": s.top_p, "stopSequences": s.stop})
         body = drop_none({
-            "contents": contents,
-            "systemInstruction": {"parts": system} if system else None,
+            "contents": contents, "systemInstruction": {"parts": system} if system else None,
             "tools": [{"functionDeclarations": declarations}] if declarations else None,
-            "toolConfig": tool_config,
-            "generationConfig": generation or None,
+            "toolConfig": tool_config, "generationConfig": generation or None,
         })
-        bare = request.model.removeprefix("models/")
         method = "streamGenerateContent" if stream else "generateContent"
-        path = f"/v1beta/models/{quote(bare, safe='')}:{method}"
+        path = f"/v1beta/models/{quote(request.model.removeprefix('models/'), safe='')}:{method}"
         return NativeRequest(self.name, path, body, {"alt": "sse"} if stream else None)
 
     def completion(self, result: GenerateContentResponse, raw: Any = None) -> Completion:

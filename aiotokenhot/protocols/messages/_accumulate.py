@@ -130,8 +130,7 @@ class MessageAccumulator:
         if kind == "content_block_delta":
             return self.block_delta(event)
         if kind == "message_start":
-            message = _as(event["message"], dict, "message")
-            self.message = message
+            message = self.message = _as(event["message"], dict, "message")
             self.usage = dict(_as(message.get("usage") or {}, dict, "usage"))
             for index, block in enumerate(message.get("content") or ()):
                 self._start(index, _as(block, dict, "a content block"))

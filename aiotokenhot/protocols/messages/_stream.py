@@ -85,9 +85,8 @@ class MessageStream(FoldStream[MessageStreamEvent, Message]):
         kind = self._fold.kind
         model = _MODELS.get(kind)
         if model is None:
-            if obj.__class__ is dict:
-                return UnknownEvent.model_validate({**obj, "event": sse.event, "type": kind})
-            return UnknownEvent(event=sse.event, type=kind, data=obj)
+            fields = obj if obj.__class__ is dict else {"data": obj}
+            return UnknownEvent.model_validate({**fields, "event": sse.event, "type": kind})
         event: MessageStreamEvent = model.validate_python(obj)
         return event
 

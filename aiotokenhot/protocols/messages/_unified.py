@@ -40,12 +40,8 @@ FINISH_REASONS: dict[str, FinishReason] = {
 def anthropic_usage(usage: MessageUsage) -> Usage:
     """Anthropic counts cache reads and writes apart from ``input_tokens``: add them back."""
     cached = usage.cache_read_input_tokens or 0
-    return Usage(
-        input_tokens=usage.input_tokens + cached + (usage.cache_creation_input_tokens or 0),
-        output_tokens=usage.output_tokens,
-        reasoning_tokens=0,
-        cached_tokens=cached,
-    )
+    return Usage(input_tokens=usage.input_tokens + cached + (usage.cache_creation_input_tokens or 0),
+                 output_tokens=usage.output_tokens, reasoning_tokens=0, cached_tokens=cached)
 
 
 def _part(part: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -106,16 +102,10 @@ class MessagesAdapter(ProtocolAdapter[Message]):
             choice = ({"type": "tool", "name": forced} if forced else
                       {"type": {"auto": "auto", "none": "none", "required": "any"}[str(tool_choice)]})
         body = drop_none({
-            "model": request.model,
-            "max_tokens": s.max_tokens or DEFAULT_ANTHROPIC_MAX_TOKENS,
-            "system": "\n\n".join(system) if system else None,
-            "messages": turns,
-            "tools": native_tools or None,
-            "tool_choice": choice,
-            "temperature": s.temperature,
-            "top_p": s.top_p,
-            "stop_sequences": s.stop,
-            "stream": True if request.stream else None,
+            "model": request.model, "max_tokens": s.max_tokens or DEFAULT_ANTHROPIC_MAX_TOKENS,
+            "system": "\n\n".join(system) if system else None, "messages": turns,
+            "tools": native_tools or None, "tool_choice": choice, "temperature": s.temperature,
+            "top_p": s.top_p, "stop_sequences": s.stop, "stream": True if request.stream else None,
         })
         return NativeRequest(self.name, "/v1/messages", body)
 
@@ -125,11 +115,9 @@ class MessagesAdapter(ProtocolAdapter[Message]):
         calls: list[ToolCall] = []
         for block in result.content:
             if isinstance(block, ToolUseBlock):
-                extra = block.model_extra or {}
-                raw_args = extra.get("partial_json")
+                raw_args = (block.model_extra or {}).get("partial_json")
                 if not isinstance(raw_args, str):
-                    given = block.input if block.input is not None else {}
-                    raw_args = pydantic_core.to_json(given).decode()
+                    raw_args = pydantic_core.to_json({} if block.input is None else block.input).decode()
                 calls.append(ToolCall(block.id, block.name, block.input, raw_args))
         usage = result.usage
         reported = "usage" in result.model_fields_set and bool(
