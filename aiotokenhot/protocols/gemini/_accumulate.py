@@ -223,11 +223,10 @@ def _merge(parts: list[Any]) -> list[Part]:
             continue
         first = run[0]
         merged: dict[str, Any] = {"text": first} if first.__class__ is str else dict(first)
-        if len(run) > 1:
-            merged["text"] = "".join(p if p.__class__ is str else p["text"] for p in run)
-            signature = next((p["thought_signature"] for p in run
-                              if p.__class__ is not str and p.get("thought_signature")), None)
-            if signature is not None:
-                merged["thought_signature"] = signature
+        merged["text"] = "".join(p if p.__class__ is str else p["text"] for p in run)
+        signature = next((p["thought_signature"] for p in run
+                          if p.__class__ is not str and p.get("thought_signature")), None)
+        if signature is not None:
+            merged["thought_signature"] = signature
         out.append(Part.model_validate(merged))
     return out

@@ -111,19 +111,15 @@ class GeminiAdapter(ProtocolAdapter[GenerateContentResponse]):
                 for call in m.get("tool_calls") or ():
                     call_id, name, parsed = call_object(call, where)
                     call_names[call_id] = name
-                    fc_part: dict[str, Any] = {"functionCall": {"name": name, "args": parsed}}
                     google = (call.get("extra_content") or {}).get("google") or {}
-                    if google.get("thought_signature"):
-                        fc_part["thoughtSignature"] = google["thought_signature"]
-                    parts.append(fc_part)
+                    parts.append(drop_none({"functionCall": {"name": name, "args": parsed},
+                                            "thoughtSignature": google.get("thought_signature") or None}))
                 merge_turn(contents, "model", "parts", parts)
             else:
                 fn_name = call_names.get(str(m.get("tool_call_id"))) or m.get("name")
                 if not isinstance(fn_name, str):
-                    raise InvalidRequestError(
-                        f"{where}: gemini needs the function name of a tool result; no earlier "
-                        "assistant tool call has this tool_call_id"
-                    )
+                    raise InvalidRequestError(f"{where}: gemini needs the function name of a tool "
+                                              "result; no earlier assistant tool call has this tool_call_id")
                 response = _tool_result(text_only(m.get("content"), where))
                 merge_turn(contents, "user", "parts",
                             [{"functionResponse": {"name": fn_name, "response": response}}])
@@ -137,8 +133,7 @@ class GeminiAdapter(ProtocolAdapter[GenerateContentResponse]):
             forced = forced_function(tool_choice)
             calling: dict[str, Any] = (
                 {"mode": "ANY", "allowedFunctionNames": [forced]} if forced else
-                {"mode": {"auto": "AUTO", "none": "NONE", "required": "ANY"}[str(tool_choice)]}
-            )
+                {"mode": {"auto": "AUTO", "none": "NONE", "required": "ANY"}[str(tool_choice)]})
             tool_config = {"functionCallingConfig": calling}
         s = request.sampling
         generation = drop_none({"maxOutputTokens": s.max_tokens, "temperature": s.temperature,
@@ -155,10 +150,9 @@ class GeminiAdapter(ProtocolAdapter[GenerateContentResponse]):
     def completion(self, result: GenerateContentResponse, raw: Any = None) -> Completion:
         """The candidate whose ``index`` is 0 (its position when no index is given) as a
         unified Completion; a blocked prompt ends in ``content_filter``."""
-        out = self.new_completion(
-            result, raw, usage=gemini_usage(result.usage_metadata) if result.usage_metadata else None,
-            model=result.model_version, id=result.response_id,
-        )
+        usage = gemini_usage(result.usage_metadata) if result.usage_metadata else None
+        out = self.new_completion(result, raw, usage=usage, model=result.model_version,
+                                  id=result.response_id)
         candidate = next((c for pos, c in enumerate(result.candidates)
                           if (c.index if c.index is not None else pos) == 0), None)
         if candidate is None:

@@ -67,10 +67,8 @@ class _Block:
             try:
                 self.input = pydantic_core.from_json(raw or "{}")
             except ValueError:
-                raise ValueError(
-                    f"tool_use block {self.start.get('name')!r} has input that is not JSON: "
-                    f"{raw[:200]!r}"
-                ) from None
+                raise ValueError(f"tool_use block {self.start.get('name')!r} has input that is not "
+                                 f"JSON: {raw[:200]!r}") from None
             self.parsed = True
 
     def build(self) -> dict[str, Any]:
