@@ -169,11 +169,9 @@ class GeminiAdapter(ProtocolAdapter[GenerateContentResponse]):
                 args = fn.args if fn.args is not None else {}
                 raw_args = pydantic_core.to_json(args).decode()
                 signature = part.thought_signature
-                calls.append(ToolCall(
-                    fn.id or function_call_id(result.response_id, len(calls), fn.name, raw_args),
-                    fn.name, args, raw_args,
-                    {"google": {"thought_signature": signature}} if signature else None,
-                ))
+                extra = {"google": {"thought_signature": signature}} if signature else None
+                call_id = fn.id or function_call_id(result.response_id, len(calls), fn.name, raw_args)
+                calls.append(ToolCall(call_id, fn.name, args, raw_args, extra))
             elif part.text is not None:
                 (reasoning if part.thought else text).append(part.text)
         out.text = "".join(text)

@@ -58,8 +58,7 @@ def _part(part: Mapping[str, Any], where: str) -> dict[str, Any]:
         file_data = part["file"].get("file_data")
         data = data_url(file_data, where) if isinstance(file_data, str) else None
         if data is not None:
-            return {"type": "document",
-                    "source": {"type": "base64", "media_type": data[0], "data": data[1]}}
+            return {"type": "document", "source": {"type": "base64", "media_type": data[0], "data": data[1]}}
     raise InvalidRequestError(f"{where}: the anthropic protocol cannot carry a {kind!r} part here")
 
 
@@ -120,8 +119,7 @@ class MessagesAdapter(ProtocolAdapter[Message]):
                     raw_args = pydantic_core.to_json({} if block.input is None else block.input).decode()
                 calls.append(ToolCall(block.id, block.name, block.input, raw_args))
         usage = result.usage
-        reported = "usage" in result.model_fields_set and bool(
-            usage.model_fields_set or usage.model_extra)
+        reported = "usage" in result.model_fields_set and bool(usage.model_fields_set or usage.model_extra)
         out = self.new_completion(result, raw, usage=anthropic_usage(usage) if reported else None,
                                   model=result.model or None, id=result.id or None)
         out.text = result.text
