@@ -52,13 +52,10 @@ class _Block:
         """A delta of a type this SDK does not know: its fields go onto the block."""
         fields = self.fields
         for key, value in delta.items():
-            if key == "type":
-                continue
-            current = fields.get(key, self.start.get(key))
-            if value.__class__ is str and (current is None or current.__class__ is str):
-                fields[key] = (current or "") + value
-            else:
-                fields[key] = value
+            if key != "type":
+                current = fields.get(key, self.start.get(key))
+                appends = value.__class__ is str and (current is None or current.__class__ is str)
+                fields[key] = (current or "") + value if appends else value
 
     def stop(self) -> None:
         """The block is complete: a tool's input must now be whole JSON."""
@@ -142,14 +139,12 @@ class MessageAccumulator:
             if block is not None:
                 block.stop()
         elif kind == "message_delta":
-            merged = self.delta
             for key, value in _as(event.get("delta") or {}, dict, "delta").items():
-                if value is not None or key not in merged:
-                    merged[key] = value
-            usage = self.usage
+                if value is not None or key not in self.delta:
+                    self.delta[key] = value
             for key, value in _as(event.get("usage") or {}, dict, "usage").items():
                 if value is not None:
-                    usage[key] = value
+                    self.usage[key] = value
         return None
 
     def _start(self, index: int, start: dict[str, Any]) -> None:
