@@ -1,8 +1,6 @@
 """The Gemini accumulator: ``streamGenerateContent`` chunks (plain JSON dicts) merged into one answer.
 
-One fold serves every way of reading a stream: the typed iterator validates each chunk into a
-:class:`GenerateContentResponse` *and* folds the same dict here; ``.text()`` and the unified
-stream only fold. Rules:
+Rules:
 
 - a candidate is identified by its ``index`` field (its position only when the field is absent);
 - its parts are kept in order; adjacent text parts (answer and thought runs apart) are joined
@@ -17,6 +15,8 @@ stream only fold. Rules:
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, field
+from itertools import groupby
 from typing import Any
 
 import pydantic_core
@@ -29,8 +29,6 @@ __all__ = [
 ]
 
 _SNAKE: dict[str, str] = {}
-
-
 #: chunk fields whose first non-empty value stands (a gateway's empty placeholder is replaced)
 _FIRST = frozenset({"response_id", "model_version"})
 
@@ -51,64 +49,53 @@ def _text(value: Any) -> str:
 
 
 def _snake(key: str) -> str:
-    name = _SNAKE.get(key)
-    if name is None:
-        name = to_snake(key)
-        if len(_SNAKE) < 1024:
-            _SNAKE[key] = name
+    """``key`` in snake_case, cached (callers try ``_SNAKE`` first)."""
+    name = to_snake(key)
+    if len(_SNAKE) < 1024:
+        _SNAKE[key] = name
     return name
 
 
+@dataclass(slots=True, eq=False)
 class FunctionCallPieces:
     """A function call as the unified stream sees it: id ("" when none), name, JSON arguments."""
 
-    __slots__ = ("arguments", "id", "name")
-
-    def __init__(self, id: str, name: str, arguments: list[str]) -> None:
-        self.id = id
-        self.name = name
-        self.arguments = arguments
+    id: str
+    name: str
+    arguments: list[str]
 
 
+@dataclass(slots=True, eq=False)
 class CandidateState:
     """What one candidate accumulated: parts in order (a plain answer-text part as a bare str),
-    its role, and the latest value of every other field (snake_case keys). ``content``,
-    ``reasoning`` and ``calls`` list its answer pieces, thought pieces and function calls in
-    arrival order; they only grow (the unified stream reads its deltas off them)."""
+    its role, the latest value of every other field (snake_case keys), and the growing
+    ``content``, ``reasoning`` and ``calls`` lists the unified stream reads."""
 
-    __slots__ = ("calls", "content", "fields", "parts", "reasoning", "role")
-
-    def __init__(self) -> None:
-        self.parts: list[Any] = []  # str or dict
-        self.role: str | None = None
-        self.fields: dict[str, Any] = {}
-        self.content: list[str] = []
-        self.reasoning: list[str] = []
-        self.calls: list[FunctionCallPieces] = []
+    parts: list[Any] = field(default_factory=list)  # str or dict
+    role: str | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+    content: list[str] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
+    calls: list[FunctionCallPieces] = field(default_factory=list)
 
     def build(self, index: int) -> Candidate:
         content = Content(role=self.role or "model", parts=_merge(self.parts))
         return Candidate.model_validate({**self.fields, "content": content, "index": index})
 
 
+@dataclass(slots=True, eq=False)
 class GeminiAccumulator:
     """Folds Gemini stream chunks, as JSON dicts, into the answer they describe."""
 
-    __slots__ = ("candidates", "chunks", "fields", "text")
-
-    def __init__(self) -> None:
-        self.candidates: dict[int, CandidateState] = {}
-        self.fields: dict[str, Any] = {}  # usage_metadata, model_version, response_id...
-        self.chunks = 0
-        #: the answer text the last chunk added to candidate 0 (``""`` if none)
-        self.text = ""
+    candidates: dict[int, CandidateState] = field(default_factory=dict)
+    fields: dict[str, Any] = field(default_factory=dict)  # usage_metadata, model_version...
+    chunks: int = 0
+    #: the answer text the last chunk added to candidate 0 (``""`` if none)
+    text: str = ""
 
     def add(self, chunk: dict[str, Any]) -> Any:
-        """Fold one chunk (the answer text it adds to candidate 0 is then :attr:`text`).
-
-        Returns what it did to candidate 0: its one answer-text piece (a ``str``) when that is
-        all, None when it left the candidate as it was, else True.
-        """
+        """Fold one chunk (the answer text it adds to candidate 0 is then :attr:`text`); returns
+        what it did to candidate 0 (see :class:`~aiotokenhot.streams._fold.Fold`)."""
         self.chunks += 1
         self.text = ""
         fields = self.fields
@@ -118,12 +105,10 @@ class GeminiAccumulator:
                 candidates = value
             elif value is not None:
                 name = _SNAKE.get(key) or _snake(key)
-                if name in _FIRST and fields.get(name):
-                    continue
-                fields[name] = value
-        return None if candidates is None else self._candidates(candidates)
-
-    def _candidates(self, candidates: Any) -> Any:
+                if name not in _FIRST or not fields.get(name):
+                    fields[name] = value
+        if candidates is None:
+            return None
         if candidates.__class__ is not list:
             raise TypeError("candidates must be a list")
         change: Any = None
@@ -152,8 +137,6 @@ class GeminiAccumulator:
         return change
 
     def _content(self, acc: CandidateState, content: Any, primary: bool) -> Any:
-        """Fold one candidate's content; returns its one answer-text piece when that is all it
-        added, None when it added nothing, else True."""
         if content.__class__ is not dict:
             raise TypeError("a candidate's content must be an object")
         role = content.get("role")
@@ -168,7 +151,6 @@ class GeminiAccumulator:
             raise TypeError("content parts must be a list")
         change: Any = None
         text = ""
-        keep = acc.parts.append
         for part in parts:
             if part.__class__ is not dict:
                 raise TypeError("a part must be an object")
@@ -176,14 +158,14 @@ class GeminiAccumulator:
             if piece is not None and piece.__class__ is not str:
                 raise TypeError("a part's text must be a string")
             if len(part) == 1 and piece is not None:  # the common part: answer text only
-                keep(piece)
+                acc.parts.append(piece)
                 acc.content.append(piece)
                 text += piece
                 change = piece if change is None else True
                 continue
             change = True
             part = {_SNAKE.get(k) or _snake(k): v for k, v in part.items()}
-            keep(part)
+            acc.parts.append(part)
             if piece is not None:
                 if part.get("thought"):
                     acc.reasoning.append(piece)
@@ -220,46 +202,31 @@ def merge_parts(parts: list[Part]) -> list[Part]:
     return _merge([p.model_dump(exclude_none=True) for p in parts])
 
 
-def _is_text(part: Any) -> bool:
-    return part.__class__ is str or (
-        part.get("text") is not None
-        and part.get("function_call") is None
-        and part.get("inline_data") is None
-    )
+def _run(part: Any) -> bool | None:
+    """Whether a part is a thought; None when it is not a text part."""
+    if part.__class__ is str:
+        return False
+    if (part.get("text") is None or part.get("function_call") is not None
+            or part.get("inline_data") is not None):
+        return None
+    return bool(part.get("thought"))
 
 
 def _merge(parts: list[Any]) -> list[Part]:
     """Parts in order, each run of adjacent text parts (answer and thought apart) joined into one:
     the run's first part's fields, the texts joined, the first ``thought_signature`` seen."""
     out: list[Part] = []
-    run: list[Any] = []
-    run_thought = False
-
-    def flush() -> None:
-        if not run:
-            return
+    for thought, group in groupby(parts, _run):
+        run = list(group)
+        if thought is None:
+            out += [Part.model_validate(p) for p in run]
+            continue
         first = run[0]
         merged: dict[str, Any] = {"text": first} if first.__class__ is str else dict(first)
-        if len(run) > 1:
-            merged["text"] = "".join(p if p.__class__ is str else p["text"] for p in run)
-            signature = next((p["thought_signature"] for p in run
-                              if p.__class__ is not str and p.get("thought_signature")), None)
-            if signature is not None:
-                merged["thought_signature"] = signature
+        merged["text"] = "".join(p if p.__class__ is str else p["text"] for p in run)
+        signature = next((p["thought_signature"] for p in run
+                          if p.__class__ is not str and p.get("thought_signature")), None)
+        if signature is not None:
+            merged["thought_signature"] = signature
         out.append(Part.model_validate(merged))
-        run.clear()
-
-    for part in parts:
-        thought = part.__class__ is not str and bool(part.get("thought"))
-        if _is_text(part):
-            if run and run_thought == thought:
-                run.append(part)
-                continue
-            flush()
-            run.append(part)
-            run_thought = thought
-        else:
-            flush()
-            out.append(Part.model_validate(part))
-    flush()
     return out

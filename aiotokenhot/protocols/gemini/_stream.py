@@ -4,10 +4,6 @@ The protocol has no terminator: the body simply ends. A body that ends cleanly a
 one chunk is complete, whether or not a chunk carried a ``finishReason`` (the official SDK reads
 it the same way; ``final()`` then has no finish reason). A body cut inside a line, a broken
 connection or an idle timeout still raise.
-
-Per chunk: one JSON parse into a dict, one fold of that dict (:class:`GeminiAccumulator`), and —
-when the caller iterates typed chunks — one validation of the same dict into
-:class:`GenerateContentResponse`. ``.text()`` skips the models.
 """
 
 from __future__ import annotations
@@ -26,23 +22,14 @@ _validate = GenerateContentResponse.__pydantic_validator__.validate_python
 
 
 class GeminiFold(Fold):
-    """The Gemini stream's state: reads an SSE event once, folds it, keeps the answer so far.
-
-    Shared by :class:`GenerateContentStream` and the unified stream (which reads the candidate
-    whose ``index`` is 0 as it grows). ``feed`` folds a chunk, keeps its JSON object in
-    :attr:`event` (None for a stray ``[DONE]``) and says what it did to candidate 0; an
-    ``{"error": ...}`` chunk or data that is not JSON raises :class:`~aiotokenhot.StreamError`;
-    a chunk of the wrong shape raises ``KeyError``/``TypeError``/``ValueError``. Gemini has no
-    terminator: the body's end is the end (see :meth:`at_eof`).
-    """
+    """The Gemini stream's :class:`Fold`; its primary is the candidate whose ``index`` is 0. An
+    ``{"error": ...}`` chunk raises :class:`~aiotokenhot.StreamError`."""
 
     __slots__ = ()
     accumulator = GeminiAccumulator
     acc: GeminiAccumulator
 
     def feed(self, sse: SSEEvent) -> Any:
-        """Fold one chunk in (its JSON object is then :attr:`event`); returns what it did to
-        candidate 0 (see :meth:`GeminiAccumulator.add`)."""
         obj = self.parse(sse.data)
         if obj is DONE:  # some OpenAI-minded gateways append one
             self.acc.text = ""
@@ -62,7 +49,6 @@ class GeminiFold(Fold):
         return self.acc.candidates.get(0)
 
     def at_eof(self) -> bool:
-        """A clean end of the body after at least one chunk ends the answer."""
         return self.acc.chunks > 0
 
 

@@ -1,10 +1,7 @@
 """Gemini in the unified API: request out, deltas and :class:`Completion` back.
 
-The unified stream runs :class:`GeminiFold`, the native stream's own state, and follows the
-candidate whose ``index`` is 0; ``completion`` converts a :class:`GenerateContentResponse` (the
-native ``final()`` or a whole reply) and serves both ``th.stream()`` and ``th.complete()``.
-Gemini has no stream terminator: the unified stream reads to the end of the body, so usage sent
-after the finish chunk is kept and repeated finish chunks give one :class:`Finish`, last.
+The unified stream reads to the end of the body (Gemini has no terminator), so usage sent after
+the finish chunk is kept and repeated finish chunks give one :class:`Finish`, last.
 """
 
 from __future__ import annotations
@@ -51,12 +48,9 @@ FINISH_REASONS: dict[str, FinishReason] = {
 def gemini_usage(usage: UsageMetadata) -> Usage:
     """Gemini counts thoughts apart from candidates: output includes them, as elsewhere."""
     thoughts = usage.thoughts_token_count or 0
-    return Usage(
-        input_tokens=usage.prompt_token_count or 0,
-        output_tokens=(usage.candidates_token_count or 0) + thoughts,
-        reasoning_tokens=thoughts,
-        cached_tokens=usage.cached_content_token_count or 0,
-    )
+    return Usage(input_tokens=usage.prompt_token_count or 0,
+                 output_tokens=(usage.candidates_token_count or 0) + thoughts,
+                 reasoning_tokens=thoughts, cached_tokens=usage.cached_content_token_count or 0)
 
 
 def _part(part: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -98,12 +92,11 @@ class GeminiAdapter(ProtocolAdapter[GenerateContentResponse]):
         """The ``generateContent`` body for a unified request (system instruction up front, tool
         results as ``functionResponse`` parts naming their function); raises
         :class:`InvalidRequestError` for what it cannot carry."""
-        model, messages, tools = request.model, request.messages, request.tools
-        tool_choice, s, stream = request.tool_choice, request.sampling, request.stream
+        tool_choice, stream = request.tool_choice, request.stream
         system: list[dict[str, Any]] = []
         contents: list[dict[str, Any]] = []
         call_names: dict[str, str] = {}
-        for i, m in enumerate(messages):
+        for i, m in enumerate(request.messages):
             where = f"messages[{i}]"
             role = m["role"]
             if role in ("system", "developer"):
@@ -118,60 +111,48 @@ class GeminiAdapter(ProtocolAdapter[GenerateContentResponse]):
                 for call in m.get("tool_calls") or ():
                     call_id, name, parsed = call_object(call, where)
                     call_names[call_id] = name
-                    fc_part: dict[str, Any] = {"functionCall": {"name": name, "args": parsed}}
                     google = (call.get("extra_content") or {}).get("google") or {}
-                    if google.get("thought_signature"):
-                        fc_part["thoughtSignature"] = google["thought_signature"]
-                    parts.append(fc_part)
+                    parts.append(drop_none({"functionCall": {"name": name, "args": parsed},
+                                            "thoughtSignature": google.get("thought_signature") or None}))
                 merge_turn(contents, "model", "parts", parts)
             else:
                 fn_name = call_names.get(str(m.get("tool_call_id"))) or m.get("name")
                 if not isinstance(fn_name, str):
-                    raise InvalidRequestError(
-                        f"{where}: gemini needs the function name of a tool result; no earlier "
-                        "assistant tool call has this tool_call_id"
-                    )
+                    raise InvalidRequestError(f"{where}: gemini needs the function name of a tool "
+                                              "result; no earlier assistant tool call has this tool_call_id")
                 response = _tool_result(text_only(m.get("content"), where))
                 merge_turn(contents, "user", "parts",
                             [{"functionResponse": {"name": fn_name, "response": response}}])
         declarations = [
             drop_none({"name": fn["name"], "description": fn.get("description"),
                         "parameters": fn.get("parameters")})
-            for fn in function_tools(tools, "gemini")
+            for fn in function_tools(request.tools, "gemini")
         ]
         tool_config: dict[str, Any] | None = None
         if tool_choice is not None:
             forced = forced_function(tool_choice)
             calling: dict[str, Any] = (
                 {"mode": "ANY", "allowedFunctionNames": [forced]} if forced else
-                {"mode": {"auto": "AUTO", "none": "NONE", "required": "ANY"}[str(tool_choice)]}
-            )
+                {"mode": {"auto": "AUTO", "none": "NONE", "required": "ANY"}[str(tool_choice)]})
             tool_config = {"functionCallingConfig": calling}
-        generation = drop_none({
-            "maxOutputTokens": s.max_tokens,
-            "temperature": s.temperature,
-            "topP": s.top_p,
-            "stopSequences": s.stop,
-        })
+        s = request.sampling
+        generation = drop_none({"maxOutputTokens": s.max_tokens, "temperature": s.temperature,
+                                "topP": s.top_p, "stopSequences": s.stop})
         body = drop_none({
-            "contents": contents,
-            "systemInstruction": {"parts": system} if system else None,
+            "contents": contents, "systemInstruction": {"parts": system} if system else None,
             "tools": [{"functionDeclarations": declarations}] if declarations else None,
-            "toolConfig": tool_config,
-            "generationConfig": generation or None,
+            "toolConfig": tool_config, "generationConfig": generation or None,
         })
-        bare = model[7:] if model.startswith("models/") else model
         method = "streamGenerateContent" if stream else "generateContent"
-        path = f"/v1beta/models/{quote(bare, safe='')}:{method}"
+        path = f"/v1beta/models/{quote(request.model.removeprefix('models/'), safe='')}:{method}"
         return NativeRequest(self.name, path, body, {"alt": "sse"} if stream else None)
 
     def completion(self, result: GenerateContentResponse, raw: Any = None) -> Completion:
         """The candidate whose ``index`` is 0 (its position when no index is given) as a
         unified Completion; a blocked prompt ends in ``content_filter``."""
-        out = self.new_completion(
-            result, raw, usage=gemini_usage(result.usage_metadata) if result.usage_metadata else None,
-            model=result.model_version, id=result.response_id,
-        )
+        usage = gemini_usage(result.usage_metadata) if result.usage_metadata else None
+        out = self.new_completion(result, raw, usage=usage, model=result.model_version,
+                                  id=result.response_id)
         candidate = next((c for pos, c in enumerate(result.candidates)
                           if (c.index if c.index is not None else pos) == 0), None)
         if candidate is None:
@@ -188,11 +169,9 @@ class GeminiAdapter(ProtocolAdapter[GenerateContentResponse]):
                 args = fn.args if fn.args is not None else {}
                 raw_args = pydantic_core.to_json(args).decode()
                 signature = part.thought_signature
-                calls.append(ToolCall(
-                    fn.id or function_call_id(result.response_id, len(calls), fn.name, raw_args),
-                    fn.name, args, raw_args,
-                    {"google": {"thought_signature": signature}} if signature else None,
-                ))
+                extra = {"google": {"thought_signature": signature}} if signature else None
+                call_id = fn.id or function_call_id(result.response_id, len(calls), fn.name, raw_args)
+                calls.append(ToolCall(call_id, fn.name, args, raw_args, extra))
             elif part.text is not None:
                 (reasoning if part.thought else text).append(part.text)
         out.text = "".join(text)

@@ -1,10 +1,7 @@
 """The Anthropic Messages accumulator: stream events (plain JSON dicts) folded into a ``Message``.
 
-One fold serves every way of reading a stream: the typed iterator validates each event into
-its public model *and* folds the same dict here; ``.text()`` and the unified stream only fold.
 The fold checks the type of everything it keeps, so a mis-shaped event fails here (``KeyError``,
-``TypeError``, ``ValueError``; the stream turns that into :class:`~aiotokenhot.StreamError`)
-and never later in :meth:`MessageAccumulator.snapshot`.
+``TypeError``, ``ValueError``), never later in :meth:`MessageAccumulator.snapshot`.
 
 Rules: block pieces are kept per block index and joined once; a tool's JSON input is parsed
 when its block stops (strictly), or leniently when the stream ended inside it (the raw text is
@@ -15,7 +12,8 @@ deltas of a type this SDK does not know merge their fields into their block (str
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import pydantic_core
 
@@ -23,90 +21,63 @@ from ._types import Message
 
 __all__ = ["MessageAccumulator", "ToolCallPieces"]
 
+T = TypeVar("T")
+
 #: block types whose deltas carry JSON input pieces (``input_json_delta``)
 _TOOL_BLOCKS = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
 #: a delta type → the field carrying its piece (``text_delta`` takes the fast path)
-_PIECES = {
-    "input_json_delta": "partial_json",
-    "thinking_delta": "thinking",
-}
+_PIECES = {"input_json_delta": "partial_json", "thinking_delta": "thinking"}
+_KINDS = {dict: "an object", int: "an integer", str: "a string"}
 
 
-def _as_dict(value: Any, what: str) -> dict[str, Any]:
-    if value.__class__ is not dict:
-        raise TypeError(f"{what} must be an object, not {type(value).__name__}")
+def _as(value: Any, kind: type[T], what: str) -> T:
+    if value.__class__ is not kind:
+        raise TypeError(f"{what} must be {_KINDS[kind]}, not {type(value).__name__}")
     return value
 
 
-def _as_index(value: Any) -> int:
-    if value.__class__ is not int:
-        raise TypeError(f"a block index must be an integer, not {type(value).__name__}")
-    return value
-
-
-def _as_str(value: Any, what: str) -> str:
-    if value.__class__ is not str:
-        raise TypeError(f"{what} must be a string, not {type(value).__name__}")
-    return value
-
-
+@dataclass(slots=True, eq=False)
 class _Block:
     """One content block being assembled."""
 
-    __slots__ = ("citations", "fields", "input", "parsed", "pieces", "signature", "start")
-
-    def __init__(self, start: dict[str, Any]) -> None:
-        self.start = start
-        self.pieces: list[str] = []  # text, thinking or tool-input pieces
-        self.signature: list[str] = []
-        self.citations: list[Any] = []
-        self.fields: dict[str, Any] = {}  # fields merged in from deltas of unknown types
-        self.input: Any = None
-        self.parsed = False  # the tool input was parsed when the block stopped
-
-    @property
-    def kind(self) -> Any:
-        return self.start.get("type")
+    start: dict[str, Any]
+    pieces: list[str] = field(default_factory=list)  # text, thinking or tool-input pieces
+    signature: list[str] = field(default_factory=list)
+    citations: list[Any] = field(default_factory=list)
+    fields: dict[str, Any] = field(default_factory=dict)  # merged in from deltas of unknown types
+    input: Any = None
+    parsed: bool = False  # the tool input was parsed when the block stopped
 
     def merge(self, delta: dict[str, Any]) -> None:
         """A delta of a type this SDK does not know: its fields go onto the block."""
         fields = self.fields
         for key, value in delta.items():
-            if key == "type":
-                continue
-            current = fields.get(key, self.start.get(key))
-            if value.__class__ is str and (current is None or current.__class__ is str):
-                fields[key] = (current or "") + value
-            else:
-                fields[key] = value
+            if key != "type":
+                current = fields.get(key, self.start.get(key))
+                appends = value.__class__ is str and (current is None or current.__class__ is str)
+                fields[key] = (current or "") + value if appends else value
 
     def stop(self) -> None:
         """The block is complete: a tool's input must now be whole JSON."""
-        if self.kind in _TOOL_BLOCKS and self.pieces:
+        if self.start.get("type") in _TOOL_BLOCKS and self.pieces:
             raw = "".join(self.pieces)
             try:
                 self.input = pydantic_core.from_json(raw or "{}")
             except ValueError:
-                raise ValueError(
-                    f"tool_use block {self.start.get('name')!r} has input that is not JSON: "
-                    f"{raw[:200]!r}"
-                ) from None
+                raise ValueError(f"tool_use block {self.start.get('name')!r} has input that is not "
+                                 f"JSON: {raw[:200]!r}") from None
             self.parsed = True
 
     def build(self) -> dict[str, Any]:
         block = {**self.start, **self.fields}
         kind = block.get("type")
         pieces = self.pieces
-        if kind == "text":
-            if pieces:
-                block["text"] = (block.get("text") or "") + "".join(pieces)
-            if self.citations:
-                block["citations"] = [*(block.get("citations") or ()), *self.citations]
-        elif kind == "thinking":
-            if pieces:
-                block["thinking"] = (block.get("thinking") or "") + "".join(pieces)
-            if self.signature:
-                block["signature"] = (block.get("signature") or "") + "".join(self.signature)
+        if kind in ("text", "thinking") and pieces:
+            block[kind] = (block.get(kind) or "") + "".join(pieces)
+        if kind == "text" and self.citations:
+            block["citations"] = [*(block.get("citations") or ()), *self.citations]
+        elif kind == "thinking" and self.signature:
+            block["signature"] = (block.get("signature") or "") + "".join(self.signature)
         elif kind in _TOOL_BLOCKS:
             if self.parsed:
                 block["input"] = self.input
@@ -122,17 +93,16 @@ class _Block:
         return block
 
 
+@dataclass(slots=True, eq=False)
 class ToolCallPieces:
     """A tool call as it streams: its id, name and the argument pieces (a list that only grows)."""
 
-    __slots__ = ("arguments", "id", "name")
-
-    def __init__(self, id: str, name: str, arguments: list[str]) -> None:
-        self.id = id
-        self.name = name
-        self.arguments = arguments
+    id: str
+    name: str
+    arguments: list[str]
 
 
+@dataclass(slots=True, eq=False)
 class MessageAccumulator:
     """Folds Anthropic stream events, as JSON dicts, into the :class:`Message` they describe.
 
@@ -141,72 +111,58 @@ class MessageAccumulator:
     unified stream reads its deltas off them.
     """
 
-    __slots__ = ("blocks", "calls", "content", "delta", "done", "message", "reasoning", "usage")
-
-    def __init__(self) -> None:
-        self.message: dict[str, Any] = {}  # message_start's message
-        self.blocks: dict[int, _Block] = {}
-        self.delta: dict[str, Any] = {}  # every message_delta.delta field, merged
-        self.usage: dict[str, Any] = {}
-        self.done = False  # message_stop arrived
-        self.content: list[str] = []
-        self.reasoning: list[str] = []
-        self.calls: list[ToolCallPieces] = []
+    message: dict[str, Any] = field(default_factory=dict)  # message_start's message
+    blocks: dict[int, _Block] = field(default_factory=dict)
+    delta: dict[str, Any] = field(default_factory=dict)  # every message_delta.delta field, merged
+    usage: dict[str, Any] = field(default_factory=dict)
+    content: list[str] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
+    calls: list[ToolCallPieces] = field(default_factory=list)
 
     def add(self, kind: str, event: dict[str, Any]) -> Any:
-        """Fold one event of type ``kind``. Returns what it did to :attr:`content`,
-        :attr:`reasoning` and :attr:`calls`: the one text piece appended (a ``str``) when that
-        is all, None when they are as they were, True when they may have changed otherwise."""
+        """Fold one event of type ``kind``; returns what it did to :attr:`content`,
+        :attr:`reasoning` and :attr:`calls` (see :class:`~aiotokenhot.streams._fold.Fold`)."""
         if kind == "content_block_delta":
             return self.block_delta(event)
         if kind == "message_start":
-            message = _as_dict(event["message"], "message")
-            self.message = message
-            self.usage = dict(_as_dict(message.get("usage") or {}, "usage"))
+            message = self.message = _as(event["message"], dict, "message")
+            self.usage = dict(_as(message.get("usage") or {}, dict, "usage"))
             for index, block in enumerate(message.get("content") or ()):
-                self._start(index, _as_dict(block, "a content block"))
+                self._start(index, _as(block, dict, "a content block"))
             return True
         elif kind == "content_block_start":
-            self._start(_as_index(event["index"]), _as_dict(event["content_block"], "content_block"))
+            index = _as(event["index"], int, "a block index")
+            self._start(index, _as(event["content_block"], dict, "content_block"))
             return True
         elif kind == "content_block_stop":
-            block = self.blocks.get(_as_index(event["index"]))
+            block = self.blocks.get(_as(event["index"], int, "a block index"))
             if block is not None:
                 block.stop()
         elif kind == "message_delta":
-            merged = self.delta
-            for key, value in _as_dict(event.get("delta") or {}, "delta").items():
-                if value is not None or key not in merged:
-                    merged[key] = value
-            usage = self.usage
-            for key, value in _as_dict(event.get("usage") or {}, "usage").items():
+            for key, value in _as(event.get("delta") or {}, dict, "delta").items():
+                if value is not None or key not in self.delta:
+                    self.delta[key] = value
+            for key, value in _as(event.get("usage") or {}, dict, "usage").items():
                 if value is not None:
-                    usage[key] = value
-        elif kind == "message_stop":
-            self.done = True
+                    self.usage[key] = value
         return None
 
     def _start(self, index: int, start: dict[str, Any]) -> None:
         block = self.blocks[index] = _Block(dict(start))
         kind = start.get("type")
-        if kind == "text":
-            text = start.get("text")
-            if text:
-                self.content.append(_as_str(text, "text"))
-        elif kind == "thinking":
-            thinking = start.get("thinking")
-            if thinking:
-                self.reasoning.append(_as_str(thinking, "thinking"))
+        if kind in ("text", "thinking"):
+            given = start.get(kind)
+            if given:
+                (self.content if kind == "text" else self.reasoning).append(_as(given, str, kind))
         elif kind in _TOOL_BLOCKS:
             given = start.get("input")
             # a gateway that sends the whole input up front: that is the call's argument text
             pieces = [pydantic_core.to_json(given).decode()] if given else block.pieces
-            self.calls.append(ToolCallPieces(_as_str(start.get("id") or "", "id"),
-                                             _as_str(start.get("name") or "", "name"), pieces))
+            self.calls.append(ToolCallPieces(_as(start.get("id") or "", str, "id"),
+                                             _as(start.get("name") or "", str, "name"), pieces))
 
     def block_delta(self, event: dict[str, Any]) -> Any:
-        """Fold one ``content_block_delta`` event; returns its answer text (a ``str``) for a
-        ``text_delta``, else True (see :meth:`add`)."""
+        """Fold one ``content_block_delta`` event (see :meth:`add`)."""
         index = event["index"]
         delta = event["delta"]
         if index.__class__ is not int or delta.__class__ is not dict:
@@ -224,20 +180,20 @@ class MessageAccumulator:
             return text
         field = _PIECES.get(kind)  # type: ignore[arg-type]
         if field is not None:
-            piece = _as_str(delta[field], field)
+            piece = _as(delta[field], str, field)
             block.pieces.append(piece)
             if kind == "thinking_delta":
                 self.reasoning.append(piece)
         elif kind == "signature_delta":
-            block.signature.append(_as_str(delta["signature"], "signature"))
+            block.signature.append(_as(delta["signature"], str, "signature"))
         elif kind == "citations_delta":
-            block.citations.append(_as_dict(delta["citation"], "citation"))
+            block.citations.append(_as(delta["citation"], dict, "citation"))
         else:
             block.merge(delta)
         return True
 
     def snapshot(self) -> Message:
-        """The message as far as it arrived (complete once ``done``)."""
+        """The message as far as it arrived (complete once ``message_stop`` arrived)."""
         data = dict(self.message)
         data["content"] = [self.blocks[i].build() for i in sorted(self.blocks)]
         data.update(self.delta)

@@ -15,24 +15,10 @@ from ..._models import APIModel
 from ._types import ContentBlock, Message
 
 __all__ = [
-    "CitationsDelta",
-    "ContentBlockDeltaEvent",
-    "ContentBlockStartEvent",
-    "ContentBlockStopEvent",
-    "InputJSONDelta",
-    "MessageDelta",
-    "MessageDeltaEvent",
-    "MessageDeltaUsage",
-    "MessageStartEvent",
-    "MessageStopEvent",
-    "MessageStreamEvent",
-    "PingEvent",
-    "SignatureDelta",
-    "StreamErrorEvent",
-    "TextDelta",
-    "ThinkingDelta",
-    "UnknownDelta",
-    "UnknownEvent",
+    "CitationsDelta", "ContentBlockDeltaEvent", "ContentBlockStartEvent", "ContentBlockStopEvent",
+    "InputJSONDelta", "MessageDelta", "MessageDeltaEvent", "MessageDeltaUsage", "MessageStartEvent",
+    "MessageStopEvent", "MessageStreamEvent", "PingEvent", "SignatureDelta", "StreamErrorEvent",
+    "TextDelta", "ThinkingDelta", "UnknownDelta", "UnknownEvent",
 ]
 
 
@@ -143,12 +129,6 @@ class UnknownEvent(APIModel):
 
 
 MessageStreamEvent = (
-    MessageStartEvent
-    | ContentBlockStartEvent
-    | ContentBlockDeltaEvent
-    | ContentBlockStopEvent
-    | MessageDeltaEvent
-    | MessageStopEvent
-    | PingEvent
-    | UnknownEvent
+    MessageStartEvent | ContentBlockStartEvent | ContentBlockDeltaEvent | ContentBlockStopEvent
+    | MessageDeltaEvent | MessageStopEvent | PingEvent | UnknownEvent
 )

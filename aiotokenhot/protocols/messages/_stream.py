@@ -1,9 +1,4 @@
-"""The Anthropic Messages stream: SSE events → typed events, folded into a ``Message``.
-
-Per event: one JSON parse into a dict, one fold of that dict (:class:`MessageAccumulator`), and —
-when the caller iterates typed events — one validation of the same dict into the event's public
-model. ``.text()`` (and ``text_stream``) skip the models: they never hand events out.
-"""
+"""The Anthropic Messages stream: SSE events → typed events, folded into a ``Message``."""
 
 from __future__ import annotations
 
@@ -31,26 +26,15 @@ __all__ = ["MessageFold", "MessageStream"]
 
 
 class MessageFold(Fold):
-    """The Messages stream's state: reads an SSE event once, folds it, keeps the message so far.
-
-    Shared by :class:`MessageStream` and the unified stream (which reads the accumulator's
-    ``content``, ``reasoning`` and ``calls`` lists as they grow). ``feed`` folds an event, keeps
-    its type in :attr:`kind` and its JSON value in :attr:`event`, and says what it did to those
-    lists; an ``error`` event, or data that is not JSON, raises
-    :class:`~aiotokenhot.StreamError`; an event of the wrong shape raises
-    ``KeyError``/``TypeError``/``ValueError``.
-    """
+    """The Messages stream's :class:`Fold`; :attr:`kind` is the last event's type. An ``error``
+    event raises :class:`~aiotokenhot.StreamError`."""
 
     __slots__ = ("kind",)
     accumulator = MessageAccumulator
     acc: MessageAccumulator
-    #: the last event's type
     kind: Any
 
     def feed(self, sse: SSEEvent) -> Any:
-        """Fold one event in; returns the answer-text piece it appended (a ``str``) when that is
-        all it did, None when it left the text, thinking and tool-call lists as they were, else
-        True (see :meth:`MessageAccumulator.add`)."""
         obj = self.event = self.parse(sse.data)
         if obj.__class__ is dict:
             kind = obj.get("type")
@@ -73,9 +57,9 @@ class MessageFold(Fold):
             if kind in _MODELS:
                 raise TypeError(f"a {kind!r} event must be a JSON object")
             return None
-        change = self.acc.add(kind, obj)
-        self.done = self.acc.done
-        return change
+        if kind == "message_stop":
+            self.done = True
+        return self.acc.add(kind, obj)
 
     def primary(self) -> MessageAccumulator:
         return self.acc
@@ -101,9 +85,8 @@ class MessageStream(FoldStream[MessageStreamEvent, Message]):
         kind = self._fold.kind
         model = _MODELS.get(kind)
         if model is None:
-            if obj.__class__ is dict:
-                return UnknownEvent.model_validate({**obj, "event": sse.event, "type": kind})
-            return UnknownEvent(event=sse.event, type=kind, data=obj)
+            fields = obj if obj.__class__ is dict else {"data": obj}
+            return UnknownEvent.model_validate({**fields, "event": sse.event, "type": kind})
         event: MessageStreamEvent = model.validate_python(obj)
         return event
 
@@ -122,13 +105,9 @@ class MessageStream(FoldStream[MessageStreamEvent, Message]):
         return (await self.get_final_message()).text
 
 
-#: by event type: the public model each event is validated into
+#: by event type: the validator of the public model each event is validated into
 _MODELS: dict[str, Any] = {
-    "message_start": MessageStartEvent.__pydantic_validator__,
-    "content_block_start": ContentBlockStartEvent.__pydantic_validator__,
-    "content_block_delta": ContentBlockDeltaEvent.__pydantic_validator__,
-    "content_block_stop": ContentBlockStopEvent.__pydantic_validator__,
-    "message_delta": MessageDeltaEvent.__pydantic_validator__,
-    "message_stop": MessageStopEvent.__pydantic_validator__,
-    "ping": PingEvent.__pydantic_validator__,
+    model.model_fields["type"].default: model.__pydantic_validator__
+    for model in (MessageStartEvent, ContentBlockStartEvent, ContentBlockDeltaEvent,
+                  ContentBlockStopEvent, MessageDeltaEvent, MessageStopEvent, PingEvent)
 }

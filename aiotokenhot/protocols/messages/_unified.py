@@ -1,10 +1,4 @@
-"""Anthropic Messages in the unified API: request out, deltas and :class:`Completion` back.
-
-The unified stream runs :class:`MessageFold`, the native stream's own state, and reads the text,
-thinking and tool-call pieces off its accumulator as they grow; ``completion`` converts a
-:class:`Message` (the native ``final()`` or a whole reply) and serves both ``th.stream()`` and
-``th.complete()``.
-"""
+"""Anthropic Messages in the unified API: request out, deltas and :class:`Completion` back."""
 
 from __future__ import annotations
 
@@ -35,8 +29,6 @@ from ._types import Message, MessageUsage, ThinkingBlock, ToolUseBlock
 
 __all__ = ["ANTHROPIC", "AnthropicUnifiedStream", "MessagesAdapter", "anthropic_usage"]
 
-PATH = "/v1/messages"
-
 #: Anthropic stop reasons the unified API knows by name (others: see ``unified._finish``)
 FINISH_REASONS: dict[str, FinishReason] = {
     "end_turn": "stop", "stop_sequence": "stop", "pause_turn": "stop",
@@ -48,12 +40,8 @@ FINISH_REASONS: dict[str, FinishReason] = {
 def anthropic_usage(usage: MessageUsage) -> Usage:
     """Anthropic counts cache reads and writes apart from ``input_tokens``: add them back."""
     cached = usage.cache_read_input_tokens or 0
-    return Usage(
-        input_tokens=usage.input_tokens + cached + (usage.cache_creation_input_tokens or 0),
-        output_tokens=usage.output_tokens,
-        reasoning_tokens=0,
-        cached_tokens=cached,
-    )
+    return Usage(input_tokens=usage.input_tokens + cached + (usage.cache_creation_input_tokens or 0),
+                 output_tokens=usage.output_tokens, reasoning_tokens=0, cached_tokens=cached)
 
 
 def _part(part: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -70,8 +58,7 @@ def _part(part: Mapping[str, Any], where: str) -> dict[str, Any]:
         file_data = part["file"].get("file_data")
         data = data_url(file_data, where) if isinstance(file_data, str) else None
         if data is not None:
-            return {"type": "document",
-                    "source": {"type": "base64", "media_type": data[0], "data": data[1]}}
+            return {"type": "document", "source": {"type": "base64", "media_type": data[0], "data": data[1]}}
     raise InvalidRequestError(f"{where}: the anthropic protocol cannot carry a {kind!r} part here")
 
 
@@ -81,11 +68,10 @@ class MessagesAdapter(ProtocolAdapter[Message]):
     def native_request(self, request: UnifiedRequest) -> NativeRequest:
         """The Messages body for a unified request (system prompts up front, tool results as user
         ``tool_result`` blocks); raises :class:`InvalidRequestError` for what it cannot carry."""
-        model, messages, tools = request.model, request.messages, request.tools
-        tool_choice, s, stream = request.tool_choice, request.sampling, request.stream
+        tool_choice, s = request.tool_choice, request.sampling
         system: list[str] = []
         turns: list[dict[str, Any]] = []
-        for i, m in enumerate(messages):
+        for i, m in enumerate(request.messages):
             where = f"messages[{i}]"
             role = m["role"]
             if role in ("system", "developer"):
@@ -105,12 +91,9 @@ class MessagesAdapter(ProtocolAdapter[Message]):
                           "content": text_only(m.get("content"), where)}
                 merge_turn(turns, "user", "content", [result])
         native_tools = [
-            drop_none({
-                "name": fn["name"],
-                "description": fn.get("description"),
-                "input_schema": fn.get("parameters") or {"type": "object", "properties": {}},
-            })
-            for fn in function_tools(tools, "anthropic")
+            drop_none({"name": fn["name"], "description": fn.get("description"),
+                       "input_schema": fn.get("parameters") or {"type": "object", "properties": {}}})
+            for fn in function_tools(request.tools, "anthropic")
         ]
         choice: dict[str, Any] | None = None
         if tool_choice is not None:
@@ -118,18 +101,12 @@ class MessagesAdapter(ProtocolAdapter[Message]):
             choice = ({"type": "tool", "name": forced} if forced else
                       {"type": {"auto": "auto", "none": "none", "required": "any"}[str(tool_choice)]})
         body = drop_none({
-            "model": model,
-            "max_tokens": s.max_tokens or DEFAULT_ANTHROPIC_MAX_TOKENS,
-            "system": "\n\n".join(system) if system else None,
-            "messages": turns,
-            "tools": native_tools or None,
-            "tool_choice": choice,
-            "temperature": s.temperature,
-            "top_p": s.top_p,
-            "stop_sequences": s.stop,
-            "stream": True if stream else None,
+            "model": request.model, "max_tokens": s.max_tokens or DEFAULT_ANTHROPIC_MAX_TOKENS,
+            "system": "\n\n".join(system) if system else None, "messages": turns,
+            "tools": native_tools or None, "tool_choice": choice, "temperature": s.temperature,
+            "top_p": s.top_p, "stop_sequences": s.stop, "stream": True if request.stream else None,
         })
-        return NativeRequest(self.name, PATH, body)
+        return NativeRequest(self.name, "/v1/messages", body)
 
     def completion(self, result: Message, raw: Any = None) -> Completion:
         """A :class:`Message` as a unified Completion: text and thinking joined, tool calls with
@@ -137,15 +114,12 @@ class MessagesAdapter(ProtocolAdapter[Message]):
         calls: list[ToolCall] = []
         for block in result.content:
             if isinstance(block, ToolUseBlock):
-                extra = block.model_extra or {}
-                raw_args = extra.get("partial_json")
+                raw_args = (block.model_extra or {}).get("partial_json")
                 if not isinstance(raw_args, str):
-                    given = block.input if block.input is not None else {}
-                    raw_args = pydantic_core.to_json(given).decode()
+                    raw_args = pydantic_core.to_json({} if block.input is None else block.input).decode()
                 calls.append(ToolCall(block.id, block.name, block.input, raw_args))
         usage = result.usage
-        reported = "usage" in result.model_fields_set and bool(
-            usage.model_fields_set or usage.model_extra)
+        reported = "usage" in result.model_fields_set and bool(usage.model_fields_set or usage.model_extra)
         out = self.new_completion(result, raw, usage=anthropic_usage(usage) if reported else None,
                                   model=result.model or None, id=result.id or None)
         out.text = result.text
