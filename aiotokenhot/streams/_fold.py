@@ -11,6 +11,7 @@ disagree.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
 import pydantic_core
@@ -21,7 +22,7 @@ from ._json import EventJSON
 from ._sse import SSEEvent
 from ._stream import Stream
 
-__all__ = ["DONE", "Fold", "FoldStream"]
+__all__ = ["DONE", "CallPieces", "Fold", "FoldStream"]
 
 EventT = TypeVar("EventT")
 ResultT = TypeVar("ResultT")
@@ -29,6 +30,16 @@ ResultT = TypeVar("ResultT")
 _from_json = pydantic_core.from_json
 #: what :meth:`Fold.parse` gives for the ``[DONE]`` line OpenAI-style streams end with
 DONE: Any = object()
+
+
+@dataclass(slots=True, eq=False)
+class CallPieces:
+    """A tool call as a fold assembles it: its id ("" until one arrives), its name and its JSON
+    argument pieces in order (a list that only grows: the unified stream reads deltas off it)."""
+
+    id: str
+    name: str
+    arguments: list[str]
 
 
 class Fold:

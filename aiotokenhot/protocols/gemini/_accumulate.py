@@ -22,10 +22,11 @@ from typing import Any
 import pydantic_core
 from pydantic.alias_generators import to_snake
 
+from ...streams._fold import CallPieces
 from ._types import Candidate, Content, GenerateContentResponse, Part
 
 __all__ = [
-    "CandidateState", "FunctionCallPieces", "GeminiAccumulator", "function_call_id", "merge_parts",
+    "CandidateState", "GeminiAccumulator", "function_call_id", "merge_parts",
 ]
 
 _SNAKE: dict[str, str] = {}
@@ -57,15 +58,6 @@ def _snake(key: str) -> str:
 
 
 @dataclass(slots=True, eq=False)
-class FunctionCallPieces:
-    """A function call as the unified stream sees it: id ("" when none), name, JSON arguments."""
-
-    id: str
-    name: str
-    arguments: list[str]
-
-
-@dataclass(slots=True, eq=False)
 class CandidateState:
     """What one candidate accumulated: parts in order (a plain answer-text part as a bare str),
     its role, the latest value of every other field (snake_case keys), and the growing
@@ -76,7 +68,7 @@ class CandidateState:
     fields: dict[str, Any] = field(default_factory=dict)
     content: list[str] = field(default_factory=list)
     reasoning: list[str] = field(default_factory=list)
-    calls: list[FunctionCallPieces] = field(default_factory=list)
+    calls: list[CallPieces] = field(default_factory=list)
 
     def build(self, index: int) -> Candidate:
         content = Content(role=self.role or "model", parts=_merge(self.parts))
@@ -181,7 +173,7 @@ class GeminiAccumulator:
                 raw = pydantic_core.to_json(args if args is not None else {}).decode()
                 given = _text(call.get("id")) or function_call_id(
                     self.fields.get("response_id"), len(acc.calls), name, raw)
-                acc.calls.append(FunctionCallPieces(given, name, [raw]))
+                acc.calls.append(CallPieces(given, name, [raw]))
         if primary:
             self.text += text
         return change

@@ -17,9 +17,10 @@ from typing import Any, TypeVar
 
 import pydantic_core
 
+from ...streams._fold import CallPieces
 from ._types import Message
 
-__all__ = ["MessageAccumulator", "ToolCallPieces"]
+__all__ = ["MessageAccumulator"]
 
 T = TypeVar("T")
 
@@ -94,15 +95,6 @@ class _Block:
 
 
 @dataclass(slots=True, eq=False)
-class ToolCallPieces:
-    """A tool call as it streams: its id, name and the argument pieces (a list that only grows)."""
-
-    id: str
-    name: str
-    arguments: list[str]
-
-
-@dataclass(slots=True, eq=False)
 class MessageAccumulator:
     """Folds Anthropic stream events, as JSON dicts, into the :class:`Message` they describe.
 
@@ -117,7 +109,7 @@ class MessageAccumulator:
     usage: dict[str, Any] = field(default_factory=dict)
     content: list[str] = field(default_factory=list)
     reasoning: list[str] = field(default_factory=list)
-    calls: list[ToolCallPieces] = field(default_factory=list)
+    calls: list[CallPieces] = field(default_factory=list)
 
     def add(self, kind: str, event: dict[str, Any]) -> Any:
         """Fold one event of type ``kind``; returns what it did to :attr:`content`,
@@ -158,7 +150,7 @@ class MessageAccumulator:
             given = start.get("input")
             # a gateway that sends the whole input up front: that is the call's argument text
             pieces = [pydantic_core.to_json(given).decode()] if given else block.pieces
-            self.calls.append(ToolCallPieces(_as(start.get("id") or "", str, "id"),
+            self.calls.append(CallPieces(_as(start.get("id") or "", str, "id"),
                                              _as(start.get("name") or "", str, "name"), pieces))
 
     def block_delta(self, event: dict[str, Any]) -> Any:
