@@ -1,15 +1,7 @@
-"""Fold Responses stream events into a :class:`Response` — pure, no I/O.
+"""Fold Responses stream events (their JSON dicts) into a :class:`Response` — pure, no I/O.
 
-The fold reads each event as the JSON dict it was parsed into once; the typed stream validates
-its public event class from that same dict, and the unified stream reads the pieces it keeps
-in :attr:`ResponseAccumulator.view`. The event's ``type`` field decides what it is (the SSE
-``event:`` name only when the data has no ``type``).
-
-The terminal event carries the whole Response, so :meth:`ResponseAccumulator.snapshot` mostly
-matters for a stream that broke: it rebuilds the Response from ``response.created``, the items
-added so far and the text / argument / summary pieces of the items not yet done. Items and
-responses are validated when they arrive, so a mis-shaped one is an error in the stream, never
-a broken ``final()``.
+Items and responses are validated when they arrive, so a mis-shaped one is an error in the
+stream, never a broken ``final()``.
 """
 
 from __future__ import annotations
@@ -116,8 +108,6 @@ class ResponseAccumulator:
         handler(self, event)
         return True
 
-    # -- per event type --------------------------------------------------------------------------
-
     def _arguments(self, event: dict[str, Any]) -> None:
         index = _index(event.get("output_index", 0))
         piece = _text(event["delta"])
@@ -147,13 +137,12 @@ class ResponseAccumulator:
 
     def _item_done(self, event: dict[str, Any]) -> None:
         index = _index(event.get("output_index", 0))
-        had_call = index in self.view._calls_at
         self._item(event)
         item = self._items[index]
         call = self.view._calls_at.get(index)
         if call is not None and isinstance(item, ResponseFunctionToolCall):
             # arguments that were never streamed as deltas arrive whole here
-            if had_call and not call.arguments and item.arguments:
+            if not call.arguments and item.arguments:
                 call.arguments.append(item.arguments)
             call.name = call.name or item.name
             call.id = call.id or item.call_id or item.id or ""
@@ -167,8 +156,6 @@ class ResponseAccumulator:
 
     def _finished(self, event: dict[str, Any]) -> None:
         self.response = _validate_response(event["response"])
-
-    # -- results ---------------------------------------------------------------------------------
 
     def snapshot(self) -> Response:
         """The terminal Response if it arrived, else one rebuilt from the events so far.

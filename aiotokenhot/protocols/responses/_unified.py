@@ -1,9 +1,4 @@
-"""OpenAI Responses in the unified API: request out, deltas and :class:`Completion` back.
-
-The unified stream runs :class:`ResponsesFold`, the native stream's own state, and reads the
-pieces it keeps in stream order; ``completion`` converts a :class:`Response` (the native
-``final()`` or a whole reply) and serves both ``th.stream()`` and ``th.complete()``.
-"""
+"""OpenAI Responses in the unified API: request out, deltas and :class:`Completion` back."""
 
 from __future__ import annotations
 
@@ -79,24 +74,20 @@ class ResponsesAdapter(ProtocolAdapter[Response]):
         """The Responses body for a unified request (tool calls and results as ``function_call``
         and ``function_call_output`` items); raises :class:`InvalidRequestError` for what it
         cannot carry."""
-        model, messages, tools, tool_choice = (request.model, request.messages, request.tools,
-                                               request.tool_choice)
-        s, stream = request.sampling, request.stream
+        s = request.sampling
         if s.stop:
             raise InvalidRequestError("the responses protocol has no stop sequences")
         items: list[dict[str, Any]] = []
-        for i, m in enumerate(messages):
+        for i, m in enumerate(request.messages):
             where = f"messages[{i}]"
             role = m["role"]
             if role in ("system", "developer"):
                 items.append({"role": role, "content": text_only(m.get("content"), where)})
             elif role == "user":
                 content = m.get("content")
-                if isinstance(content, str):
-                    items.append({"role": "user", "content": content})
-                else:
-                    parts = [_responses_part(p, where) for p in content_parts(content, where)]
-                    items.append({"role": "user", "content": parts})
+                if not isinstance(content, str):
+                    content = [_responses_part(p, where) for p in content_parts(content, where)]
+                items.append({"role": "user", "content": content})
             elif role == "assistant":
                 text = text_only(m.get("content"), where)
                 if text:
@@ -109,7 +100,7 @@ class ResponsesAdapter(ProtocolAdapter[Response]):
                 items.append({"type": "function_call_output", "call_id": m.get("tool_call_id"),
                               "output": text_only(m.get("content"), where)})
         native_tools: list[dict[str, Any]] = []
-        for tool in tools:
+        for tool in request.tools:
             if tool["type"] == "function":
                 fn = tool["function"]
                 native_tools.append(drop_none({
@@ -118,19 +109,19 @@ class ResponsesAdapter(ProtocolAdapter[Response]):
                 }))
             else:
                 native_tools.append(dict(tool))  # a Responses built-in tool (web_search...), as is
-        choice: Any = tool_choice
-        if tool_choice is not None:
-            forced = forced_function(tool_choice)
-            choice = {"type": "function", "name": forced} if forced else tool_choice
+        choice: Any = request.tool_choice
+        if choice is not None:
+            forced = forced_function(choice)
+            choice = {"type": "function", "name": forced} if forced else choice
         body = drop_none({
-            "model": model,
+            "model": request.model,
             "input": items,
             "tools": native_tools or None,
             "tool_choice": choice,
             "max_output_tokens": s.max_tokens,
             "temperature": s.temperature,
             "top_p": s.top_p,
-            "stream": True if stream else None,
+            "stream": True if request.stream else None,
         })
         return NativeRequest(self.name, PATH, body)
 
@@ -158,12 +149,10 @@ class ResponsesAdapter(ProtocolAdapter[Response]):
         out.reasoning = "".join(reasoning)
         out.tool_calls = calls
         status = result.status
-        if status in ("completed", "incomplete", "failed") or (status and status not in (
-                "in_progress", "queued")):
-            reason = status
+        if status and status not in ("in_progress", "queued"):
             if status == "incomplete":
-                reason = (result.incomplete_details or {}).get("reason") or status
-            out.finish = self.finish(reason, bool(calls))
+                status = (result.incomplete_details or {}).get("reason") or status
+            out.finish = self.finish(status, bool(calls))
         return out
 
     def answer(self, body: Any) -> Response:
