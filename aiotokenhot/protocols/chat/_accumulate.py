@@ -1,10 +1,6 @@
-"""Fold streamed chat chunks into a whole :class:`ChatCompletion` — pure, no I/O.
+"""Fold streamed chat chunks (their JSON dicts) into a whole :class:`ChatCompletion` — pure, no I/O.
 
-The fold reads each chunk as the plain JSON dict it was parsed into once; the typed stream
-validates its public :class:`ChatCompletionChunk` from that same dict, and the unified stream
-reads its deltas off the state kept here, so the three views of one stream cannot disagree.
 Per chunk the work is a few dict reads and list appends; pieces are joined at snapshot time.
-
 Rules (each one what the official SDK does, or what keeps a reply whole):
 
 - choices are keyed by their ``index`` field, never by list position; ``choices: null`` and
@@ -17,8 +13,8 @@ Rules (each one what the official SDK does, or what keeps a reply whole):
   empty content came with tool calls;
 - ``id``, ``model`` and ``created`` are the first non-empty values (Azure sends an empty first
   chunk); ``usage``, ``system_fingerprint`` and ``service_tier`` the last ones sent;
-- unknown top-level fields keep the last value sent, except the per-chunk ones
-  (:data:`PER_CHUNK_FIELDS`, such as ``obfuscation`` padding), which stay on their chunks;
+- unknown top-level fields keep the last value sent, except the per-chunk ``obfuscation``
+  padding and ``object``, which stay on their chunks;
   unknown delta fields are joined (strings) or last-wins;
 - anything of the wrong type raises ``TypeError`` here, so a mis-shaped chunk is a stream
   error at once and never a broken ``final()`` later.
@@ -38,11 +34,10 @@ from ._types import (
     FunctionCall,
 )
 
-__all__ = ["PER_CHUNK_FIELDS", "ChatCompletionAccumulator", "ChoiceState", "ToolCallState"]
+__all__ = ["ChatCompletionAccumulator", "ChoiceState", "ToolCallState"]
 
-#: top-level chunk fields that describe one chunk, not the reply (never copied into final())
-PER_CHUNK_FIELDS = frozenset({"obfuscation", "object"})
-_KNOWN_TOP = frozenset(ChatCompletionChunk.model_fields) | {"error"} | PER_CHUNK_FIELDS
+#: top-level fields not copied into final() as extras (``obfuscation`` describes one chunk)
+_KNOWN_TOP = frozenset(ChatCompletionChunk.model_fields) | {"error", "obfuscation", "object"}
 _DELTA_FIELDS = frozenset({"role", "content", "reasoning_content", "refusal", "tool_calls"})
 _validate_usage = CompletionUsage.model_validate
 
@@ -92,14 +87,11 @@ class ChoiceState:
             self.content.append(_text(content))
             self.has_content = True
         reasoning = delta.get("reasoning_content")
-        if reasoning is None:
-            reasoning = delta.get("reasoning")  # OpenRouter-style: kept under its own name
-            if reasoning.__class__ is str:
-                self.reasoning_key = "reasoning"
-            else:
-                reasoning = None
         if reasoning is not None:
             self.reasoning.append(_text(reasoning))
+        elif delta.get("reasoning").__class__ is str:  # OpenRouter-style: kept under its own name
+            self.reasoning_key = "reasoning"
+            self.reasoning.append(delta["reasoning"])
         calls = delta.get("tool_calls")
         if calls:
             self.add_tool_calls(calls)
@@ -157,10 +149,8 @@ class ChoiceState:
 
     def message(self) -> ChatCompletionMessage:
         tool_calls = [
-            ChatCompletionMessageToolCall(
-                id=t.id, type=t.type,
-                function=FunctionCall(name=t.name, arguments="".join(t.arguments)),
-            )
+            ChatCompletionMessageToolCall(id=t.id, type=t.type, function=FunctionCall(
+                name=t.name, arguments="".join(t.arguments)))
             for t in self.calls
         ]
         fields: dict[str, Any] = dict(self.extra)
@@ -169,13 +159,9 @@ class ChoiceState:
         content = "".join(self.content) if self.has_content else None
         if not content and tool_calls:
             content = None  # an empty first delta before tool calls says nothing
-        return ChatCompletionMessage(
-            role=self.role,
-            content=content,
-            refusal="".join(self.refusal) if self.refusal else None,
-            tool_calls=tool_calls or None,
-            **fields,
-        )
+        return ChatCompletionMessage(role=self.role, content=content,
+                                     refusal="".join(self.refusal) if self.refusal else None,
+                                     tool_calls=tool_calls or None, **fields)
 
 
 class ChatCompletionAccumulator:
@@ -244,17 +230,15 @@ class ChatCompletionAccumulator:
                 choice["delta"] = {}  # ``delta: null`` reads as an empty delta
             elif delta:
                 piece = delta.get("content")
-                if piece.__class__ is str and len(delta) == 1:
+                lone = piece.__class__ is str and len(delta) == 1
+                if lone:
                     state.content.append(piece)
                     state.has_content = True
-                    if index == 0:
-                        change = piece if change is None else True
-                        self.text = piece
                 else:
                     state.add_delta(delta)
-                    if index == 0:
-                        change = True
-                        self.text = piece
+                if index == 0:
+                    change = piece if lone and change is None else True
+                    self.text = piece
             finish = choice.get("finish_reason")
             if finish is not None:
                 state.finish_reason = _text(finish)
@@ -292,16 +276,9 @@ class ChatCompletionAccumulator:
                    logprobs=_join_logprobs(state.logprobs))
             for index, state in sorted(self._choices.items())
         ]
-        return ChatCompletion(
-            id=self._id,
-            created=self._created,
-            model=self._model,
-            choices=choices,
-            usage=self._usage,
-            system_fingerprint=self._fingerprint,
-            service_tier=self._service_tier,
-            **self._extra,
-        )
+        return ChatCompletion(id=self._id, created=self._created, model=self._model, choices=choices,
+                              usage=self._usage, system_fingerprint=self._fingerprint,
+                              service_tier=self._service_tier, **self._extra)
 
 
 def _join_logprobs(pieces: list[Any]) -> Any:

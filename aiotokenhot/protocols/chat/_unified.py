@@ -1,9 +1,4 @@
-"""Chat Completions in the unified API: request out, deltas and :class:`Completion` back.
-
-The unified stream runs :class:`ChatFold`, the native stream's own state, and follows the
-choice whose ``index`` is 0; ``completion`` converts a :class:`ChatCompletion` (the native
-``final()`` or a whole reply) and serves both ``th.stream()`` and ``th.complete()``.
-"""
+"""Chat Completions in the unified API: request out, deltas and :class:`Completion` back."""
 
 from __future__ import annotations
 
@@ -73,8 +68,7 @@ class ChatAdapter(ProtocolAdapter[ChatCompletion]):
         message = choice.message
         calls = [
             ToolCall(call.id, call.function.name, parse_arguments(call.function.arguments),
-                     call.function.arguments,
-                     (call.model_extra or {}).get("extra_content"))
+                     call.function.arguments, (call.model_extra or {}).get("extra_content"))
             for call in message.tool_calls or ()
         ]
         reasoning = message.reasoning_content
