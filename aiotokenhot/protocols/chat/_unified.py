@@ -25,14 +25,10 @@ FINISH_REASONS: dict[str, FinishReason] = {
 
 def chat_usage(usage: CompletionUsage) -> Usage:
     """Chat token counts in the unified meaning (cached and reasoning tokens from details)."""
-    prompt = usage.prompt_tokens_details
-    completion = usage.completion_tokens_details
-    return Usage(
-        input_tokens=usage.prompt_tokens,
-        output_tokens=usage.completion_tokens,
-        reasoning_tokens=(completion.reasoning_tokens or 0) if completion else 0,
-        cached_tokens=(prompt.cached_tokens or 0) if prompt else 0,
-    )
+    prompt, completion = usage.prompt_tokens_details, usage.completion_tokens_details
+    return Usage(input_tokens=usage.prompt_tokens, output_tokens=usage.completion_tokens,
+                 reasoning_tokens=(completion.reasoning_tokens or 0) if completion else 0,
+                 cached_tokens=(prompt.cached_tokens or 0) if prompt else 0)
 
 
 class ChatAdapter(ProtocolAdapter[ChatCompletion]):
@@ -85,8 +81,7 @@ class ChatAdapter(ProtocolAdapter[ChatCompletion]):
         """A whole ``/v1/chat/completions`` answer, which must hold choice 0."""
         result = answer_as(ChatCompletion, body, "chat completions")
         if not any(c.index == 0 for c in result.choices):
-            raise ResponseValidationError("the chat completions response has no choice 0",
-                                          body=body)
+            raise ResponseValidationError("the chat completions response has no choice 0", body=body)
         return result
 
 

@@ -46,18 +46,11 @@ class TextCompletionAccumulator:
         return self._head is not None
 
     def snapshot(self) -> TextCompletion:
-        head = self._head
-        return TextCompletion(
-            id=head.id if head else "",
-            created=head.created if head else 0,
-            model=head.model if head else "",
-            system_fingerprint=head.system_fingerprint if head else None,
-            choices=[
-                TextCompletionChoice(index=i, text="".join(p), finish_reason=self._finish[i])
-                for i, p in sorted(self._texts.items())
-            ],
-            usage=self._usage,
-        )
+        head = self._head or TextCompletionChunk()  # the defaults before the first chunk
+        choices = [TextCompletionChoice(index=i, text="".join(p), finish_reason=self._finish[i])
+                   for i, p in sorted(self._texts.items())]
+        return TextCompletion(id=head.id, created=head.created, model=head.model, choices=choices,
+                              system_fingerprint=head.system_fingerprint, usage=self._usage)
 
 
 class TextCompletionFold(Fold):

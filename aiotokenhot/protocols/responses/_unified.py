@@ -44,14 +44,11 @@ def _count(details: dict[str, Any] | None, key: str) -> int:
 
 def responses_usage(usage: ResponseUsage) -> Usage:
     """Token counts in the unified meaning, under the upstream or the chat-style names."""
-    return Usage(
-        input_tokens=usage.input or 0,
-        output_tokens=usage.output or 0,
-        reasoning_tokens=_count(usage.output_tokens_details or usage.completion_tokens_details,
-                                "reasoning_tokens"),
-        cached_tokens=_count(usage.input_tokens_details or usage.prompt_tokens_details,
-                             "cached_tokens"),
-    )
+    out_details = usage.output_tokens_details or usage.completion_tokens_details
+    in_details = usage.input_tokens_details or usage.prompt_tokens_details
+    return Usage(input_tokens=usage.input or 0, output_tokens=usage.output or 0,
+                 reasoning_tokens=_count(out_details, "reasoning_tokens"),
+                 cached_tokens=_count(in_details, "cached_tokens"))
 
 
 def _responses_part(part: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -65,6 +62,14 @@ def _responses_part(part: Mapping[str, Any], where: str) -> dict[str, Any]:
     if kind == "file" and isinstance(part.get("file"), Mapping):
         return {"type": "input_file", **part["file"]}
     raise InvalidRequestError(f"{where}: the responses protocol cannot carry a {kind!r} part here")
+
+
+def _responses_tool(tool: Mapping[str, Any]) -> dict[str, Any]:
+    if tool["type"] != "function":
+        return dict(tool)  # a Responses built-in tool (web_search...), as is
+    fn = tool["function"]
+    return drop_none({"type": "function", "name": fn["name"], "description": fn.get("description"),
+                      "parameters": fn.get("parameters"), "strict": fn.get("strict")})
 
 
 class ResponsesAdapter(ProtocolAdapter[Response]):
@@ -99,16 +104,6 @@ class ResponsesAdapter(ProtocolAdapter[Response]):
             else:
                 items.append({"type": "function_call_output", "call_id": m.get("tool_call_id"),
                               "output": text_only(m.get("content"), where)})
-        native_tools: list[dict[str, Any]] = []
-        for tool in request.tools:
-            if tool["type"] == "function":
-                fn = tool["function"]
-                native_tools.append(drop_none({
-                    "type": "function", "name": fn["name"], "description": fn.get("description"),
-                    "parameters": fn.get("parameters"), "strict": fn.get("strict"),
-                }))
-            else:
-                native_tools.append(dict(tool))  # a Responses built-in tool (web_search...), as is
         choice: Any = request.tool_choice
         if choice is not None:
             forced = forced_function(choice)
@@ -116,7 +111,7 @@ class ResponsesAdapter(ProtocolAdapter[Response]):
         body = drop_none({
             "model": request.model,
             "input": items,
-            "tools": native_tools or None,
+            "tools": [_responses_tool(t) for t in request.tools] or None,
             "tool_choice": choice,
             "max_output_tokens": s.max_tokens,
             "temperature": s.temperature,
@@ -136,8 +131,7 @@ class ResponsesAdapter(ProtocolAdapter[Response]):
                 text += [p.text or "" for p in item.content if p.type == "output_text"]
             elif isinstance(item, ResponseReasoningItem):
                 reasoning += [p.text for p in item.summary]
-                reasoning += [p.get("text") or "" for p in item.content or ()
-                              if isinstance(p, dict)]
+                reasoning += [p.get("text") or "" for p in item.content or () if isinstance(p, dict)]
             elif isinstance(item, ResponseFunctionToolCall):
                 calls.append(ToolCall(item.call_id or item.id or "", item.name,
                                       parse_arguments(item.arguments), item.arguments))
