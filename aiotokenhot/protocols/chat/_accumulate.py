@@ -101,8 +101,12 @@ class ChoiceState:
         refusal = delta.get("refusal")
         if refusal is not None:
             self.refusal.append(_text(refusal))
-        if not _DELTA_FIELDS.issuperset(delta):
-            self.add_extra(delta)
+        if not _DELTA_FIELDS.issuperset(delta):  # unknown fields: strings joined, else last-wins
+            extra = self.extra
+            for key, value in delta.items():
+                if key not in _DELTA_FIELDS and value is not None and key != self.reasoning_key:
+                    old = extra.get(key)
+                    extra[key] = old + value if isinstance(value, str) and isinstance(old, str) else value
 
     def add_tool_calls(self, calls: list[Any]) -> None:
         if calls.__class__ is not list:
@@ -137,15 +141,6 @@ class ChoiceState:
                 arguments = fn.get("arguments")
                 if arguments:
                     state.arguments.append(_text(arguments))
-
-    def add_extra(self, delta: dict[str, Any]) -> None:
-        """Unknown delta fields: strings are concatenated, anything else is last-wins."""
-        mine = self.extra
-        for key, value in delta.items():
-            if key in _DELTA_FIELDS or value is None or key == self.reasoning_key:
-                continue
-            old = mine.get(key)
-            mine[key] = old + value if isinstance(value, str) and isinstance(old, str) else value
 
     def message(self) -> ChatCompletionMessage:
         tool_calls = [
@@ -271,11 +266,9 @@ class ChatCompletionAccumulator:
 
     def snapshot(self) -> ChatCompletion:
         """The completion built from everything added so far (cheap enough to call once)."""
-        choices = [
-            Choice(index=index, message=state.message(), finish_reason=state.finish_reason,
-                   logprobs=_join_logprobs(state.logprobs))
-            for index, state in sorted(self._choices.items())
-        ]
+        choices = [Choice(index=index, message=state.message(), finish_reason=state.finish_reason,
+                          logprobs=_join_logprobs(state.logprobs))
+                   for index, state in sorted(self._choices.items())]
         return ChatCompletion(id=self._id, created=self._created, model=self._model, choices=choices,
                               usage=self._usage, system_fingerprint=self._fingerprint,
                               service_tier=self._service_tier, **self._extra)

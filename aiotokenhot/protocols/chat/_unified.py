@@ -55,10 +55,8 @@ class ChatAdapter(ProtocolAdapter[ChatCompletion]):
     def completion(self, result: ChatCompletion, raw: Any = None) -> Completion:
         """The choice with ``index`` 0 of a :class:`ChatCompletion` as a unified Completion."""
         choice = next((c for c in result.choices if c.index == 0), None)
-        out = self.new_completion(
-            result, raw, usage=chat_usage(result.usage) if result.usage is not None else None,
-            model=result.model or None, id=result.id or None,
-        )
+        out = self.new_completion(result, raw, model=result.model or None, id=result.id or None,
+                                  usage=chat_usage(result.usage) if result.usage is not None else None)
         if choice is None:
             return out
         message = choice.message

@@ -93,8 +93,7 @@ class ResponseAccumulator:
         if kind == "response.output_text.delta":
             piece = event["delta"]
             key = (event.get("output_index", 0), event.get("content_index", 0))
-            if piece.__class__ is not str or key[0].__class__ is not int or (
-                    key[1].__class__ is not int):
+            if piece.__class__ is not str or key[0].__class__ is not int or key[1].__class__ is not int:
                 raise TypeError("an output_text delta needs a string and integer indexes")
             pieces = self._texts.get(key)
             if pieces is None:

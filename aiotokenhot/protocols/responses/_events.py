@@ -42,15 +42,15 @@ class _WithResponse(ResponseEvent):
 
 
 class ResponseCreatedEvent(_WithResponse):
-    pass
+    """The first event: ``response`` as it was created."""
 
 
 class ResponseQueuedEvent(_WithResponse):
-    pass
+    """The response waits to be processed (``response.status`` is ``queued``)."""
 
 
 class ResponseInProgressEvent(_WithResponse):
-    pass
+    """Generation started (``response.status`` is ``in_progress``)."""
 
 
 class ResponseCompletedEvent(_WithResponse):

@@ -135,10 +135,8 @@ class ResponsesAdapter(ProtocolAdapter[Response]):
             elif isinstance(item, ResponseFunctionToolCall):
                 calls.append(ToolCall(item.call_id or item.id or "", item.name,
                                       parse_arguments(item.arguments), item.arguments))
-        out = self.new_completion(
-            result, raw, usage=responses_usage(result.usage) if result.usage is not None else None,
-            model=result.model or None, id=result.id or None,
-        )
+        out = self.new_completion(result, raw, model=result.model or None, id=result.id or None,
+                                  usage=responses_usage(result.usage) if result.usage is not None else None)
         out.text = "".join(text)
         out.reasoning = "".join(reasoning)
         out.tool_calls = calls
