@@ -191,8 +191,18 @@ class ChatCompletionAccumulator:
         self.text = None
         if not _KNOWN_TOP.issuperset(chunk):
             self._extra.update((k, v) for k, v in chunk.items() if k not in _KNOWN_TOP)
-        if not self._id:
-            self._head(chunk)
+        if not self._id:  # the first non-empty id, model and created (each on its own)
+            value = chunk.get("id")
+            if value and value.__class__ is str:
+                self._id = value
+            if not self._model:
+                value = chunk.get("model")
+                if value and value.__class__ is str:
+                    self._model = value
+            if not self._created:
+                value = chunk.get("created")
+                if value and value.__class__ is int:
+                    self._created = value
         value = chunk.get("usage")
         if value is not None:
             self._usage = _validate_usage(value)
@@ -241,20 +251,6 @@ class ChatCompletionAccumulator:
             if logprobs is not None:
                 state.logprobs.append(logprobs)
         return change
-
-    def _head(self, chunk: dict[str, Any]) -> None:
-        """The first non-empty id, model and created (each on its own)."""
-        value = chunk.get("id")
-        if value and value.__class__ is str:
-            self._id = value
-        if not self._model:
-            value = chunk.get("model")
-            if value and value.__class__ is str:
-                self._model = value
-        if not self._created:
-            value = chunk.get("created")
-            if value and value.__class__ is int:
-                self._created = value
 
     def choice(self, index: int) -> ChoiceState | None:
         """The state of the choice whose ``index`` field is ``index`` (None before it starts)."""

@@ -38,14 +38,9 @@ class ChatAdapter(ProtocolAdapter[ChatCompletion]):
         """The chat body is the unified input itself; streams ask for usage."""
         s = request.sampling
         body = drop_none({
-            "model": request.model,
-            "messages": [dict(m) for m in request.messages],
-            "tools": request.tools or None,
-            "tool_choice": request.tool_choice,
-            "max_tokens": s.max_tokens,
-            "temperature": s.temperature,
-            "top_p": s.top_p,
-            "stop": s.stop,
+            "model": request.model, "messages": [dict(m) for m in request.messages],
+            "tools": request.tools or None, "tool_choice": request.tool_choice,
+            "max_tokens": s.max_tokens, "temperature": s.temperature, "top_p": s.top_p, "stop": s.stop,
         })
         if request.stream:
             body["stream"] = True

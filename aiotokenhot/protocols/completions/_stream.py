@@ -22,7 +22,7 @@ class TextCompletionAccumulator:
     def __init__(self) -> None:
         self._head: TextCompletionChunk | None = None
         self._texts: dict[int, list[str]] = {}
-        self._finish: dict[int, str | None] = {}
+        self._finish: dict[int, str] = {}
         self._usage: CompletionUsage | None = None
 
     def add(self, chunk: TextCompletionChunk) -> None:
@@ -30,12 +30,8 @@ class TextCompletionAccumulator:
             self._head = chunk
         if chunk.usage is not None:
             self._usage = chunk.usage
-        texts = self._texts
         for choice in chunk.choices:
-            pieces = texts.get(choice.index)
-            if pieces is None:
-                pieces = texts[choice.index] = []
-                self._finish[choice.index] = None
+            pieces = self._texts.setdefault(choice.index, [])
             if choice.text:
                 pieces.append(choice.text)
             if choice.finish_reason is not None:
@@ -47,7 +43,7 @@ class TextCompletionAccumulator:
 
     def snapshot(self) -> TextCompletion:
         head = self._head or TextCompletionChunk()  # the defaults before the first chunk
-        choices = [TextCompletionChoice(index=i, text="".join(p), finish_reason=self._finish[i])
+        choices = [TextCompletionChoice(index=i, text="".join(p), finish_reason=self._finish.get(i))
                    for i, p in sorted(self._texts.items())]
         return TextCompletion(id=head.id, created=head.created, model=head.model, choices=choices,
                               system_fingerprint=head.system_fingerprint, usage=self._usage)

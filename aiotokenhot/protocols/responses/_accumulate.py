@@ -124,7 +124,7 @@ class ResponseAccumulator:
     def _reasoning_text(self, event: dict[str, Any]) -> None:
         self.view.reasoning.append(_text(event["delta"]))
 
-    def _item(self, event: dict[str, Any]) -> None:
+    def _item(self, event: dict[str, Any]) -> tuple[int, ResponseOutputItem]:
         index = _index(event.get("output_index", 0))
         item = self._items[index] = _validate_item(event["item"])
         if isinstance(item, ResponseFunctionToolCall) and index not in self.view._calls_at:
@@ -133,11 +133,10 @@ class ResponseAccumulator:
                 call.arguments.append(item.arguments)
             self.view._calls_at[index] = call
             self.view.calls.append(call)
+        return index, item
 
     def _item_done(self, event: dict[str, Any]) -> None:
-        index = _index(event.get("output_index", 0))
-        self._item(event)
-        item = self._items[index]
+        index, item = self._item(event)
         call = self.view._calls_at.get(index)
         if call is not None and isinstance(item, ResponseFunctionToolCall):
             # arguments that were never streamed as deltas arrive whole here
@@ -193,7 +192,7 @@ class ResponseAccumulator:
         return item
 
 
-_HANDLERS: dict[str, Callable[[ResponseAccumulator, dict[str, Any]], None]] = {
+_HANDLERS: dict[str, Callable[[ResponseAccumulator, dict[str, Any]], object]] = {
     "response.function_call_arguments.delta": ResponseAccumulator._arguments,
     "response.reasoning_summary_text.delta": ResponseAccumulator._summary,
     "response.reasoning_text.delta": ResponseAccumulator._reasoning_text,

@@ -109,13 +109,9 @@ class ResponsesAdapter(ProtocolAdapter[Response]):
             forced = forced_function(choice)
             choice = {"type": "function", "name": forced} if forced else choice
         body = drop_none({
-            "model": request.model,
-            "input": items,
-            "tools": [_responses_tool(t) for t in request.tools] or None,
-            "tool_choice": choice,
-            "max_output_tokens": s.max_tokens,
-            "temperature": s.temperature,
-            "top_p": s.top_p,
+            "model": request.model, "input": items,
+            "tools": [_responses_tool(t) for t in request.tools] or None, "tool_choice": choice,
+            "max_output_tokens": s.max_tokens, "temperature": s.temperature, "top_p": s.top_p,
             "stream": True if request.stream else None,
         })
         return NativeRequest(self.name, PATH, body)
