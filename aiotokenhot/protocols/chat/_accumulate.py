@@ -1,23 +1,20 @@
 """Fold streamed chat chunks (their JSON dicts) into a whole :class:`ChatCompletion` — pure, no I/O.
 
-Per chunk the work is a few dict reads and list appends; pieces are joined at snapshot time.
 Rules (each one what the official SDK does, or what keeps a reply whole):
 
 - choices are keyed by their ``index`` field, never by list position; ``choices: null`` and
-  ``delta: null`` read as empty (the dict is mended in place, so the typed chunk validated
-  from it afterwards reads them as empty too);
+  ``delta: null`` read as empty (mended in place, so the typed chunk reads them as empty too);
 - a tool call piece belongs to the call with its ``index``; a piece carrying a different ``id``
   than that call starts a new call (gateways that send every parallel call as index 0, or no
   index at all); a piece with neither continues the last call;
-- ``content`` stays None unless a content string arrived (a refusal-only reply) or when only
-  empty content came with tool calls;
+- ``content`` is None when no content string arrived (a refusal-only reply) or when only empty
+  content came with tool calls;
 - ``id``, ``model`` and ``created`` are the first non-empty values (Azure sends an empty first
   chunk); ``usage``, ``system_fingerprint`` and ``service_tier`` the last ones sent;
-- unknown top-level fields keep the last value sent, except the per-chunk ``obfuscation``
-  padding and ``object``, which stay on their chunks;
-  unknown delta fields are joined (strings) or last-wins;
-- anything of the wrong type raises ``TypeError`` here, so a mis-shaped chunk is a stream
-  error at once and never a broken ``final()`` later.
+- unknown top-level fields keep the last value sent, except the per-chunk ``obfuscation`` and
+  ``object``; unknown delta fields are joined (strings) or last-wins;
+- anything of the wrong type raises ``TypeError``, so a mis-shaped chunk is a stream error at
+  once, never a broken ``final()`` later.
 """
 
 from __future__ import annotations
@@ -39,7 +36,6 @@ __all__ = ["ChatCompletionAccumulator", "ChoiceState", "ToolCallState"]
 #: top-level fields not copied into final() as extras (``obfuscation`` describes one chunk)
 _KNOWN_TOP = frozenset(ChatCompletionChunk.model_fields) | {"error", "obfuscation", "object"}
 _DELTA_FIELDS = frozenset({"role", "content", "reasoning_content", "refusal", "tool_calls"})
-_validate_usage = CompletionUsage.model_validate
 
 
 def _text(value: Any) -> str:
@@ -205,7 +201,7 @@ class ChatCompletionAccumulator:
                     self._created = value
         value = chunk.get("usage")
         if value is not None:
-            self._usage = _validate_usage(value)
+            self._usage = CompletionUsage.model_validate(value)
         value = chunk.get("system_fingerprint")
         if value is not None:
             self._fingerprint = value if value.__class__ is str else _text(value)

@@ -59,9 +59,8 @@ class TextCompletionFold(Fold):
     def feed(self, sse: SSEEvent) -> Any:
         """Fold one chunk in; :attr:`event` is then the validated chunk (None after
         ``[DONE]``). Returns True for a chunk, None for ``[DONE]``."""
-        obj = read_chunk(self, sse)
+        obj = self.event = read_chunk(self, sse)
         if obj is None:
-            self.event = None
             return None
         if obj.get("choices", 0) is None:
             obj["choices"] = []  # ``choices: null`` reads as none

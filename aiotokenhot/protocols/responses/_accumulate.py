@@ -26,7 +26,6 @@ from ._types import (
 __all__ = ["ResponseAccumulator", "ResponseCallState", "ResponseView"]
 
 _validate_item: Callable[[Any], ResponseOutputItem] = TypeAdapter(OutputItem).validate_python
-_validate_response = Response.model_validate
 
 
 def _text(value: Any) -> str:
@@ -150,10 +149,10 @@ class ResponseAccumulator:
                 del pieces[key]
 
     def _started(self, event: dict[str, Any]) -> None:
-        self._base = _validate_response(event["response"])
+        self._base = Response.model_validate(event["response"])
 
     def _finished(self, event: dict[str, Any]) -> None:
-        self.response = _validate_response(event["response"])
+        self.response = Response.model_validate(event["response"])
 
     def snapshot(self) -> Response:
         """The terminal Response if it arrived, else one rebuilt from the events so far.

@@ -1,9 +1,6 @@
-"""Typed Responses stream events, one class per ``type`` (looked up through a table).
-
-Every event derives from :class:`ResponseEvent`. A ``type`` without a class here (new upstream
-events, ``response.web_search_call.*``, vendor additions) arrives as a
-:class:`GenericResponseEvent` carrying all its fields — never dropped, never an error.
-"""
+"""Typed Responses stream events, one class per ``type`` (:data:`EVENT_CLASSES`). Any other
+``type`` (new upstream events, ``response.web_search_call.*``, vendor additions) arrives as a
+:class:`GenericResponseEvent` carrying all its fields — never dropped, never an error."""
 
 from __future__ import annotations
 
