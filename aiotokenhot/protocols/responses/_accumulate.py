@@ -45,10 +45,10 @@ class ResponseCallState:
 
     __slots__ = ("arguments", "id", "name")
 
-    def __init__(self, id: str, name: str) -> None:
+    def __init__(self, id: str, name: str, arguments: str) -> None:
         self.id = id
         self.name = name
-        self.arguments: list[str] = []
+        self.arguments: list[str] = [arguments] if arguments else []
 
 
 class ResponseView:
@@ -127,9 +127,7 @@ class ResponseAccumulator:
         index = _index(event.get("output_index", 0))
         item = self._items[index] = _validate_item(event["item"])
         if isinstance(item, ResponseFunctionToolCall) and index not in self.view._calls_at:
-            call = ResponseCallState(item.call_id or item.id or "", item.name)
-            if item.arguments:
-                call.arguments.append(item.arguments)
+            call = ResponseCallState(item.call_id or item.id or "", item.name, item.arguments)
             self.view._calls_at[index] = call
             self.view.calls.append(call)
         return index, item

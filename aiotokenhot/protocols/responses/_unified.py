@@ -160,8 +160,7 @@ RESPONSES = ResponsesAdapter("responses", ResponsesFold, FINISH_REASONS)
 
 
 class ResponsesUnifiedStream(UnifiedStream):
-    """The unified stream over Responses events (ends at ``response.completed`` or
-    ``response.incomplete``)."""
+    """The unified stream over Responses events (ends at ``response.completed`` / ``.incomplete``)."""
 
     protocol = "responses"
     adapter = RESPONSES
