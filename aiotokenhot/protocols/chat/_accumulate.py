@@ -140,8 +140,8 @@ class ChoiceState:
 
     def message(self) -> ChatCompletionMessage:
         tool_calls = [
-            ChatCompletionMessageToolCall(id=t.id, type=t.type, function=FunctionCall(
-                name=t.name, arguments="".join(t.arguments)))
+            ChatCompletionMessageToolCall(id=t.id, type=t.type,
+                                          function=FunctionCall(name=t.name, arguments="".join(t.arguments)))
             for t in self.calls
         ]
         fields: dict[str, Any] = dict(self.extra)
