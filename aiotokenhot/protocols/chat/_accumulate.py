@@ -107,7 +107,6 @@ class ChoiceState:
     def add_tool_calls(self, calls: list[Any]) -> None:
         if calls.__class__ is not list:
             raise TypeError("tool_calls must be a list")
-        by_index = self._by_index
         for call in calls:
             index = call.get("index")
             call_id = call.get("id")
@@ -118,12 +117,12 @@ class ChoiceState:
             elif index.__class__ is not int:
                 raise TypeError("a tool call's index must be an integer")
             else:
-                state = by_index.get(index)
+                state = self._by_index.get(index)
             if state is None or (call_id and state.id and call_id != state.id):
                 state = ToolCallState(call_id or "")
                 self.calls.append(state)
                 if index is not None:
-                    by_index[index] = state
+                    self._by_index[index] = state
             elif call_id:
                 state.id = call_id
             kind = call.get("type")
@@ -231,15 +230,17 @@ class ChatCompletionAccumulator:
                 choice["delta"] = {}  # ``delta: null`` reads as an empty delta
             elif delta:
                 piece = delta.get("content")
-                lone = piece.__class__ is str and len(delta) == 1
-                if lone:
+                if piece.__class__ is str and len(delta) == 1:
                     state.content.append(piece)
                     state.has_content = True
+                    if index == 0:
+                        change = piece if change is None else True
+                        self.text = piece
                 else:
                     state.add_delta(delta)
-                if index == 0:
-                    change = piece if lone and change is None else True
-                    self.text = piece
+                    if index == 0:
+                        change = True
+                        self.text = piece
             finish = choice.get("finish_reason")
             if finish is not None:
                 state.finish_reason = _text(finish)

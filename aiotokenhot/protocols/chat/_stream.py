@@ -1,5 +1,4 @@
-"""ChatCompletionStream: typed ``chat.completion.chunk`` events, ``[DONE]`` and ``.final()``
-(one fold, see ``streams._fold``)."""
+"""ChatCompletionStream: typed ``chat.completion.chunk`` events, ``[DONE]`` and ``.final()``."""
 
 from __future__ import annotations
 
@@ -17,10 +16,9 @@ _validate_chunk = ChatCompletionChunk.__pydantic_validator__.validate_python
 
 
 def read_chunk(fold: Fold, sse: SSEEvent) -> Any:
-    """One OpenAI-style chunk (chat, legacy completions) as its JSON object, or None after
-    ``[DONE]`` (which sets ``fold.done``). An object with an ``error`` (also beside
-    ``choices``, as OpenRouter reports a provider failure) or an ``event: error`` frame raises
-    :class:`~aiotokenhot.StreamError`."""
+    """One OpenAI-style chunk (chat, legacy completions) as its JSON object, or None after ``[DONE]``
+    (which sets ``fold.done``). An object with an ``error`` (also beside ``choices``, as OpenRouter
+    reports a provider failure) or an ``event: error`` frame raises :class:`~aiotokenhot.StreamError`."""
     obj = fold.parse(sse.data)
     if obj is DONE:
         fold.done = True
