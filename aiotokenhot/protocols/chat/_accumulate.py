@@ -1,27 +1,20 @@
-"""Fold streamed chat chunks into a whole :class:`ChatCompletion` — pure, no I/O.
-
-The fold reads each chunk as the plain JSON dict it was parsed into once; the typed stream
-validates its public :class:`ChatCompletionChunk` from that same dict, and the unified stream
-reads its deltas off the state kept here, so the three views of one stream cannot disagree.
-Per chunk the work is a few dict reads and list appends; pieces are joined at snapshot time.
+"""Fold streamed chat chunks (their JSON dicts) into a whole :class:`ChatCompletion` — pure, no I/O.
 
 Rules (each one what the official SDK does, or what keeps a reply whole):
 
 - choices are keyed by their ``index`` field, never by list position; ``choices: null`` and
-  ``delta: null`` read as empty (the dict is mended in place, so the typed chunk validated
-  from it afterwards reads them as empty too);
+  ``delta: null`` read as empty (mended in place, so the typed chunk reads them as empty too);
 - a tool call piece belongs to the call with its ``index``; a piece carrying a different ``id``
   than that call starts a new call (gateways that send every parallel call as index 0, or no
   index at all); a piece with neither continues the last call;
-- ``content`` stays None unless a content string arrived (a refusal-only reply) or when only
-  empty content came with tool calls;
+- ``content`` is None when no content string arrived (a refusal-only reply) or when only empty
+  content came with tool calls;
 - ``id``, ``model`` and ``created`` are the first non-empty values (Azure sends an empty first
   chunk); ``usage``, ``system_fingerprint`` and ``service_tier`` the last ones sent;
-- unknown top-level fields keep the last value sent, except the per-chunk ones
-  (:data:`PER_CHUNK_FIELDS`, such as ``obfuscation`` padding), which stay on their chunks;
-  unknown delta fields are joined (strings) or last-wins;
-- anything of the wrong type raises ``TypeError`` here, so a mis-shaped chunk is a stream
-  error at once and never a broken ``final()`` later.
+- unknown top-level fields keep the last value sent, except the per-chunk ``obfuscation`` and
+  ``object``; unknown delta fields are joined (strings) or last-wins;
+- anything of the wrong type raises ``TypeError``, so a mis-shaped chunk is a stream error at
+  once, never a broken ``final()`` later.
 """
 
 from __future__ import annotations
@@ -38,13 +31,11 @@ from ._types import (
     FunctionCall,
 )
 
-__all__ = ["PER_CHUNK_FIELDS", "ChatCompletionAccumulator", "ChoiceState", "ToolCallState"]
+__all__ = ["ChatCompletionAccumulator", "ChoiceState", "ToolCallState"]
 
-#: top-level chunk fields that describe one chunk, not the reply (never copied into final())
-PER_CHUNK_FIELDS = frozenset({"obfuscation", "object"})
-_KNOWN_TOP = frozenset(ChatCompletionChunk.model_fields) | {"error"} | PER_CHUNK_FIELDS
+#: top-level fields not copied into final() as extras (``obfuscation`` describes one chunk)
+_KNOWN_TOP = frozenset(ChatCompletionChunk.model_fields) | {"error", "obfuscation", "object"}
 _DELTA_FIELDS = frozenset({"role", "content", "reasoning_content", "refusal", "tool_calls"})
-_validate_usage = CompletionUsage.model_validate
 
 
 def _text(value: Any) -> str:
@@ -92,14 +83,11 @@ class ChoiceState:
             self.content.append(_text(content))
             self.has_content = True
         reasoning = delta.get("reasoning_content")
-        if reasoning is None:
-            reasoning = delta.get("reasoning")  # OpenRouter-style: kept under its own name
-            if reasoning.__class__ is str:
-                self.reasoning_key = "reasoning"
-            else:
-                reasoning = None
         if reasoning is not None:
             self.reasoning.append(_text(reasoning))
+        elif delta.get("reasoning").__class__ is str:  # OpenRouter-style: kept under its own name
+            self.reasoning_key = "reasoning"
+            self.reasoning.append(delta["reasoning"])
         calls = delta.get("tool_calls")
         if calls:
             self.add_tool_calls(calls)
@@ -109,13 +97,16 @@ class ChoiceState:
         refusal = delta.get("refusal")
         if refusal is not None:
             self.refusal.append(_text(refusal))
-        if not _DELTA_FIELDS.issuperset(delta):
-            self.add_extra(delta)
+        if not _DELTA_FIELDS.issuperset(delta):  # unknown fields: strings joined, else last-wins
+            extra = self.extra
+            for key, value in delta.items():
+                if key not in _DELTA_FIELDS and value is not None and key != self.reasoning_key:
+                    old = extra.get(key)
+                    extra[key] = old + value if isinstance(value, str) and isinstance(old, str) else value
 
     def add_tool_calls(self, calls: list[Any]) -> None:
         if calls.__class__ is not list:
             raise TypeError("tool_calls must be a list")
-        by_index = self._by_index
         for call in calls:
             index = call.get("index")
             call_id = call.get("id")
@@ -126,12 +117,12 @@ class ChoiceState:
             elif index.__class__ is not int:
                 raise TypeError("a tool call's index must be an integer")
             else:
-                state = by_index.get(index)
+                state = self._by_index.get(index)
             if state is None or (call_id and state.id and call_id != state.id):
                 state = ToolCallState(call_id or "")
                 self.calls.append(state)
                 if index is not None:
-                    by_index[index] = state
+                    self._by_index[index] = state
             elif call_id:
                 state.id = call_id
             kind = call.get("type")
@@ -146,21 +137,10 @@ class ChoiceState:
                 if arguments:
                     state.arguments.append(_text(arguments))
 
-    def add_extra(self, delta: dict[str, Any]) -> None:
-        """Unknown delta fields: strings are concatenated, anything else is last-wins."""
-        mine = self.extra
-        for key, value in delta.items():
-            if key in _DELTA_FIELDS or value is None or key == self.reasoning_key:
-                continue
-            old = mine.get(key)
-            mine[key] = old + value if isinstance(value, str) and isinstance(old, str) else value
-
     def message(self) -> ChatCompletionMessage:
         tool_calls = [
-            ChatCompletionMessageToolCall(
-                id=t.id, type=t.type,
-                function=FunctionCall(name=t.name, arguments="".join(t.arguments)),
-            )
+            ChatCompletionMessageToolCall(id=t.id, type=t.type,
+                                          function=FunctionCall(name=t.name, arguments="".join(t.arguments)))
             for t in self.calls
         ]
         fields: dict[str, Any] = dict(self.extra)
@@ -169,13 +149,9 @@ class ChoiceState:
         content = "".join(self.content) if self.has_content else None
         if not content and tool_calls:
             content = None  # an empty first delta before tool calls says nothing
-        return ChatCompletionMessage(
-            role=self.role,
-            content=content,
-            refusal="".join(self.refusal) if self.refusal else None,
-            tool_calls=tool_calls or None,
-            **fields,
-        )
+        return ChatCompletionMessage(role=self.role, content=content,
+                                     refusal="".join(self.refusal) if self.refusal else None,
+                                     tool_calls=tool_calls or None, **fields)
 
 
 class ChatCompletionAccumulator:
@@ -210,11 +186,21 @@ class ChatCompletionAccumulator:
         self.text = None
         if not _KNOWN_TOP.issuperset(chunk):
             self._extra.update((k, v) for k, v in chunk.items() if k not in _KNOWN_TOP)
-        if not self._id:
-            self._head(chunk)
+        if not self._id:  # the first non-empty id, model and created (each on its own)
+            value = chunk.get("id")
+            if value and value.__class__ is str:
+                self._id = value
+            if not self._model:
+                value = chunk.get("model")
+                if value and value.__class__ is str:
+                    self._model = value
+            if not self._created:
+                value = chunk.get("created")
+                if value and value.__class__ is int:
+                    self._created = value
         value = chunk.get("usage")
         if value is not None:
-            self._usage = _validate_usage(value)
+            self._usage = CompletionUsage.model_validate(value)
         value = chunk.get("system_fingerprint")
         if value is not None:
             self._fingerprint = value if value.__class__ is str else _text(value)
@@ -263,20 +249,6 @@ class ChatCompletionAccumulator:
                 state.logprobs.append(logprobs)
         return change
 
-    def _head(self, chunk: dict[str, Any]) -> None:
-        """The first non-empty id, model and created (each on its own)."""
-        value = chunk.get("id")
-        if value and value.__class__ is str:
-            self._id = value
-        if not self._model:
-            value = chunk.get("model")
-            if value and value.__class__ is str:
-                self._model = value
-        if not self._created:
-            value = chunk.get("created")
-            if value and value.__class__ is int:
-                self._created = value
-
     def choice(self, index: int) -> ChoiceState | None:
         """The state of the choice whose ``index`` field is ``index`` (None before it starts)."""
         return self._choices.get(index)
@@ -287,21 +259,12 @@ class ChatCompletionAccumulator:
 
     def snapshot(self) -> ChatCompletion:
         """The completion built from everything added so far (cheap enough to call once)."""
-        choices = [
-            Choice(index=index, message=state.message(), finish_reason=state.finish_reason,
-                   logprobs=_join_logprobs(state.logprobs))
-            for index, state in sorted(self._choices.items())
-        ]
-        return ChatCompletion(
-            id=self._id,
-            created=self._created,
-            model=self._model,
-            choices=choices,
-            usage=self._usage,
-            system_fingerprint=self._fingerprint,
-            service_tier=self._service_tier,
-            **self._extra,
-        )
+        choices = [Choice(index=index, message=state.message(), finish_reason=state.finish_reason,
+                          logprobs=_join_logprobs(state.logprobs))
+                   for index, state in sorted(self._choices.items())]
+        return ChatCompletion(id=self._id, created=self._created, model=self._model, choices=choices,
+                              usage=self._usage, system_fingerprint=self._fingerprint,
+                              service_tier=self._service_tier, **self._extra)
 
 
 def _join_logprobs(pieces: list[Any]) -> Any:

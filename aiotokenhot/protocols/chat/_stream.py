@@ -1,10 +1,4 @@
-"""ChatCompletionStream: typed ``chat.completion.chunk`` events, ``[DONE]`` and ``.final()``.
-
-Each event is parsed once into a dict and folded into the accumulator (:class:`ChatFold`);
-when the caller iterates typed chunks, the same dict is validated once into the public
-:class:`ChatCompletionChunk`. ``.text()`` and the unified stream skip the validation but run
-the same fold.
-"""
+"""ChatCompletionStream: typed ``chat.completion.chunk`` events, ``[DONE]`` and ``.final()``."""
 
 from __future__ import annotations
 
@@ -22,10 +16,9 @@ _validate_chunk = ChatCompletionChunk.__pydantic_validator__.validate_python
 
 
 def read_chunk(fold: Fold, sse: SSEEvent) -> Any:
-    """One OpenAI-style chunk (chat, legacy completions) as its JSON object, or None after
-    ``[DONE]`` (which sets ``fold.done``). An object with an ``error`` (also beside
-    ``choices``, as OpenRouter reports a provider failure) or an ``event: error`` frame raises
-    :class:`~aiotokenhot.StreamError`."""
+    """One OpenAI-style chunk (chat, legacy completions) as its JSON object, or None after ``[DONE]``
+    (which sets ``fold.done``). An object with an ``error`` (also beside ``choices``, as OpenRouter
+    reports a provider failure) or an ``event: error`` frame raises :class:`~aiotokenhot.StreamError`."""
     obj = fold.parse(sse.data)
     if obj is DONE:
         fold.done = True
@@ -36,11 +29,7 @@ def read_chunk(fold: Fold, sse: SSEEvent) -> Any:
 
 
 class ChatFold(Fold):
-    """The chat stream's state: reads an event, folds it, keeps the completion so far.
-
-    Shared by :class:`ChatCompletionStream` and the unified stream (which reads
-    :meth:`primary`, the choice whose ``index`` is 0, as it grows).
-    """
+    """The chat stream's state; :meth:`primary` is the choice whose ``index`` is 0."""
 
     __slots__ = ()
     accumulator = ChatCompletionAccumulator

@@ -1,9 +1,4 @@
-"""Chat Completions in the unified API: request out, deltas and :class:`Completion` back.
-
-The unified stream runs :class:`ChatFold`, the native stream's own state, and follows the
-choice whose ``index`` is 0; ``completion`` converts a :class:`ChatCompletion` (the native
-``final()`` or a whole reply) and serves both ``th.stream()`` and ``th.complete()``.
-"""
+"""Chat Completions in the unified API: request out, deltas and :class:`Completion` back."""
 
 from __future__ import annotations
 
@@ -30,14 +25,10 @@ FINISH_REASONS: dict[str, FinishReason] = {
 
 def chat_usage(usage: CompletionUsage) -> Usage:
     """Chat token counts in the unified meaning (cached and reasoning tokens from details)."""
-    prompt = usage.prompt_tokens_details
-    completion = usage.completion_tokens_details
-    return Usage(
-        input_tokens=usage.prompt_tokens,
-        output_tokens=usage.completion_tokens,
-        reasoning_tokens=(completion.reasoning_tokens or 0) if completion else 0,
-        cached_tokens=(prompt.cached_tokens or 0) if prompt else 0,
-    )
+    prompt, completion = usage.prompt_tokens_details, usage.completion_tokens_details
+    return Usage(input_tokens=usage.prompt_tokens, output_tokens=usage.completion_tokens,
+                 reasoning_tokens=(completion.reasoning_tokens or 0) if completion else 0,
+                 cached_tokens=(prompt.cached_tokens or 0) if prompt else 0)
 
 
 class ChatAdapter(ProtocolAdapter[ChatCompletion]):
@@ -47,14 +38,9 @@ class ChatAdapter(ProtocolAdapter[ChatCompletion]):
         """The chat body is the unified input itself; streams ask for usage."""
         s = request.sampling
         body = drop_none({
-            "model": request.model,
-            "messages": [dict(m) for m in request.messages],
-            "tools": request.tools or None,
-            "tool_choice": request.tool_choice,
-            "max_tokens": s.max_tokens,
-            "temperature": s.temperature,
-            "top_p": s.top_p,
-            "stop": s.stop,
+            "model": request.model, "messages": [dict(m) for m in request.messages],
+            "tools": request.tools or None, "tool_choice": request.tool_choice,
+            "max_tokens": s.max_tokens, "temperature": s.temperature, "top_p": s.top_p, "stop": s.stop,
         })
         if request.stream:
             body["stream"] = True
@@ -64,17 +50,14 @@ class ChatAdapter(ProtocolAdapter[ChatCompletion]):
     def completion(self, result: ChatCompletion, raw: Any = None) -> Completion:
         """The choice with ``index`` 0 of a :class:`ChatCompletion` as a unified Completion."""
         choice = next((c for c in result.choices if c.index == 0), None)
-        out = self.new_completion(
-            result, raw, usage=chat_usage(result.usage) if result.usage is not None else None,
-            model=result.model or None, id=result.id or None,
-        )
+        out = self.new_completion(result, raw, model=result.model or None, id=result.id or None,
+                                  usage=chat_usage(result.usage) if result.usage is not None else None)
         if choice is None:
             return out
         message = choice.message
         calls = [
             ToolCall(call.id, call.function.name, parse_arguments(call.function.arguments),
-                     call.function.arguments,
-                     (call.model_extra or {}).get("extra_content"))
+                     call.function.arguments, (call.model_extra or {}).get("extra_content"))
             for call in message.tool_calls or ()
         ]
         reasoning = message.reasoning_content
@@ -91,8 +74,7 @@ class ChatAdapter(ProtocolAdapter[ChatCompletion]):
         """A whole ``/v1/chat/completions`` answer, which must hold choice 0."""
         result = answer_as(ChatCompletion, body, "chat completions")
         if not any(c.index == 0 for c in result.choices):
-            raise ResponseValidationError("the chat completions response has no choice 0",
-                                          body=body)
+            raise ResponseValidationError("the chat completions response has no choice 0", body=body)
         return result
 
 

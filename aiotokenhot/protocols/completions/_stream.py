@@ -22,7 +22,7 @@ class TextCompletionAccumulator:
     def __init__(self) -> None:
         self._head: TextCompletionChunk | None = None
         self._texts: dict[int, list[str]] = {}
-        self._finish: dict[int, str | None] = {}
+        self._finish: dict[int, str] = {}
         self._usage: CompletionUsage | None = None
 
     def add(self, chunk: TextCompletionChunk) -> None:
@@ -30,12 +30,8 @@ class TextCompletionAccumulator:
             self._head = chunk
         if chunk.usage is not None:
             self._usage = chunk.usage
-        texts = self._texts
         for choice in chunk.choices:
-            pieces = texts.get(choice.index)
-            if pieces is None:
-                pieces = texts[choice.index] = []
-                self._finish[choice.index] = None
+            pieces = self._texts.setdefault(choice.index, [])
             if choice.text:
                 pieces.append(choice.text)
             if choice.finish_reason is not None:
@@ -46,18 +42,11 @@ class TextCompletionAccumulator:
         return self._head is not None
 
     def snapshot(self) -> TextCompletion:
-        head = self._head
-        return TextCompletion(
-            id=head.id if head else "",
-            created=head.created if head else 0,
-            model=head.model if head else "",
-            system_fingerprint=head.system_fingerprint if head else None,
-            choices=[
-                TextCompletionChoice(index=i, text="".join(p), finish_reason=self._finish[i])
-                for i, p in sorted(self._texts.items())
-            ],
-            usage=self._usage,
-        )
+        head = self._head or TextCompletionChunk()  # the defaults before the first chunk
+        choices = [TextCompletionChoice(index=i, text="".join(p), finish_reason=self._finish.get(i))
+                   for i, p in sorted(self._texts.items())]
+        return TextCompletion(id=head.id, created=head.created, model=head.model, choices=choices,
+                              system_fingerprint=head.system_fingerprint, usage=self._usage)
 
 
 class TextCompletionFold(Fold):
@@ -70,9 +59,8 @@ class TextCompletionFold(Fold):
     def feed(self, sse: SSEEvent) -> Any:
         """Fold one chunk in; :attr:`event` is then the validated chunk (None after
         ``[DONE]``). Returns True for a chunk, None for ``[DONE]``."""
-        obj = read_chunk(self, sse)
+        obj = self.event = read_chunk(self, sse)
         if obj is None:
-            self.event = None
             return None
         if obj.get("choices", 0) is None:
             obj["choices"] = []  # ``choices: null`` reads as none

@@ -17,5 +17,4 @@ __all__ = [
 ]
 __all__ += _events.__all__
 __all__ += _types.__all__
-__all__.remove("parse_event_json")  # internal: the stream parses its own events
 __all__ += ["ResponseCreateParams"]

@@ -1,15 +1,7 @@
-"""Fold Responses stream events into a :class:`Response` — pure, no I/O.
+"""Fold Responses stream events (their JSON dicts) into a :class:`Response` — pure, no I/O.
 
-The fold reads each event as the JSON dict it was parsed into once; the typed stream validates
-its public event class from that same dict, and the unified stream reads the pieces it keeps
-in :attr:`ResponseAccumulator.view`. The event's ``type`` field decides what it is (the SSE
-``event:`` name only when the data has no ``type``).
-
-The terminal event carries the whole Response, so :meth:`ResponseAccumulator.snapshot` mostly
-matters for a stream that broke: it rebuilds the Response from ``response.created``, the items
-added so far and the text / argument / summary pieces of the items not yet done. Items and
-responses are validated when they arrive, so a mis-shaped one is an error in the stream, never
-a broken ``final()``.
+Items and responses are validated when they arrive, so a mis-shaped one is an error in the
+stream, never a broken ``final()``.
 """
 
 from __future__ import annotations
@@ -34,7 +26,6 @@ from ._types import (
 __all__ = ["ResponseAccumulator", "ResponseCallState", "ResponseView"]
 
 _validate_item: Callable[[Any], ResponseOutputItem] = TypeAdapter(OutputItem).validate_python
-_validate_response = Response.model_validate
 
 
 def _text(value: Any) -> str:
@@ -54,10 +45,10 @@ class ResponseCallState:
 
     __slots__ = ("arguments", "id", "name")
 
-    def __init__(self, id: str, name: str) -> None:
+    def __init__(self, id: str, name: str, arguments: str) -> None:
         self.id = id
         self.name = name
-        self.arguments: list[str] = []
+        self.arguments: list[str] = [arguments] if arguments else []
 
 
 class ResponseView:
@@ -101,8 +92,7 @@ class ResponseAccumulator:
         if kind == "response.output_text.delta":
             piece = event["delta"]
             key = (event.get("output_index", 0), event.get("content_index", 0))
-            if piece.__class__ is not str or key[0].__class__ is not int or (
-                    key[1].__class__ is not int):
+            if piece.__class__ is not str or key[0].__class__ is not int or key[1].__class__ is not int:
                 raise TypeError("an output_text delta needs a string and integer indexes")
             pieces = self._texts.get(key)
             if pieces is None:
@@ -115,8 +105,6 @@ class ResponseAccumulator:
             return None
         handler(self, event)
         return True
-
-    # -- per event type --------------------------------------------------------------------------
 
     def _arguments(self, event: dict[str, Any]) -> None:
         index = _index(event.get("output_index", 0))
@@ -135,25 +123,21 @@ class ResponseAccumulator:
     def _reasoning_text(self, event: dict[str, Any]) -> None:
         self.view.reasoning.append(_text(event["delta"]))
 
-    def _item(self, event: dict[str, Any]) -> None:
+    def _item(self, event: dict[str, Any]) -> tuple[int, ResponseOutputItem]:
         index = _index(event.get("output_index", 0))
         item = self._items[index] = _validate_item(event["item"])
         if isinstance(item, ResponseFunctionToolCall) and index not in self.view._calls_at:
-            call = ResponseCallState(item.call_id or item.id or "", item.name)
-            if item.arguments:
-                call.arguments.append(item.arguments)
+            call = ResponseCallState(item.call_id or item.id or "", item.name, item.arguments)
             self.view._calls_at[index] = call
             self.view.calls.append(call)
+        return index, item
 
     def _item_done(self, event: dict[str, Any]) -> None:
-        index = _index(event.get("output_index", 0))
-        had_call = index in self.view._calls_at
-        self._item(event)
-        item = self._items[index]
+        index, item = self._item(event)
         call = self.view._calls_at.get(index)
         if call is not None and isinstance(item, ResponseFunctionToolCall):
             # arguments that were never streamed as deltas arrive whole here
-            if had_call and not call.arguments and item.arguments:
+            if not call.arguments and item.arguments:
                 call.arguments.append(item.arguments)
             call.name = call.name or item.name
             call.id = call.id or item.call_id or item.id or ""
@@ -163,12 +147,10 @@ class ResponseAccumulator:
                 del pieces[key]
 
     def _started(self, event: dict[str, Any]) -> None:
-        self._base = _validate_response(event["response"])
+        self._base = Response.model_validate(event["response"])
 
     def _finished(self, event: dict[str, Any]) -> None:
-        self.response = _validate_response(event["response"])
-
-    # -- results ---------------------------------------------------------------------------------
+        self.response = Response.model_validate(event["response"])
 
     def snapshot(self) -> Response:
         """The terminal Response if it arrived, else one rebuilt from the events so far.
@@ -207,7 +189,7 @@ class ResponseAccumulator:
         return item
 
 
-_HANDLERS: dict[str, Callable[[ResponseAccumulator, dict[str, Any]], None]] = {
+_HANDLERS: dict[str, Callable[[ResponseAccumulator, dict[str, Any]], object]] = {
     "response.function_call_arguments.delta": ResponseAccumulator._arguments,
     "response.reasoning_summary_text.delta": ResponseAccumulator._summary,
     "response.reasoning_text.delta": ResponseAccumulator._reasoning_text,

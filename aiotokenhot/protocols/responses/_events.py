@@ -1,48 +1,25 @@
-"""Typed Responses stream events, one class per ``type`` (looked up through a table).
-
-Every event derives from :class:`ResponseEvent`. A ``type`` without a class here (new upstream
-events, ``response.web_search_call.*``, vendor additions) arrives as a
-:class:`GenericResponseEvent` carrying all its fields — never dropped, never an error.
-"""
+"""Typed Responses stream events, one class per ``type`` (:data:`EVENT_CLASSES`). Any other
+``type`` (new upstream events, ``response.web_search_call.*``, vendor additions) arrives as a
+:class:`GenericResponseEvent` carrying all its fields — never dropped, never an error."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Union
+from typing import Any
 
-from pydantic import Discriminator, Tag, TypeAdapter
-
-from ..._models import APIModel, type_tag
+from ..._models import APIModel
 from ._types import OutputItem, Response, ResponseContentPart, SummaryPart
 
 __all__ = [
-    "EVENT_CLASSES",
-    "GenericResponseEvent",
-    "ResponseCompletedEvent",
-    "ResponseContentPartAddedEvent",
-    "ResponseContentPartDoneEvent",
-    "ResponseCreatedEvent",
-    "ResponseErrorEvent",
-    "ResponseEvent",
-    "ResponseFailedEvent",
-    "ResponseFunctionCallArgumentsDeltaEvent",
-    "ResponseFunctionCallArgumentsDoneEvent",
-    "ResponseInProgressEvent",
-    "ResponseIncompleteEvent",
-    "ResponseOutputItemAddedEvent",
-    "ResponseOutputItemDoneEvent",
-    "ResponseOutputTextAnnotationAddedEvent",
-    "ResponseOutputTextDeltaEvent",
-    "ResponseOutputTextDoneEvent",
-    "ResponseQueuedEvent",
-    "ResponseReasoningSummaryPartAddedEvent",
-    "ResponseReasoningSummaryPartDoneEvent",
-    "ResponseReasoningSummaryTextDeltaEvent",
-    "ResponseReasoningSummaryTextDoneEvent",
-    "ResponseReasoningTextDeltaEvent",
-    "ResponseReasoningTextDoneEvent",
-    "ResponseRefusalDeltaEvent",
+    "EVENT_CLASSES", "GenericResponseEvent", "ResponseCompletedEvent", "ResponseContentPartAddedEvent",
+    "ResponseContentPartDoneEvent", "ResponseCreatedEvent", "ResponseErrorEvent", "ResponseEvent",
+    "ResponseFailedEvent", "ResponseFunctionCallArgumentsDeltaEvent",
+    "ResponseFunctionCallArgumentsDoneEvent", "ResponseInProgressEvent", "ResponseIncompleteEvent",
+    "ResponseOutputItemAddedEvent", "ResponseOutputItemDoneEvent", "ResponseOutputTextAnnotationAddedEvent",
+    "ResponseOutputTextDeltaEvent", "ResponseOutputTextDoneEvent", "ResponseQueuedEvent",
+    "ResponseReasoningSummaryPartAddedEvent", "ResponseReasoningSummaryPartDoneEvent",
+    "ResponseReasoningSummaryTextDeltaEvent", "ResponseReasoningSummaryTextDoneEvent",
+    "ResponseReasoningTextDeltaEvent", "ResponseReasoningTextDoneEvent", "ResponseRefusalDeltaEvent",
     "ResponseRefusalDoneEvent",
-    "parse_event_json",
 ]
 
 
@@ -62,15 +39,15 @@ class _WithResponse(ResponseEvent):
 
 
 class ResponseCreatedEvent(_WithResponse):
-    pass
+    """The first event: ``response`` as it was created."""
 
 
 class ResponseQueuedEvent(_WithResponse):
-    pass
+    """The response waits to be processed (``response.status`` is ``queued``)."""
 
 
 class ResponseInProgressEvent(_WithResponse):
-    pass
+    """Generation started (``response.status`` is ``in_progress``)."""
 
 
 class ResponseCompletedEvent(_WithResponse):
@@ -96,6 +73,14 @@ class _AtItem(ResponseEvent):
     output_index: int = 0
 
 
+class _AtContent(_AtItem):
+    content_index: int = 0
+
+
+class _AtSummary(_AtItem):
+    summary_index: int = 0
+
+
 class ResponseOutputItemAddedEvent(ResponseEvent):
     output_index: int = 0
     item: OutputItem
@@ -106,41 +91,34 @@ class ResponseOutputItemDoneEvent(ResponseEvent):
     item: OutputItem
 
 
-class ResponseContentPartAddedEvent(_AtItem):
-    content_index: int = 0
+class ResponseContentPartAddedEvent(_AtContent):
     part: ResponseContentPart
 
 
-class ResponseContentPartDoneEvent(_AtItem):
-    content_index: int = 0
+class ResponseContentPartDoneEvent(_AtContent):
     part: ResponseContentPart
 
 
-class ResponseOutputTextDeltaEvent(_AtItem):
-    content_index: int = 0
+class ResponseOutputTextDeltaEvent(_AtContent):
     delta: str = ""
     logprobs: list[Any] | None = None
 
 
-class ResponseOutputTextDoneEvent(_AtItem):
-    content_index: int = 0
+class ResponseOutputTextDoneEvent(_AtContent):
     text: str = ""
     logprobs: list[Any] | None = None
 
 
-class ResponseOutputTextAnnotationAddedEvent(_AtItem):
-    content_index: int = 0
+class ResponseOutputTextAnnotationAddedEvent(_AtContent):
     annotation_index: int = 0
     annotation: Any = None
 
 
-class ResponseRefusalDeltaEvent(_AtItem):
-    content_index: int = 0
+class ResponseRefusalDeltaEvent(_AtContent):
     delta: str = ""
 
 
-class ResponseRefusalDoneEvent(_AtItem):
-    content_index: int = 0
+class ResponseRefusalDoneEvent(_AtContent):
     refusal: str = ""
 
 
@@ -153,37 +131,31 @@ class ResponseFunctionCallArgumentsDoneEvent(_AtItem):
     name: str | None = None
 
 
-class ResponseReasoningSummaryPartAddedEvent(_AtItem):
-    summary_index: int = 0
+class ResponseReasoningSummaryPartAddedEvent(_AtSummary):
     part: SummaryPart
 
 
-class ResponseReasoningSummaryPartDoneEvent(_AtItem):
-    summary_index: int = 0
+class ResponseReasoningSummaryPartDoneEvent(_AtSummary):
     part: SummaryPart
 
 
-class ResponseReasoningSummaryTextDeltaEvent(_AtItem):
-    summary_index: int = 0
+class ResponseReasoningSummaryTextDeltaEvent(_AtSummary):
     delta: str = ""
 
 
-class ResponseReasoningSummaryTextDoneEvent(_AtItem):
-    summary_index: int = 0
+class ResponseReasoningSummaryTextDoneEvent(_AtSummary):
     text: str = ""
 
 
-class ResponseReasoningTextDeltaEvent(_AtItem):
-    content_index: int = 0
+class ResponseReasoningTextDeltaEvent(_AtContent):
     delta: str = ""
 
 
-class ResponseReasoningTextDoneEvent(_AtItem):
-    content_index: int = 0
+class ResponseReasoningTextDoneEvent(_AtContent):
     text: str = ""
 
 
-#: event type -> class; the stream looks the ``event:`` name up here
+#: event type (the data's ``type``) -> class; other types become GenericResponseEvent
 EVENT_CLASSES: dict[str, type[ResponseEvent]] = {
     "response.created": ResponseCreatedEvent,
     "response.queued": ResponseQueuedEvent,
@@ -211,15 +183,3 @@ EVENT_CLASSES: dict[str, type[ResponseEvent]] = {
     "response.reasoning_text.done": ResponseReasoningTextDoneEvent,
 }
 
-
-# any Responses event, by its ``type`` (for frames that come without an ``event:`` line)
-_TAGGED: Any = Union[  # noqa: UP007 - built from the table above
-    tuple(
-        [Annotated[cls, Tag(name)] for name, cls in EVENT_CLASSES.items()]
-        + [Annotated[GenericResponseEvent, Tag("generic")]]
-    )
-]
-_ANY_EVENT: TypeAdapter[ResponseEvent] = TypeAdapter(
-    Annotated[_TAGGED, Discriminator(type_tag(EVENT_CLASSES, "generic"))]
-)
-parse_event_json = _ANY_EVENT.validate_json

@@ -1,9 +1,4 @@
-"""ResponseStream: typed Responses events, ``.text()`` and ``.final()``.
-
-Each event is parsed once into a dict and folded (:class:`ResponsesFold`); when the caller
-iterates typed events, the class its ``type`` names is validated once from that same dict.
-``.text()`` and the unified stream skip the validation but run the same fold.
-"""
+"""ResponseStream: typed Responses events, ``.text()`` and ``.final()`` (one fold, see ``streams._fold``)."""
 
 from __future__ import annotations
 
@@ -28,13 +23,8 @@ _TERMINAL = frozenset({"response.completed", "response.incomplete"})
 
 
 class ResponsesFold(Fold):
-    """The Responses stream's state: reads an event, folds it, keeps the Response so far.
-
-    The data's ``type`` says what an event is; the SSE ``event:`` name is used only for data
-    without one. ``error`` events and ``response.failed`` raise :class:`StreamError`. A
-    ``[DONE]`` some gateways append after the end is ignored. Shared by :class:`ResponseStream`
-    and the unified stream (which reads :meth:`primary`).
-    """
+    """The Responses stream's state. The data's ``type`` says what an event is (the SSE
+    ``event:`` name only for data without one); a ``[DONE]`` some gateways append is ignored."""
 
     __slots__ = ()
     accumulator = ResponseAccumulator

@@ -1,9 +1,4 @@
-"""OpenAI Responses in the unified API: request out, deltas and :class:`Completion` back.
-
-The unified stream runs :class:`ResponsesFold`, the native stream's own state, and reads the
-pieces it keeps in stream order; ``completion`` converts a :class:`Response` (the native
-``final()`` or a whole reply) and serves both ``th.stream()`` and ``th.complete()``.
-"""
+"""OpenAI Responses in the unified API: request out, deltas and :class:`Completion` back."""
 
 from __future__ import annotations
 
@@ -49,14 +44,11 @@ def _count(details: dict[str, Any] | None, key: str) -> int:
 
 def responses_usage(usage: ResponseUsage) -> Usage:
     """Token counts in the unified meaning, under the upstream or the chat-style names."""
-    return Usage(
-        input_tokens=usage.input or 0,
-        output_tokens=usage.output or 0,
-        reasoning_tokens=_count(usage.output_tokens_details or usage.completion_tokens_details,
-                                "reasoning_tokens"),
-        cached_tokens=_count(usage.input_tokens_details or usage.prompt_tokens_details,
-                             "cached_tokens"),
-    )
+    out_details = usage.output_tokens_details or usage.completion_tokens_details
+    in_details = usage.input_tokens_details or usage.prompt_tokens_details
+    return Usage(input_tokens=usage.input or 0, output_tokens=usage.output or 0,
+                 reasoning_tokens=_count(out_details, "reasoning_tokens"),
+                 cached_tokens=_count(in_details, "cached_tokens"))
 
 
 def _responses_part(part: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -72,6 +64,14 @@ def _responses_part(part: Mapping[str, Any], where: str) -> dict[str, Any]:
     raise InvalidRequestError(f"{where}: the responses protocol cannot carry a {kind!r} part here")
 
 
+def _responses_tool(tool: Mapping[str, Any]) -> dict[str, Any]:
+    if tool["type"] != "function":
+        return dict(tool)  # a Responses built-in tool (web_search...), as is
+    fn = tool["function"]
+    return drop_none({"type": "function", "name": fn["name"], "description": fn.get("description"),
+                      "parameters": fn.get("parameters"), "strict": fn.get("strict")})
+
+
 class ResponsesAdapter(ProtocolAdapter[Response]):
     """The Responses protocol's bridge to the unified API."""
 
@@ -79,24 +79,20 @@ class ResponsesAdapter(ProtocolAdapter[Response]):
         """The Responses body for a unified request (tool calls and results as ``function_call``
         and ``function_call_output`` items); raises :class:`InvalidRequestError` for what it
         cannot carry."""
-        model, messages, tools, tool_choice = (request.model, request.messages, request.tools,
-                                               request.tool_choice)
-        s, stream = request.sampling, request.stream
+        s = request.sampling
         if s.stop:
             raise InvalidRequestError("the responses protocol has no stop sequences")
         items: list[dict[str, Any]] = []
-        for i, m in enumerate(messages):
+        for i, m in enumerate(request.messages):
             where = f"messages[{i}]"
             role = m["role"]
             if role in ("system", "developer"):
                 items.append({"role": role, "content": text_only(m.get("content"), where)})
             elif role == "user":
                 content = m.get("content")
-                if isinstance(content, str):
-                    items.append({"role": "user", "content": content})
-                else:
-                    parts = [_responses_part(p, where) for p in content_parts(content, where)]
-                    items.append({"role": "user", "content": parts})
+                if not isinstance(content, str):
+                    content = [_responses_part(p, where) for p in content_parts(content, where)]
+                items.append({"role": "user", "content": content})
             elif role == "assistant":
                 text = text_only(m.get("content"), where)
                 if text:
@@ -108,29 +104,15 @@ class ResponsesAdapter(ProtocolAdapter[Response]):
             else:
                 items.append({"type": "function_call_output", "call_id": m.get("tool_call_id"),
                               "output": text_only(m.get("content"), where)})
-        native_tools: list[dict[str, Any]] = []
-        for tool in tools:
-            if tool["type"] == "function":
-                fn = tool["function"]
-                native_tools.append(drop_none({
-                    "type": "function", "name": fn["name"], "description": fn.get("description"),
-                    "parameters": fn.get("parameters"), "strict": fn.get("strict"),
-                }))
-            else:
-                native_tools.append(dict(tool))  # a Responses built-in tool (web_search...), as is
-        choice: Any = tool_choice
-        if tool_choice is not None:
-            forced = forced_function(tool_choice)
-            choice = {"type": "function", "name": forced} if forced else tool_choice
+        choice: Any = request.tool_choice
+        if choice is not None:
+            forced = forced_function(choice)
+            choice = {"type": "function", "name": forced} if forced else choice
         body = drop_none({
-            "model": model,
-            "input": items,
-            "tools": native_tools or None,
-            "tool_choice": choice,
-            "max_output_tokens": s.max_tokens,
-            "temperature": s.temperature,
-            "top_p": s.top_p,
-            "stream": True if stream else None,
+            "model": request.model, "input": items,
+            "tools": [_responses_tool(t) for t in request.tools] or None, "tool_choice": choice,
+            "max_output_tokens": s.max_tokens, "temperature": s.temperature, "top_p": s.top_p,
+            "stream": True if request.stream else None,
         })
         return NativeRequest(self.name, PATH, body)
 
@@ -145,25 +127,20 @@ class ResponsesAdapter(ProtocolAdapter[Response]):
                 text += [p.text or "" for p in item.content if p.type == "output_text"]
             elif isinstance(item, ResponseReasoningItem):
                 reasoning += [p.text for p in item.summary]
-                reasoning += [p.get("text") or "" for p in item.content or ()
-                              if isinstance(p, dict)]
+                reasoning += [p.get("text") or "" for p in item.content or () if isinstance(p, dict)]
             elif isinstance(item, ResponseFunctionToolCall):
                 calls.append(ToolCall(item.call_id or item.id or "", item.name,
                                       parse_arguments(item.arguments), item.arguments))
-        out = self.new_completion(
-            result, raw, usage=responses_usage(result.usage) if result.usage is not None else None,
-            model=result.model or None, id=result.id or None,
-        )
+        out = self.new_completion(result, raw, model=result.model or None, id=result.id or None,
+                                  usage=responses_usage(result.usage) if result.usage is not None else None)
         out.text = "".join(text)
         out.reasoning = "".join(reasoning)
         out.tool_calls = calls
         status = result.status
-        if status in ("completed", "incomplete", "failed") or (status and status not in (
-                "in_progress", "queued")):
-            reason = status
+        if status and status not in ("in_progress", "queued"):
             if status == "incomplete":
-                reason = (result.incomplete_details or {}).get("reason") or status
-            out.finish = self.finish(reason, bool(calls))
+                status = (result.incomplete_details or {}).get("reason") or status
+            out.finish = self.finish(status, bool(calls))
         return out
 
     def answer(self, body: Any) -> Response:
@@ -183,8 +160,7 @@ RESPONSES = ResponsesAdapter("responses", ResponsesFold, FINISH_REASONS)
 
 
 class ResponsesUnifiedStream(UnifiedStream):
-    """The unified stream over Responses events (ends at ``response.completed`` or
-    ``response.incomplete``)."""
+    """The unified stream over Responses events (ends at ``response.completed`` / ``.incomplete``)."""
 
     protocol = "responses"
     adapter = RESPONSES
