@@ -1,12 +1,6 @@
-"""The shape every protocol's stream shares: a fold that reads each event once, and a stream
-that hands out the fold's events.
-
-A protocol package provides a :class:`Fold` subclass (its ``feed`` parses one SSE event with
-:meth:`Fold.parse`, folds it into the protocol's pure accumulator and says what it did) and a
-:class:`FoldStream` subclass naming it, with :meth:`FoldStream._typed_event` turning the event's
-JSON value into the public typed event. The same fold runs under the native stream (typed events,
-``.text()``, ``final()``) and the unified stream, so the three views of one stream cannot
-disagree.
+"""The shape every protocol's stream shares: a :class:`Fold` that reads each event once and a
+:class:`FoldStream` that hands out the fold's events (typed, ``.text()`` pieces, ``final()``).
+The unified stream runs the same fold, so the three views of one stream cannot disagree.
 """
 
 from __future__ import annotations

@@ -9,8 +9,7 @@ generator), so nothing refers back to it: a stream left by a bare ``break`` is f
 counting the moment the loop lets go of it, and its finaliser closes the connection at once and
 emits a :class:`ResourceWarning` naming the abandoned stream.
 
-Protocol modules subclass it and implement :meth:`Stream._on_event` (one SSE event → one typed
-event, updating their accumulator) plus :meth:`Stream._partial` and :meth:`Stream.final`.
+The protocols' streams subclass it through :class:`~aiotokenhot.streams._fold.FoldStream`.
 """
 
 from __future__ import annotations
