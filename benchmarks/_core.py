@@ -79,15 +79,10 @@ class CoreChatStream(Stream[BenchChunk]):
             return None
         chunk: BenchChunk = _validate(data)
         choices = chunk.choices
-        if choices:
-            content = choices[0].delta.content
-            if content:
-                self._pieces.append(content)
-        return chunk
-
-    def _event_text(self, event: BenchChunk) -> str | None:
-        choices = event.choices
-        return choices[0].delta.content if choices else None
+        content = choices[0].delta.content if choices else None
+        if content:
+            self._pieces.append(content)
+        return chunk if self._typed else content  # type: ignore[return-value]
 
     def _partial(self) -> str:
         return "".join(self._pieces)
