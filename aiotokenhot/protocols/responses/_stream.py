@@ -24,7 +24,8 @@ _TERMINAL = frozenset({"response.completed", "response.incomplete"})
 
 class ResponsesFold(Fold):
     """The Responses stream's state. The data's ``type`` says what an event is (the SSE
-    ``event:`` name only for data without one); a ``[DONE]`` some gateways append is ignored."""
+    ``event:`` name only for data without one); a ``[DONE]`` some gateways append is ignored;
+    ``error`` events and ``response.failed`` raise :class:`~aiotokenhot.StreamError`."""
 
     __slots__ = ()
     accumulator = ResponseAccumulator
